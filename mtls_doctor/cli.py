@@ -1,0 +1,188 @@
+"""Command line: parse arguments, run one command, print its report, exit with its code.
+
+Exit codes (the contract): 0 no error finding, 1 at least one error finding, 2 could not run
+(bad arguments, unreadable input), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import NoReturn
+
+from mtls_doctor import __version__
+from mtls_doctor.errors import InputError
+from mtls_doctor.model.report import Report
+
+PROG = "mtls-doctor"
+FORMATS = ("text", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def parse_instant(text: str) -> datetime:
+    """`--at`: an ISO 8601 date or date-time; without a zone it is UTC."""
+    raw = text.strip()
+    try:
+        dt = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 instant (e.g. 2027-01-31 or 2027-01-31T12:00:00Z)"
+        ) from None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def _common(p: argparse.ArgumentParser, *, validity: bool = True, password: bool = True) -> None:
+    out = p.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    out.add_argument("--no-color", action="store_true", help="no ANSI colours in text output")
+    if validity:
+        p.add_argument("--at", type=parse_instant, metavar="ISO8601",
+                       help="evaluate validity at this instant instead of now")
+        p.add_argument("--warn-days", type=_non_negative, default=30, metavar="N",
+                       help="'expires soon' horizon in days (30)")
+    if password:
+        p.add_argument("--key-password-env", metavar="VAR",
+                       help="read the key / PKCS#12 password from environment variable VAR")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = _Parser(
+        prog=PROG,
+        description="Find out why AWS API Gateway mutual TLS refuses a client, and how to fix it.",
+        epilog="Exit codes: 0 no error finding, 1 error finding(s), 2 could not run, 3 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("inspect", help="decode every certificate in a file",
+                       description="Decode every certificate in FILE (PEM, DER, PKCS#7, PKCS#12), "
+                                   "like openssl x509 -text for each, and check a host name.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--host", metavar="NAME", help="check whether the certificate covers NAME")
+    _common(p)
+
+    p = sub.add_parser("truststore", help="lint a truststore against API Gateway's rules",
+                       description="Decode a truststore bundle, show the chains it forms and "
+                                   "check every API Gateway rule.")
+    p.add_argument("source", metavar="SOURCE", help="the bundle: a file path")
+    _common(p)
+
+    p = sub.add_parser("verify-client", help="would API Gateway accept this client certificate",
+                       description="Predict API Gateway's verdict on a client certificate: the "
+                                   "path is built from the truststore alone.")
+    p.add_argument("--cert", required=True, metavar="FILE",
+                   help="client certificate (PEM, DER or PKCS#12)")
+    p.add_argument("--truststore", required=True, metavar="SOURCE", help="the truststore bundle")
+    p.add_argument("--key", metavar="FILE", help="the client's private key, to check it matches")
+    p.add_argument("--chain", metavar="FILE", help="intermediates the client sends")
+    _common(p)
+    return parser
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    var = getattr(args, "key_password_env", None)
+    if not var:
+        return None
+    value = os.environ.get(var)
+    if value is None:
+        raise InputError(f"--key-password-env {var}: environment variable {var} is not set")
+    return value.encode("utf-8")
+
+
+def run(args: argparse.Namespace) -> Report:
+    """Run the parsed command and return its report."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    at = getattr(args, "at", None) or now
+    if args.command == "inspect":
+        from mtls_doctor.commands.inspect import run_inspect
+
+        return run_inspect(args.file, at=at, now=now, host=args.host, password=_password(args))
+    if args.command == "truststore":
+        from mtls_doctor.commands.truststore import run_truststore
+
+        return run_truststore(args.source, at=at, now=now, warn_days=args.warn_days,
+                              password=_password(args))
+    if args.command == "verify-client":
+        from mtls_doctor.commands.verify_client import run_verify_client
+
+        return run_verify_client(args.cert, args.truststore, at=at, now=now, key=args.key,
+                                 chain=args.chain, password=_password(args),
+                                 warn_days=args.warn_days)
+    raise InputError(f"unknown command {args.command!r}")
+
+
+def _emit(report: Report, args: argparse.Namespace) -> None:
+    from mtls_doctor.report import render
+
+    color = (args.format == "text" and not args.output and not args.no_color
+             and "NO_COLOR" not in os.environ and sys.stdout.isatty())
+    text = render(report, args.format, color=color)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write {args.output!r}: {exc.strerror}") from None
+        sys.stderr.write(f"{PROG}: report written to {args.output}\n")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _crash(exc: BaseException) -> int:
+    fd, path = tempfile.mkstemp(prefix="mtls-doctor-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"{PROG} {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
+        traceback.print_exception(exc, file=fh)
+    sys.stderr.write(f"{PROG}: internal error ({type(exc).__name__}), a bug: details written to "
+                     f"{path}; please report it\n")
+    return 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `mtls-doctor` command; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        report = run(args)
+        _emit(report, args)
+        return report.exit_code
+    except InputError as exc:
+        sys.stderr.write(f"{PROG}: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        # the reader went away (`| head`); exit quietly like other command-line tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    except Exception as exc:  # noqa: BLE001 - the contract's exit code 3
+        return _crash(exc)

@@ -1,0 +1,109 @@
+"""What mtls-doctor knows about one certificate, independent of the library that parsed it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Container(StrEnum):
+    """The encoding a file turned out to be."""
+
+    PEM = "PEM"
+    DER = "DER"
+    BASE64 = "base64 without PEM armour"
+    PKCS7_PEM = "PKCS#7 (PEM)"
+    PKCS7_DER = "PKCS#7 (DER)"
+    PKCS12 = "PKCS#12"
+    EMPTY = "empty"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a certificate sits: the file, its index among the file's certificates, its line."""
+
+    source: str
+    index: int
+    line: int | None = None
+    container: Container = Container.PEM
+
+    def describe(self) -> str:
+        """`truststore.pem, certificate #3 (line 41)`; #N counts from 1, JSON `index` from 0."""
+        where = f"{self.source}, certificate #{self.index + 1}"
+        if self.line is not None:
+            return f"{where} (line {self.line})"
+        if self.container not in (Container.PEM, Container.DER):
+            return f"{where} (in the {self.container} structure)"
+        return where
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """The certificate's public key: type `RSA|EC|Ed25519|Ed448|DSA|unknown`, size, curve."""
+
+    type: str
+    bits: int | None
+    curve: str | None
+
+
+@dataclass(frozen=True)
+class BasicConstraints:
+    """The basicConstraints extension; `present` is False when the certificate lacks it."""
+
+    present: bool
+    ca: bool
+    path_len: int | None
+    critical: bool
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Validity at the evaluation instant: `valid|expired|not_yet_valid` and whole days left."""
+
+    status: str
+    days_left: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class HostnameMatch:
+    """Whether a certificate covers a host name, by which SAN entry, or why not."""
+
+    host: str
+    matches: bool
+    matched_by: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class CertSummary:
+    """One decoded certificate, as every report shows it (the contract's CERT object)."""
+
+    index: int
+    location: str
+    subject: str
+    issuer: str
+    serial: str
+    not_before: datetime | None
+    not_after: datetime | None
+    is_ca: bool
+    self_signed: bool
+    key: KeyInfo
+    signature_algorithm: str
+    signature_hash: str | None
+    sans: tuple[str, ...]
+    sha256_fingerprint: str
+    ski: str | None
+    aki: str | None
+    version: int
+    line: int | None
+    validity: Validity | None
+    basic_constraints: BasicConstraints
+    key_usage: tuple[str, ...] | None
+    extended_key_usage: tuple[str, ...] | None
+    nonstandard: tuple[str, ...] = ()
+    malformed: str | None = None
+    issuer_index: int | None = None
+    hostname_match: HostnameMatch | None = None

@@ -1,0 +1,60 @@
+"""Findings, fixes and checks: what every command reports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad a finding is. Any `error` makes the command exit with code 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class CheckStatus(StrEnum):
+    """The outcome of one check, as shown in the checks list."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What to do about a finding: a one-line summary, steps, and commands to copy."""
+
+    summary: str
+    steps: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation with its evidence and fix. `id` is one of the contract's finding ids."""
+
+    id: str
+    severity: Severity
+    title: str
+    detail: str
+    subject: str | None = None
+    location: str | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    fix: Fix | None = None
+    walkthrough: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the checks list: what was looked at and how it went."""
+
+    id: str
+    title: str
+    status: CheckStatus
+    detail: str = ""

@@ -1,0 +1,203 @@
+"""Certificate paths the way API Gateway builds them, and what is wrong with each.
+
+A path runs from a starting certificate up through issuers found by name (RFC 5280 name
+chaining) to a trust anchor: a self-issued certificate of the truststore. Signatures are checked
+on every link (key chaining); a name match with a bad signature is followed anyway, so that the
+report can say "this issuer's name matches but its key did not sign" instead of "missing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from mtls_doctor.model.certificate import CertSummary, Position
+from mtls_doctor.model.verdict import VerdictReason
+from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations, may_issue
+from mtls_doctor.pki.signature import (
+    SignatureCheck,
+    check_signature,
+    is_self_issued,
+    names_chain,
+)
+
+MAX_DEPTH = 10
+MAX_PATHS = 64
+
+_POLICY_REASON = {
+    PolicyIssue.WEAK_HASH: VerdictReason.WEAK_SIGNATURE_HASH,
+    PolicyIssue.WEAK_RSA: VerdictReason.WEAK_KEY,
+    PolicyIssue.UNSUPPORTED_KEY: VerdictReason.UNSUPPORTED_KEY,
+}
+_ORDER = {r: i for i, r in enumerate(VerdictReason)}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A certificate that can take part in a path; `trusted` ones come from the truststore."""
+
+    summary: CertSummary
+    cert: x509.Certificate
+    trusted: bool
+    label: str = ""
+    position: Position | None = None
+
+    @property
+    def key(self) -> str:
+        """Identity of the certificate (its fingerprint)."""
+        return self.summary.sha256_fingerprint
+
+    @property
+    def name(self) -> str:
+        """How a report names it: subject and location."""
+        return f"{self.summary.subject} ({self.label or self.summary.location})"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem on a path, at `node` (the certificate to change)."""
+
+    reason: VerdictReason
+    node: Node
+    detail: str
+    #: for signature and CA problems: the issuer involved
+    other: Node | None = None
+
+
+@dataclass(frozen=True)
+class Path:
+    """Certificates from the start up to the top; `complete` when the top is a trust anchor."""
+
+    nodes: tuple[Node, ...]
+    complete: bool
+    issues: tuple[Issue, ...] = field(default=())
+
+    @property
+    def top(self) -> Node:
+        """The last certificate reached."""
+        return self.nodes[-1]
+
+    @property
+    def accepted(self) -> bool:
+        """Complete and without a single problem."""
+        return self.complete and not self.issues
+
+    def sort_key(self) -> tuple[int, int, int]:
+        """Complete paths first, then fewer problems, then shorter."""
+        return (0 if self.complete else 1, len(self.issues), len(self.nodes))
+
+    def primary(self) -> Issue | None:
+        """The problem a rejection reports first (the contract's reason order, leaf first)."""
+        if not self.issues:
+            return None
+        return min(self.issues, key=lambda i: _ORDER[i.reason])
+
+
+class SignatureCache:
+    """Signature checks are the costly part; each (child, issuer) pair is checked once."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[str, str], tuple[SignatureCheck, str]] = {}
+
+    def check(self, child: Node, issuer: Node) -> tuple[SignatureCheck, str]:
+        """`check_signature`, remembered."""
+        k = (child.key, issuer.key)
+        if k not in self._done:
+            self._done[k] = check_signature(child.cert, issuer.cert)
+        return self._done[k]
+
+
+def issuer_candidates(node: Node, pool: Sequence[Node]) -> list[Node]:
+    """Certificates of `pool` whose subject is `node`'s issuer name, matching key ids first."""
+    found = [p for p in pool if p.key != node.key and names_chain(node.cert.issuer, p.cert.subject)]
+    aki = node.summary.aki
+    return sorted(found, key=lambda p: 0 if aki is None or p.summary.ski in (None, aki) else 1)
+
+
+def _walk(node: Node, pool: Sequence[Node], trail: tuple[Node, ...]) -> Iterator[Path]:
+    trail = (*trail, node)
+    if is_self_issued(node.cert):
+        yield Path(trail, complete=node.trusted)
+        return
+    if len(trail) > MAX_DEPTH:
+        yield Path(trail, complete=False)
+        return
+    seen = {n.key for n in trail}
+    candidates = [c for c in issuer_candidates(node, pool) if c.key not in seen]
+    if not candidates:
+        yield Path(trail, complete=False)
+        return
+    for c in candidates:
+        yield from _walk(c, pool, trail)
+
+
+def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]:
+    nodes = path.nodes
+    out: list[Issue] = []
+    if not path.complete:
+        top = nodes[-1]
+        if is_self_issued(top.cert):
+            detail = (f"{top.summary.subject} is self-signed and is not in the truststore")
+        else:
+            aki = f" (authority key id {top.summary.aki})" if top.summary.aki else ""
+            detail = f"issuer {top.summary.issuer}{aki} of {top.summary.subject} is not in the truststore"
+        out.append(Issue(VerdictReason.ISSUER_NOT_IN_TRUSTSTORE, top, detail))
+    intermediates_below = 0
+    for i, node in enumerate(nodes):
+        s = node.summary
+        issuer = nodes[i + 1] if i + 1 < len(nodes) else (node if path.complete else None)
+        if issuer is not None:
+            outcome, why = cache.check(node, issuer)
+            if outcome is SignatureCheck.BAD:
+                hint = ""
+                if s.aki and issuer.summary.ski and s.aki != issuer.summary.ski:
+                    hint = (f"; its authority key id {s.aki} is not the issuer's subject key id "
+                            f"{issuer.summary.ski}: a CA with the same name but another key "
+                            "(re-keyed or a different CA)")
+                who = "its own key" if issuer is node else f"the key of {issuer.name}"
+                out.append(Issue(VerdictReason.BAD_SIGNATURE, node,
+                                 f"{s.subject}: signature does not verify under {who}{hint}", issuer))
+            elif outcome is SignatureCheck.UNSUPPORTED:
+                out.append(Issue(VerdictReason.OTHER, node, f"{s.subject}: {why}", issuer))
+        if s.validity is not None and s.validity.status == "expired":
+            out.append(Issue(VerdictReason.EXPIRED, node,
+                             f"{s.subject} expired on {s.not_after:%Y-%m-%d %H:%M} UTC"))
+        elif s.validity is not None and s.validity.status == "not_yet_valid":
+            out.append(Issue(VerdictReason.NOT_YET_VALID, node,
+                             f"{s.subject} is valid only from {s.not_before:%Y-%m-%d %H:%M} UTC"))
+        for v in algorithm_violations(s):
+            out.append(Issue(_POLICY_REASON[v.issue], node, f"{s.subject}: {v.detail}"))
+        is_issuer = i > 0 or start_is_ca
+        if i > 0:
+            why_not = may_issue(s)
+            if why_not:
+                out.append(Issue(VerdictReason.ISSUER_NOT_CA, node,
+                                 f"{s.subject} cannot issue certificates: {why_not}", nodes[i - 1]))
+            elif s.basic_constraints.path_len is not None and intermediates_below > s.basic_constraints.path_len:
+                out.append(Issue(
+                    VerdictReason.ISSUER_NOT_CA, node,
+                    f"{s.subject} has pathLenConstraint {s.basic_constraints.path_len} but "
+                    f"{intermediates_below} intermediate CA(s) stand below it on this path",
+                    nodes[i - 1]))
+        if is_issuer and i + 1 < len(nodes) and not is_self_issued(node.cert):
+            intermediates_below += 1
+    ca_count = len(nodes) - (0 if start_is_ca else 1)
+    if path.complete and ca_count > MAX_CA_CERTS:
+        out.append(Issue(VerdictReason.CHAIN_TOO_LONG, nodes[0],
+                         f"{ca_count} CA certificates on the path "
+                         f"({' <- '.join(n.summary.subject for n in reversed(nodes))}); "
+                         f"API Gateway allows at most {MAX_CA_CERTS}"))
+    return out
+
+
+def find_paths(start: Node, pool: Sequence[Node], cache: SignatureCache, *,
+               start_is_ca: bool = False) -> list[Path]:
+    """Every path from `start` up through `pool`, each with its problems, best first."""
+    paths: list[Path] = []
+    for p in _walk(start, pool, ()):
+        paths.append(Path(p.nodes, p.complete, tuple(_issues(p, cache, start_is_ca))))
+        if len(paths) >= MAX_PATHS:
+            break
+    return sorted(paths, key=Path.sort_key)

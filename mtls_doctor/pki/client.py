@@ -1,0 +1,207 @@
+"""Would API Gateway accept this client certificate, and if not, exactly why?
+
+API Gateway's semantics (developer guide, "Invoking an API with mutual TLS"): it looks up the
+client certificate's issuer in the truststore and needs the issuer and the whole chain up to a
+root in the truststore. So the path is built from the truststore alone, with its self-signed
+certificates as the only anchors. Whether it also uses intermediates the client sends is not
+stated by AWS; mtls-doctor *assumes* it does not (see docs/findings.md), and says when the sent
+intermediates would have completed the path (`CLIENT_CHAIN_IGNORED`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from mtls_doctor.model.catalog import make_finding
+from mtls_doctor.model.certificate import CertSummary
+from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
+from mtls_doctor.pki.chain import Node, Path, SignatureCache, find_paths
+from mtls_doctor.pki.fixes import append_cert_command, q, upload_steps
+from mtls_doctor.pki.keys import key_matches
+from mtls_doctor.pki.load import LoadedFile
+from mtls_doctor.pki.truststore import nodes_of
+
+_CLIENT_EKU_OK = {"clientAuth", "anyExtendedKeyUsage"}
+
+
+@dataclass(frozen=True)
+class ClientFiles:
+    """The client's side: its certificate file, intermediates it sends, and optionally its key."""
+
+    cert: LoadedFile
+    chain: LoadedFile | None = None
+    key: PrivateKeyTypes | None = None
+    key_source: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    """The verdict, the client certificate decoded, and the findings."""
+
+    verdict: Verdict
+    leaf: CertSummary | None
+    sent: tuple[CertSummary, ...]
+    findings: tuple[Finding, ...]
+
+
+def _problems(path: Path) -> tuple[PathProblem, ...]:
+    ordered = sorted(path.issues, key=lambda i: list(VerdictReason).index(i.reason))
+    return tuple(PathProblem(i.reason, i.node.summary.subject, i.node.summary.location, i.detail)
+                 for i in ordered)
+
+
+def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
+    if path is None:
+        return Verdict(False, VerdictReason.OTHER, (leaf.subject,), "no path could be built")
+    subjects = tuple(n.summary.subject for n in path.nodes)
+    primary = path.primary()
+    if primary is None:
+        return Verdict(True, VerdictReason.OK, subjects,
+                       f"the path {' -> '.join(subjects)} ends at a self-signed root in the "
+                       "truststore and passes every check")
+    others = len(path.issues) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+    return Verdict(False, primary.reason, subjects, primary.detail + more, _problems(path))
+
+
+def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
+    cert_file = files.cert.source
+    key_file = files.key_source or "client.key"
+    retest = (f"mtls-doctor verify-client --cert {q(cert_file)} --truststore {q(truststore)}",
+              f"curl -v --cert {q(cert_file)} --key {q(key_file)} https://<domain-name>/")
+    up_steps, up_cmds = upload_steps(truststore)
+    new_key = ("openssl req -new -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+               "-subj '/CN=<client-name>'")
+    r = v.reason
+    if r is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE:
+        return Fix("Put the client certificate's issuing CA, and every CA above it up to the "
+                   "root, into the truststore (or issue the client from a CA already there).",
+                   ("Append the missing CA certificate(s) to the truststore bundle.", *up_steps),
+                   (f"cat issuing-ca.pem >> {q(truststore)}", *up_cmds, *retest))
+    if r is VerdictReason.BAD_SIGNATURE:
+        return Fix("The CA certificate in the truststore has the right name but not the key that "
+                   "signed the client certificate: put the real issuing CA in the truststore, or "
+                   "re-issue the client certificate from the CA that is there.",
+                   ("Compare the client's authority key id with the CA's subject key id.", *up_steps),
+                   (f"openssl x509 -in {q(cert_file)} -noout -ext authorityKeyIdentifier",
+                    *up_cmds, *retest))
+    if r in (VerdictReason.EXPIRED, VerdictReason.NOT_YET_VALID):
+        return Fix("Renew the certificate that is out of its validity period (see the detail), "
+                   "and check the clocks of the machines that issued it.", (),
+                   (f"openssl x509 -in {q(cert_file)} -noout -dates", *retest))
+    if r in (VerdictReason.WEAK_SIGNATURE_HASH, VerdictReason.WEAK_KEY,
+             VerdictReason.UNSUPPORTED_KEY):
+        return Fix("Re-issue the offending certificate with SHA-256 or stronger and an RSA-2048+, "
+                   "ECDSA P-256 or P-384 key.", ("Make a new key and CSR, have the CA sign it with "
+                                                 "SHA-256.",),
+                   (new_key, *retest))
+    if r is VerdictReason.CHAIN_TOO_LONG:
+        return Fix("Issue the client from a CA at most three levels below the root; API Gateway "
+                   "allows four CA certificates on a path.", (), retest)
+    if r is VerdictReason.ISSUER_NOT_CA:
+        return Fix("A certificate on the path is not allowed to issue (basicConstraints, keyUsage "
+                   "keyCertSign or pathLenConstraint): replace it with the real CA certificate.",
+                   up_steps, (*up_cmds, *retest))
+    return Fix("Replace the client certificate with a well-formed X.509 certificate from your CA.",
+               (), (f"openssl x509 -in {q(cert_file)} -noout -text", *retest))
+
+
+def _sent_nodes(files: ClientFiles, at: datetime) -> list[Node]:
+    """Intermediates the client sends: extra certificates of --cert, and --chain."""
+    _, nodes = nodes_of(files.cert, at, trusted=False, label="sent by the client")
+    nodes = nodes[1:] if files.cert.certificates[0].ok else nodes
+    if files.chain is not None:
+        nodes += nodes_of(files.chain, at, trusted=False, label="sent by the client")[1]
+    return nodes
+
+
+def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
+                  warn_days: int = 30) -> ClientResult:
+    """The verdict and findings for one client certificate against one truststore."""
+    cert_summaries, _ = nodes_of(files.cert, at, trusted=False)
+    findings: list[Finding] = []
+    ts_name = truststore.source
+    if not cert_summaries or files.cert.certificates[0].cert is None or cert_summaries[0].malformed:
+        why = cert_summaries[0].malformed if cert_summaries else "no certificate found in the file"
+        v = Verdict(False, VerdictReason.MALFORMED, (), f"{files.cert.source}: {why}")
+        findings.append(make_finding(
+            "CLIENT_REJECTED", "API Gateway would reject the client certificate: MALFORMED",
+            v.detail, location=files.cert.source,
+            evidence={"reason": v.reason.value}, fix=_reject_fix(v, files, ts_name)))
+        return ClientResult(v, cert_summaries[0] if cert_summaries else None,
+                            tuple(cert_summaries[1:]), tuple(findings))
+    leaf_lc, leaf_s = files.cert.certificates[0], cert_summaries[0]
+    assert leaf_lc.cert is not None
+    _, pool = nodes_of(truststore, at, trusted=True)
+    trusted_keys = {n.key for n in pool}
+    leaf = Node(leaf_s, leaf_lc.cert, trusted=leaf_s.sha256_fingerprint in trusted_keys,
+                label="client certificate")
+    cache = SignatureCache()
+    paths = find_paths(leaf, pool, cache)
+    best = paths[0] if paths else None
+    verdict = _verdict(best, leaf_s)
+    sent = _sent_nodes(files, at)
+    if not verdict.accepted:
+        findings.append(make_finding(
+            "CLIENT_REJECTED",
+            f"API Gateway would reject the client certificate: {verdict.reason.value}",
+            verdict.detail, subject=leaf_s.subject, location=leaf_s.location,
+            evidence={"reason": verdict.reason.value, "path": list(verdict.path),
+                      "problems": [p.detail for p in verdict.problems]},
+            fix=_reject_fix(verdict, files, ts_name)))
+    if verdict.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE and sent:
+        with_sent = find_paths(leaf, [*pool, *sent], cache)
+        if with_sent and with_sent[0].complete:
+            missing = [n for n in with_sent[0].nodes[1:] if not n.trusted]
+            names = ", ".join(f"{n.summary.subject} ({n.summary.location})" for n in missing)
+            outcome = ("would then be accepted" if with_sent[0].accepted
+                       else f"would then still fail: {with_sent[0].primary().detail}"  # type: ignore[union-attr]
+                       )
+            up_steps, up_cmds = upload_steps(ts_name)
+            findings.append(make_finding(
+                "CLIENT_CHAIN_IGNORED",
+                f"the client sends {len(missing)} intermediate(s) missing from the truststore",
+                f"The client sends {names}, which would complete the path, but API Gateway builds "
+                f"the path from the truststore alone. Add them to the truststore; the certificate "
+                f"{outcome}.",
+                subject=leaf_s.subject, location=leaf_s.location,
+                evidence={"add_to_truststore": [n.summary.subject for n in missing],
+                          "fingerprints": [n.summary.sha256_fingerprint for n in missing]},
+                fix=Fix("Add the intermediate(s) the client sends to the truststore.",
+                        ("Append them to the truststore bundle.", *up_steps),
+                        (*(append_cert_command(n.position, ts_name)
+                           for n in missing if n.position), *up_cmds))))
+    if files.key is not None and not key_matches(leaf_lc.cert, files.key):
+        findings.append(make_finding(
+            "CLIENT_KEY_MISMATCH", "the private key does not belong to the client certificate",
+            f"The public key in {files.cert.source} is not the public half of the key in "
+            f"{files.key_source}; a TLS client would fail its CertificateVerify.",
+            subject=leaf_s.subject, location=files.key_source,
+            fix=Fix("Use the key that was generated with this certificate's CSR.", (),
+                    (f"openssl x509 -in {q(files.cert.source)} -noout -pubkey | openssl sha256",
+                     f"openssl pkey -in {q(files.key_source or 'client.key')} -pubout | openssl sha256"))))
+    eku = leaf_s.extended_key_usage
+    if eku is not None and not _CLIENT_EKU_OK & set(eku):
+        findings.append(make_finding(
+            "CLIENT_NO_CLIENT_AUTH_EKU", "the client certificate is not marked for client auth",
+            f"Its extendedKeyUsage is {', '.join(eku)}, without clientAuth. API Gateway does not "
+            "document an EKU check, but most TLS servers and clients refuse such a certificate.",
+            subject=leaf_s.subject, location=leaf_s.location, evidence={"eku": list(eku)},
+            fix=Fix("Re-issue the certificate with extendedKeyUsage = clientAuth.", (),
+                    ("openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -sha256 -days 365 "
+                     "-extfile <(printf 'extendedKeyUsage=clientAuth') -out client.pem",))))
+    validity = leaf_s.validity
+    if validity is not None and validity.status == "valid" and validity.days_left <= warn_days:
+        findings.append(make_finding(
+            "CLIENT_EXPIRES_SOON", f"the client certificate expires in {validity.days_left} days",
+            f"It is valid until {leaf_s.not_after:%Y-%m-%d %H:%M} UTC.",
+            subject=leaf_s.subject, location=leaf_s.location,
+            evidence={"days_left": validity.days_left, "not_after": leaf_s.not_after},
+            fix=Fix("Renew the client certificate before it expires.", (),
+                    (f"openssl x509 -in {q(files.cert.source)} -noout -enddate",))))
+    return ClientResult(verdict, leaf_s, tuple(n.summary for n in sent), tuple(findings))

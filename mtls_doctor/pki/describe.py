@@ -1,0 +1,244 @@
+"""Turn a parsed certificate into the `CertSummary` every report shows."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtensionOID
+
+from mtls_doctor.model.certificate import (
+    BasicConstraints,
+    CertSummary,
+    KeyInfo,
+    Validity,
+)
+from mtls_doctor.pki import der as asn1
+from mtls_doctor.pki.load import LoadedCert
+from mtls_doctor.pki.signature import is_self_signed
+
+_KU_NAMES = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+_SECONDS_PER_DAY = 86400
+
+
+def fingerprint(der: bytes) -> str:
+    """SHA-256 fingerprint as `AA:BB:...`, like `openssl x509 -fingerprint -sha256`."""
+    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+
+def key_info(cert: x509.Certificate) -> KeyInfo:
+    """Type, size and curve of the certificate's public key (`unknown` when unsupported)."""
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        return KeyInfo("unknown", None, None)
+    if isinstance(key, rsa.RSAPublicKey):
+        return KeyInfo("RSA", key.key_size, None)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return KeyInfo("EC", key.curve.key_size, key.curve.name)
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return KeyInfo("Ed25519", 256, None)
+    if isinstance(key, ed448.Ed448PublicKey):
+        return KeyInfo("Ed448", 456, None)
+    if isinstance(key, dsa.DSAPublicKey):
+        return KeyInfo("DSA", key.key_size, None)
+    return KeyInfo("unknown", None, None)
+
+
+def signature_hash(cert: x509.Certificate) -> str | None:
+    """`sha256`, `sha1`, ... or None when the algorithm has no separate hash (Ed25519)."""
+    try:
+        h = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return "unknown"
+    return h.name if h is not None else None
+
+
+def signature_algorithm(cert: x509.Certificate) -> str:
+    """The signature algorithm's name, or its OID when it has none."""
+    oid = cert.signature_algorithm_oid
+    name = getattr(oid, "_name", "") or ""
+    return name if name and name != "Unknown OID" else oid.dotted_string
+
+
+def general_name_text(gn: x509.GeneralName) -> str:
+    """A SAN entry as `DNS:...`, `IP:...`, `email:...`, `URI:...`."""
+    if isinstance(gn, x509.DNSName):
+        return f"DNS:{gn.value}"
+    if isinstance(gn, x509.IPAddress):
+        return f"IP:{gn.value}"
+    if isinstance(gn, x509.RFC822Name):
+        return f"email:{gn.value}"
+    if isinstance(gn, x509.UniformResourceIdentifier):
+        return f"URI:{gn.value}"
+    if isinstance(gn, x509.DirectoryName):
+        return f"DirName:{gn.value.rfc4514_string()}"
+    if isinstance(gn, x509.RegisteredID):
+        return f"RID:{gn.value.dotted_string}"
+    if isinstance(gn, x509.OtherName):
+        return f"othername:{gn.type_id.dotted_string}"
+    return str(gn)
+
+
+def validity_at(cert: x509.Certificate, at: datetime) -> Validity:
+    """Whether the certificate is valid at `at`, and the whole days left (negative: since)."""
+    nb, na = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if at < nb:
+        status = "not_yet_valid"
+    elif at > na:
+        status = "expired"
+    else:
+        status = "valid"
+    seconds = (na - at).total_seconds()
+    days = int(seconds // _SECONDS_PER_DAY) if seconds >= 0 else -int(-seconds // _SECONDS_PER_DAY)
+    return Validity(status, days, at)
+
+
+def find_extension(
+    cert: x509.Certificate, oid: x509.ObjectIdentifier
+) -> x509.Extension[x509.ExtensionType] | None:
+    """The extension with this OID, or None when absent or unreadable."""
+    try:
+        return cert.extensions.get_extension_for_oid(oid)
+    except x509.ExtensionNotFound:
+        return None
+    except Exception:  # noqa: BLE001 - duplicate or unparseable extensions are reported elsewhere
+        return None
+
+
+def basic_constraints(cert: x509.Certificate) -> BasicConstraints:
+    """The basicConstraints extension, or an absent one."""
+    ext = find_extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+    if ext is None or not isinstance(ext.value, x509.BasicConstraints):
+        return BasicConstraints(False, False, None, False)
+    return BasicConstraints(True, ext.value.ca, ext.value.path_length, ext.critical)
+
+
+def key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
+    """keyUsage bits by their RFC 5280 names, or None when the extension is absent."""
+    ext = find_extension(cert, ExtensionOID.KEY_USAGE)
+    if ext is None or not isinstance(ext.value, x509.KeyUsage):
+        return None
+    ku = ext.value
+    names = [n for attr, n in _KU_NAMES if getattr(ku, attr)]
+    if ku.key_agreement:
+        names += [n for attr, n in (("encipher_only", "encipherOnly"),
+                                    ("decipher_only", "decipherOnly")) if getattr(ku, attr)]
+    return tuple(names)
+
+
+def extended_key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
+    """EKU purposes by name (`clientAuth`, `serverAuth`, ...), or None when absent."""
+    ext = find_extension(cert, ExtensionOID.EXTENDED_KEY_USAGE)
+    if ext is None or not isinstance(ext.value, x509.ExtendedKeyUsage):
+        return None
+    out = []
+    for oid in ext.value:
+        name = getattr(oid, "_name", "")
+        out.append(name if name and name != "Unknown OID" else oid.dotted_string)
+    return tuple(out)
+
+
+def sans(cert: x509.Certificate) -> tuple[str, ...]:
+    """Subject alternative names as text."""
+    ext = find_extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    if ext is None or not isinstance(ext.value, x509.SubjectAlternativeName):
+        return ()
+    return tuple(general_name_text(gn) for gn in ext.value)
+
+
+def _ski(cert: x509.Certificate) -> str | None:
+    ext = find_extension(cert, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+    if ext is None or not isinstance(ext.value, x509.SubjectKeyIdentifier):
+        return None
+    return ext.value.digest.hex()
+
+
+def _aki(cert: x509.Certificate) -> str | None:
+    ext = find_extension(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
+    if ext is None or not isinstance(ext.value, x509.AuthorityKeyIdentifier):
+        return None
+    kid = ext.value.key_identifier
+    return kid.hex() if kid is not None else None
+
+
+def _names(loaded: LoadedCert) -> tuple[str, str]:
+    """(subject, issuer) as RFC 4514 text; raw text with \\x escapes if they do not decode."""
+    cert = loaded.cert
+    if cert is not None:
+        try:
+            return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        except Exception:  # noqa: BLE001, S110
+            pass
+        try:
+            issuer, subject = asn1.raw_names(cert.tbs_certificate_bytes)
+            return subject, issuer
+        except (asn1.DerError, ValueError):
+            pass
+    return "(unreadable)", "(unreadable)"
+
+
+def _v1_notes(cert: x509.Certificate, bc: BasicConstraints) -> tuple[str, ...]:
+    if cert.version is x509.Version.v1:
+        return ("X.509 version 1 certificate: it cannot carry basicConstraints, so RFC 5280 does "
+                "not let it act as a CA (OpenSSL accepts it only as a self-signed trust anchor)",)
+    if bc.present and not bc.critical and bc.ca:
+        return ("basicConstraints of a CA certificate is not marked critical (RFC 5280 4.2.1.9)",)
+    return ()
+
+
+def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
+    """Summarise one loaded certificate; a malformed one keeps what could still be read."""
+    pos = loaded.position
+    subject, issuer = _names(loaded)
+    cert = loaded.cert
+    fp = fingerprint(loaded.der) if loaded.der else ""
+    if cert is None:
+        return CertSummary(
+            index=pos.index, location=pos.describe(), subject=subject, issuer=issuer, serial="",
+            not_before=None, not_after=None, is_ca=False, self_signed=False,
+            key=KeyInfo("unknown", None, None), signature_algorithm="", signature_hash=None,
+            sans=(), sha256_fingerprint=fp, ski=None, aki=None, version=0, line=pos.line,
+            validity=None, basic_constraints=BasicConstraints(False, False, None, False),
+            key_usage=None, extended_key_usage=None, malformed=loaded.error or "does not parse",
+        )
+    bc = basic_constraints(cert)
+    usable = loaded.error is None
+    serial = cert.serial_number
+    return CertSummary(
+        index=pos.index,
+        location=pos.describe(),
+        subject=subject,
+        issuer=issuer,
+        serial=(f"-{-serial:x}" if serial < 0 else f"{serial:x}"),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        is_ca=bc.ca,
+        self_signed=usable and is_self_signed(cert),
+        key=key_info(cert),
+        signature_algorithm=signature_algorithm(cert),
+        signature_hash=signature_hash(cert),
+        sans=sans(cert) if usable else (),
+        sha256_fingerprint=fp,
+        ski=_ski(cert) if usable else None,
+        aki=_aki(cert) if usable else None,
+        version=cert.version.value + 1,
+        line=pos.line,
+        validity=validity_at(cert, at),
+        basic_constraints=bc,
+        key_usage=key_usage(cert) if usable else None,
+        extended_key_usage=extended_key_usage(cert) if usable else None,
+        nonstandard=loaded.notes + _v1_notes(cert, bc),
+        malformed=loaded.error,
+    )

@@ -1,0 +1,88 @@
+"""Does one certificate's signature verify under another's key, and do their names chain?"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+
+
+class SignatureCheck(StrEnum):
+    """The outcome of checking a signature."""
+
+    OK = "ok"
+    BAD = "bad"
+    UNSUPPORTED = "unsupported"
+
+
+def _verify_by_hand(cert: x509.Certificate, issuer_key: object) -> None:
+    """Verify with the issuer's public key directly. Used where `verify_directly_issued_by`
+    declines: SHA-1/MD5 signatures (which must still be told apart from forged ones) and names
+    that chain only after RFC 5280 normalisation."""
+    sig, tbs = cert.signature, cert.tbs_certificate_bytes
+    params = cert.signature_algorithm_parameters
+    hash_alg = cert.signature_hash_algorithm
+    if isinstance(issuer_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        issuer_key.verify(sig, tbs)
+    elif isinstance(issuer_key, ec.EllipticCurvePublicKey):
+        if not isinstance(params, ec.ECDSA):
+            raise UnsupportedAlgorithm("an EC key but not an ECDSA signature")
+        issuer_key.verify(sig, tbs, params)
+    elif hash_alg is None:
+        raise UnsupportedAlgorithm("the signature names no hash algorithm")
+    elif isinstance(issuer_key, rsa.RSAPublicKey):
+        pad = params if isinstance(params, padding.PSS | padding.PKCS1v15) else padding.PKCS1v15()
+        issuer_key.verify(sig, tbs, pad, hash_alg)
+    elif isinstance(issuer_key, dsa.DSAPublicKey):
+        issuer_key.verify(sig, tbs, hash_alg)
+    else:
+        raise UnsupportedAlgorithm(f"cannot verify with a {type(issuer_key).__name__}")
+
+
+def check_signature(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[SignatureCheck, str]:
+    """Check that `issuer`'s key signed `cert`. Returns the outcome and a short explanation."""
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return SignatureCheck.OK, "signature verifies"
+    except InvalidSignature:
+        return SignatureCheck.BAD, "signature does not verify under the issuer's key"
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        pass  # an algorithm or name form cryptography's strict check declines: verify by hand
+    try:
+        _verify_by_hand(cert, issuer.public_key())
+    except InvalidSignature:
+        return SignatureCheck.BAD, "signature does not verify under the issuer's key"
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        return SignatureCheck.UNSUPPORTED, f"signature cannot be checked ({exc or type(exc).__name__})"
+    return SignatureCheck.OK, "signature verifies"
+
+
+def _norm_value(value: str | bytes) -> str:
+    if isinstance(value, bytes):
+        return value.hex()
+    return " ".join(value.split()).casefold()
+
+
+def name_key(name: x509.Name) -> tuple[frozenset[tuple[str, str]], ...]:
+    """A comparison key for a Name per RFC 5280 7.1: attribute order inside an RDN, letter
+    case and runs of white space do not matter; string types (Printable vs UTF8) do not either."""
+    return tuple(
+        frozenset((a.oid.dotted_string, _norm_value(a.value)) for a in rdn) for rdn in name.rdns
+    )
+
+
+def names_chain(issuer_name: x509.Name, subject_name: x509.Name) -> bool:
+    """True when a certificate with `issuer_name` names a CA whose subject is `subject_name`."""
+    return name_key(issuer_name) == name_key(subject_name)
+
+
+def is_self_issued(cert: x509.Certificate) -> bool:
+    """Subject and issuer are the same name (RFC 5280's self-issued)."""
+    return names_chain(cert.issuer, cert.subject)
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    """Self-issued and signed by its own key."""
+    return is_self_issued(cert) and check_signature(cert, cert)[0] is SignatureCheck.OK

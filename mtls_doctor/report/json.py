@@ -1,0 +1,63 @@
+"""The contract's JSON document."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from mtls_doctor import __version__
+from mtls_doctor.model.finding import Severity
+from mtls_doctor.model.report import Report
+
+SCHEMA = "mtls-doctor/v1"
+
+
+def iso(dt: datetime) -> str:
+    """`2026-11-29T19:00:00Z`."""
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_primitive(obj: Any) -> Any:
+    """Dataclasses, enums, datetimes and containers as JSON values."""
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, datetime):
+        return iso(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_primitive(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): to_primitive(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_primitive(v) for v in obj]
+    if isinstance(obj, bytes):
+        return obj.hex()
+    return obj
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The report as the contract's JSON object."""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "command": report.command,
+        "tool_version": __version__,
+        "generated_at": iso(report.generated_at),
+        "checks": to_primitive(report.checks),
+        "findings": to_primitive(report.findings),
+        "summary": {
+            "errors": report.count(Severity.ERROR),
+            "warnings": report.count(Severity.WARNING),
+            "info": report.count(Severity.INFO),
+        },
+    }
+    for key, value in report.payload.items():
+        doc[key] = to_primitive(value)
+    return doc
+
+
+def render_json(report: Report) -> str:
+    """One JSON object, indented, newline-terminated."""
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,219 @@
+"""Plain text for a person at a terminal: what was found, where, and what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mtls_doctor.model.certificate import CertSummary
+from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
+from mtls_doctor.model.report import Report
+from mtls_doctor.model.verdict import Verdict
+from mtls_doctor.pki.policy import key_text
+
+_STYLE = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
+_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_CHECK_MARK = {
+    CheckStatus.PASS: ("✓", "green"),
+    CheckStatus.WARN: ("!", "yellow"),
+    CheckStatus.FAIL: ("✗", "red"),
+    CheckStatus.SKIP: ("-", "dim"),
+    CheckStatus.ERROR: ("?", "red"),
+}
+
+class _Out:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+        self.lines: list[str] = []
+
+    def s(self, text: str, style: str) -> str:
+        if not self.color or not text:
+            return text
+        return f"\x1b[{_STYLE[style]}m{text}\x1b[0m"
+
+    def __call__(self, text: str = "") -> None:
+        self.lines.append(text)
+
+def _days(c: CertSummary) -> str:
+    v = c.validity
+    if v is None:
+        return ""
+    if v.status == "expired":
+        return f"EXPIRED {-v.days_left} days ago"
+    if v.status == "not_yet_valid":
+        return "NOT YET VALID"
+    return f"{v.days_left} days left"
+
+def _validity_style(c: CertSummary) -> str:
+    v = c.validity
+    return "red" if v is None or v.status != "valid" else ("yellow" if v.days_left <= 30 else "green")
+
+def _cert_block(o: _Out, c: CertSummary) -> None:
+    where = f"line {c.line}" if c.line is not None else c.location.split(", ", 1)[-1]
+    o(f"{o.s(f'#{c.index + 1}', 'bold')}  {o.s(c.subject, 'bold')}   {o.s(where, 'dim')}")
+    rows: list[tuple[str, str]] = []
+    if c.malformed:
+        rows.append(("PROBLEM", o.s(c.malformed, "red")))
+    if c.not_before is None:
+        rows.append(("SHA-256", c.sha256_fingerprint or "(no data)"))
+        _rows(o, rows)
+        return
+    bc = c.basic_constraints
+    bc_text = "absent" if not bc.present else (
+        f"CA:{'TRUE' if bc.ca else 'FALSE'}"
+        + (f", pathlen:{bc.path_len}" if bc.path_len is not None else "")
+        + (", critical" if bc.critical else "")
+    )
+    rows += [
+        ("issuer", c.issuer),
+        ("serial", c.serial),
+        ("valid", f"{c.not_before:%Y-%m-%d %H:%M} → {c.not_after:%Y-%m-%d %H:%M} UTC  "
+                  + o.s(f"({_days(c)})", _validity_style(c))),
+        ("key", key_text(c)),
+        ("signature", c.signature_algorithm + (f" ({c.signature_hash})" if c.signature_hash else "")),
+        ("SANs", ", ".join(c.sans) if c.sans else "none"),
+        ("basic", bc_text),
+        ("key usage", ", ".join(c.key_usage) if c.key_usage is not None else "absent"),
+        ("ext. usage", ", ".join(c.extended_key_usage) if c.extended_key_usage is not None
+         else "absent"),
+        ("SKI / AKI", f"{c.ski or '-'} / {c.aki or '-'}"),
+        ("SHA-256", c.sha256_fingerprint),
+        ("self-signed", "yes" if c.self_signed else "no"),
+        ("version", f"v{c.version}"),
+    ]
+    for note in c.nonstandard:
+        rows.append(("RFC 5280", o.s(note, "yellow")))
+    m = c.hostname_match
+    if m is not None:
+        verdict = o.s("✓ covered", "green") if m.matches else o.s("✗ not covered", "red")
+        rows.append(("host", f"{m.host}: {verdict} — {m.reason}"))
+    _rows(o, rows)
+
+def _rows(o: _Out, rows: Sequence[tuple[str, str]]) -> None:
+    for k, v in rows:
+        o(f"    {k:<12} {v}")
+    o()
+
+def _tree(o: _Out, certs: Sequence[CertSummary]) -> None:
+    children: dict[int | None, list[CertSummary]] = {}
+    for c in certs:
+        parent = c.issuer_index if c.issuer_index != c.index else None
+        children.setdefault(parent, []).append(c)
+
+    def label(c: CertSummary) -> str:
+        bits = [f"#{c.index + 1}"]
+        if c.malformed:
+            return f"{o.s(c.subject, 'red')}  [#{c.index + 1}, unreadable]"
+        bits += [key_text(c), c.signature_hash or c.signature_algorithm]
+        bits.append(o.s(_days(c), _validity_style(c)))
+        if not c.is_ca and c.version != 1:
+            bits.append(o.s("not a CA", "yellow"))
+        return f"{c.subject}  {o.s('[' + ', '.join(bits) + ']', 'dim')}"
+
+    def walk(c: CertSummary, prefix: str, last: bool, depth: int) -> None:
+        branch = "" if depth == 0 else ("└── " if last else "├── ")
+        o(f"  {prefix}{branch}{label(c)}")
+        kids = [k for k in children.get(c.index, []) if k.index != c.index]
+        ext = "" if depth == 0 else ("    " if last else "│   ")
+        for i, k in enumerate(kids):
+            walk(k, prefix + ext, i == len(kids) - 1, depth + 1)
+
+    for top in children.get(None, []):
+        if not top.self_signed and not top.malformed:
+            o(f"  {o.s('✗ issuer not in bundle:', 'red')} {top.issuer}")
+            walk(top, "  ", True, 1)
+        else:
+            walk(top, "", True, 0)
+    o()
+
+def _verdict(o: _Out, v: Verdict) -> None:
+    if v.accepted:
+        o(o.s("Verdict: ACCEPTED", "green") + " — API Gateway would let this client in")
+    else:
+        o(o.s(f"Verdict: REJECTED ({v.reason})", "red") + " — API Gateway would refuse the handshake")
+    o(f"  {v.detail}")
+    if v.path:
+        o(f"  path: {' → '.join(v.path)}")
+    for p in v.problems[1:]:
+        o(f"  also: {p.detail}")
+    o()
+
+def _checks(o: _Out, checks: Sequence[Check]) -> None:
+    if not checks:
+        return
+    o(o.s("Checks", "bold"))
+    width = max(len(c.title) for c in checks)
+    for c in checks:
+        mark, style = _CHECK_MARK[c.status]
+        o(f"  {o.s(mark, style)} {c.title:<{width}}  {o.s(c.detail, 'dim')}")
+    o()
+
+def _finding(o: _Out, f: Finding, shown: set[str]) -> None:
+    """One finding; fix steps and commands already printed for an earlier one are not repeated."""
+    sev = o.s(f.severity.upper(), _SEVERITY_STYLE[f.severity])
+    o(f"  {sev} {o.s(f.id, 'bold')}: {f.title}")
+    if f.location:
+        o(f"      where: {f.location}")
+    o(f"      {f.detail}")
+    if f.fix:
+        o(f"      fix: {f.fix.summary}")
+        steps = [s for s in f.fix.steps if s not in shown]
+        commands = [c for c in f.fix.commands if c not in shown]
+        for i, step in enumerate(steps, 1):
+            o(f"        {i}. {step}")
+        for cmd in commands:
+            o(f"        $ {o.s(cmd, 'blue')}")
+        repeated = len(f.fix.steps) + len(f.fix.commands) - len(steps) - len(commands)
+        if repeated:
+            o(o.s(f"        (+ {repeated} step(s)/command(s) shown above)", "dim"))
+        shown.update(f.fix.steps, f.fix.commands)
+    if f.walkthrough:
+        o(o.s(f"      walkthrough: {f.walkthrough}", "dim"))
+    o()
+
+
+def _findings(o: _Out, findings: Sequence[Finding], report: Report) -> None:
+    counts = (f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} "
+              f"warning(s), {report.count(Severity.INFO)} info")
+    if not findings:
+        o(o.s("No findings.", "green"))
+        return
+    o(o.s("Findings", "bold") + f"  ({counts})")
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    shown: set[str] = set()
+    for f in sorted(findings, key=lambda f: order[f.severity]):
+        _finding(o, f, shown)
+
+def _header(o: _Out, p: dict[str, Any]) -> None:
+    src = p.get("source")
+    if not isinstance(src, dict):
+        return
+    n = len(p.get("certificates", []))
+    o(o.s(f"{src['name']}", "bold") + f" — {n} certificate{'s' if n != 1 else ''}, "
+      f"{src['container']}, evaluated at {src['at']:%Y-%m-%d %H:%M} UTC")
+    o()
+
+
+def render_text(report: Report, *, color: bool = False) -> str:
+    """The report as text; `color` adds ANSI colours for a terminal."""
+    o = _Out(color)
+    p = dict(report.payload)
+    _header(o, p)
+    if "verdict" in p:
+        _verdict(o, p["verdict"])
+    certs = p.get("certificates")
+    if certs and report.command == "truststore":
+        o(o.s("Chains", "bold") + "  (root at the top, issued certificates below)")
+        _tree(o, certs)
+    if "client_certificate" in p and p["client_certificate"] is not None:
+        o(o.s("Client certificate", "bold"))
+        _cert_block(o, p["client_certificate"])
+        for c in p.get("sent_chain", ()):
+            o(o.s("Sent by the client (not used by API Gateway)", "bold"))
+            _cert_block(o, c)
+    if certs and report.command != "truststore":
+        for c in certs:
+            _cert_block(o, c)
+    _checks(o, report.checks)
+    _findings(o, report.findings, report)
+    return "\n".join(o.lines).rstrip() + "\n"

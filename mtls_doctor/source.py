@@ -1,0 +1,75 @@
+"""Where input bytes come from: a local file now, `s3://bucket/key[?versionId=V]` with the AWS
+support. Every reader returns the same `SourceData`, so the PKI code never knows the difference."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from mtls_doctor.errors import InputError
+
+#: certificate files are kilobytes; a bigger input is almost surely the wrong file
+MAX_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """The bytes of one input and the name reports use for it."""
+
+    name: str
+    data: bytes
+
+
+Reader = Callable[[str], SourceData]
+_SCHEMES: dict[str, Reader] = {}
+
+
+def register_scheme(scheme: str, reader: Reader) -> None:
+    """Let `reader` handle `scheme://...` specs (the AWS package registers `s3`)."""
+    _SCHEMES[scheme] = reader
+
+
+def read_file(path: str, what: str = "file") -> SourceData:
+    """Read a local file, refusing directories, devices and oversized files with a clear line."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{what} {path!r} does not exist") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path!r}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{what} {path!r} is a directory; give the certificate file inside it")
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode):
+        raise InputError(f"{what} {path!r} is not a regular file")
+    if st.st_size > MAX_BYTES:
+        raise InputError(
+            f"{what} {path!r} is {st.st_size / 1048576:.1f} MiB; certificate files are a few "
+            f"kilobytes (limit {MAX_BYTES // 1048576} MiB): is it the right file?"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path!r}: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{what} {path!r} is larger than {MAX_BYTES // 1048576} MiB")
+    return SourceData(path, data)
+
+
+def read_source(spec: str, what: str = "file") -> SourceData:
+    """Read a file path or a `scheme://` source."""
+    parts = urlsplit(spec)
+    if parts.scheme and len(parts.scheme) > 1 and "://" in spec:
+        reader = _SCHEMES.get(parts.scheme)
+        if reader is not None:
+            return reader(spec)
+        if parts.scheme == "s3":
+            raise InputError(
+                f"reading {spec} needs the AWS support, which this version does not include yet; "
+                f"copy the object first: aws s3 cp {spec.split('?')[0]} ./truststore.pem"
+            )
+        raise InputError(f"{what} {spec!r}: unsupported scheme {parts.scheme}://")
+    return read_file(spec, what)
