@@ -12,7 +12,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NoReturn
 
 from mtls_doctor import __version__
@@ -40,7 +40,7 @@ def parse_instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 8601 instant (e.g. 2027-01-31 or 2027-01-31T12:00:00Z)"
         ) from None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _non_negative(text: str) -> int:
@@ -116,7 +116,7 @@ def _password(args: argparse.Namespace) -> bytes | None:
 
 def run(args: argparse.Namespace) -> Report:
     """Run the parsed command and return its report."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     at = getattr(args, "at", None) or now
     if args.command == "inspect":
         from mtls_doctor.commands.inspect import run_inspect

@@ -69,7 +69,7 @@ def read_source(spec: str, what: str = "file") -> SourceData:
         if parts.scheme == "s3":
             raise InputError(
                 f"reading {spec} needs the AWS support, which this version does not include yet; "
-                f"copy the object first: aws s3 cp {spec.split('?')[0]} ./truststore.pem"
+                f"copy the object first: aws s3 cp {spec.split('?', maxsplit=1)[0]} ./truststore.pem"
             )
         raise InputError(f"{what} {spec!r}: unsupported scheme {parts.scheme}://")
     return read_file(spec, what)

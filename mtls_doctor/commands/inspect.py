@@ -6,10 +6,11 @@ import dataclasses
 from datetime import datetime
 
 from mtls_doctor.commands.common import check, derive_checks, load_input, source_info
+from mtls_doctor.errors import InputError
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.finding import Fix
 from mtls_doctor.model.report import Report
-from mtls_doctor.pki.hostname import match_hostname, normalise_host
+from mtls_doctor.pki.hostname import HostnameError, match_hostname, normalise_host
 from mtls_doctor.pki.truststore import lint_file
 
 CHECKS = (
@@ -24,7 +25,10 @@ def run_inspect(spec: str, *, at: datetime, now: datetime, host: str | None = No
                 password: bytes | None = None) -> Report:
     """Decode the file; with `host`, say which certificate covers it and by which name."""
     if host is not None:
-        normalise_host(host)  # a bad name stops here, before any work
+        try:
+            normalise_host(host)  # a bad name stops here, before any work
+        except HostnameError as exc:
+            raise InputError(f"--host: {exc}") from None
     loaded = load_input(spec, "certificate file", password)
     summaries, findings = lint_file(loaded, at)
     if host is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from mtls_doctor.model.finding import Finding, Fix, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INF = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ _SPECS: tuple[tuple[str, Severity, str | None], ...] = (
     ("SERVER_TLS_BELOW_1_2", E, None),
     ("MTLS_NOT_REQUESTED", E, "mtls-not-enforced"),
     ("MTLS_CLIENT_CERT_REJECTED", E, "client-rejected"),
-    ("MTLS_NO_CLIENT_CERT_GIVEN", I, None),
+    ("MTLS_NO_CLIENT_CERT_GIVEN", INF, None),
     ("HTTP_FORBIDDEN", W, "client-rejected"),
     # AWS
     ("DOMAIN_NOT_FOUND", E, None),

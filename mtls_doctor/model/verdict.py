@@ -31,6 +31,8 @@ class PathProblem:
     subject: str
     location: str
     detail: str
+    #: for ISSUER_NOT_IN_TRUSTSTORE: the certificate the truststore lacks
+    missing: str | None = None
 
 
 @dataclass(frozen=True)

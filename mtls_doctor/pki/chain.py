@@ -64,6 +64,8 @@ class Issue:
     detail: str
     #: for signature and CA problems: the issuer involved
     other: Node | None = None
+    #: for ISSUER_NOT_IN_TRUSTSTORE: the name of the certificate that is missing
+    missing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,11 +141,13 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
     if not path.complete:
         top = nodes[-1]
         if is_self_issued(top.cert):
-            detail = (f"{top.summary.subject} is self-signed and is not in the truststore")
+            missing = top.summary.subject
+            detail = f"{missing} is self-signed and is not in the truststore"
         else:
+            missing = top.summary.issuer
             aki = f" (authority key id {top.summary.aki})" if top.summary.aki else ""
-            detail = f"issuer {top.summary.issuer}{aki} of {top.summary.subject} is not in the truststore"
-        out.append(Issue(VerdictReason.ISSUER_NOT_IN_TRUSTSTORE, top, detail))
+            detail = f"issuer {missing}{aki} of {top.summary.subject} is not in the truststore"
+        out.append(Issue(VerdictReason.ISSUER_NOT_IN_TRUSTSTORE, top, detail, missing=missing))
     intermediates_below = 0
     for i, node in enumerate(nodes):
         s = node.summary
@@ -175,7 +179,7 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
             if why_not:
                 out.append(Issue(VerdictReason.ISSUER_NOT_CA, node,
                                  f"{s.subject} cannot issue certificates: {why_not}", nodes[i - 1]))
-            elif s.basic_constraints.path_len is not None and intermediates_below > s.basic_constraints.path_len:
+            elif (limit := s.basic_constraints.path_len) is not None and intermediates_below > limit:
                 out.append(Issue(
                     VerdictReason.ISSUER_NOT_CA, node,
                     f"{s.subject} has pathLenConstraint {s.basic_constraints.path_len} but "

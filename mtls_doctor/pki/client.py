@@ -10,7 +10,7 @@ intermediates would have completed the path (`CLIENT_CHAIN_IGNORED`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,8 +51,8 @@ class ClientResult:
 
 def _problems(path: Path) -> tuple[PathProblem, ...]:
     ordered = sorted(path.issues, key=lambda i: list(VerdictReason).index(i.reason))
-    return tuple(PathProblem(i.reason, i.node.summary.subject, i.node.summary.location, i.detail)
-                 for i in ordered)
+    return tuple(PathProblem(i.reason, i.node.summary.subject, i.node.summary.location, i.detail,
+                             i.missing) for i in ordered)
 
 
 def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
@@ -62,8 +62,8 @@ def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
     primary = path.primary()
     if primary is None:
         return Verdict(True, VerdictReason.OK, subjects,
-                       f"the path {' -> '.join(subjects)} ends at a self-signed root in the "
-                       "truststore and passes every check")
+                       "the path ends at a self-signed root of the truststore; signatures, "
+                       "validity, CA constraints and algorithms all pass")
     others = len(path.issues) - 1
     more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     return Verdict(False, primary.reason, subjects, primary.detail + more, _problems(path))
@@ -79,9 +79,12 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
                "-subj '/CN=<client-name>'")
     r = v.reason
     if r is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE:
+        missing = (v.problems[0].missing if v.problems else None) or "the issuing CA"
         return Fix("Put the client certificate's issuing CA, and every CA above it up to the "
                    "root, into the truststore (or issue the client from a CA already there).",
-                   ("Append the missing CA certificate(s) to the truststore bundle.", *up_steps),
+                   (f"Get the certificate of the missing CA ({missing}) from its owner, check "
+                    "its fingerprint out of band, and append it (PEM) to the truststore bundle.",
+                    *up_steps),
                    (f"cat issuing-ca.pem >> {q(truststore)}", *up_cmds, *retest))
     if r is VerdictReason.BAD_SIGNATURE:
         return Fix("The CA certificate in the truststore has the right name but not the key that "
@@ -155,25 +158,29 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                       "problems": [p.detail for p in verdict.problems]},
             fix=_reject_fix(verdict, files, ts_name)))
     if verdict.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE and sent:
-        with_sent = find_paths(leaf, [*pool, *sent], cache)
+        # what if the certificates the client sends were in the truststore?
+        as_if_trusted = [dataclasses.replace(n, trusted=True) for n in sent]
+        with_sent = find_paths(leaf, [*pool, *as_if_trusted], cache)
         if with_sent and with_sent[0].complete:
-            missing = [n for n in with_sent[0].nodes[1:] if not n.trusted]
+            sent_keys = {n.key for n in sent}
+            missing = [n for n in with_sent[0].nodes[1:] if n.key in sent_keys]
             names = ", ".join(f"{n.summary.subject} ({n.summary.location})" for n in missing)
-            outcome = ("would then be accepted" if with_sent[0].accepted
-                       else f"would then still fail: {with_sent[0].primary().detail}"  # type: ignore[union-attr]
-                       )
+            still = with_sent[0].primary()
+            outcome = "would be accepted" if still is None else f"would still fail: {still.detail}"
             up_steps, up_cmds = upload_steps(ts_name)
             findings.append(make_finding(
                 "CLIENT_CHAIN_IGNORED",
-                f"the client sends {len(missing)} intermediate(s) missing from the truststore",
+                f"the client sends {len(missing)} CA certificate(s) missing from the truststore",
                 f"The client sends {names}, which would complete the path, but API Gateway builds "
-                f"the path from the truststore alone. Add them to the truststore; the certificate "
-                f"{outcome}.",
+                f"the path from the truststore alone. With them in the truststore the certificate "
+                f"{outcome}. Add a CA only after checking its fingerprint with its owner: a "
+                "client can send any certificate.",
                 subject=leaf_s.subject, location=leaf_s.location,
                 evidence={"add_to_truststore": [n.summary.subject for n in missing],
                           "fingerprints": [n.summary.sha256_fingerprint for n in missing]},
-                fix=Fix("Add the intermediate(s) the client sends to the truststore.",
-                        ("Append them to the truststore bundle.", *up_steps),
+                fix=Fix("Add the CA certificate(s) the client sends to the truststore.",
+                        ("Check each fingerprint with the CA's owner, then append it to the "
+                         "truststore bundle.", *up_steps),
                         (*(append_cert_command(n.position, ts_name)
                            for n in missing if n.position), *up_cmds))))
     if files.key is not None and not key_matches(leaf_lc.cert, files.key):

@@ -17,7 +17,7 @@ from mtls_doctor.model.certificate import (
     Validity,
 )
 from mtls_doctor.pki import der as asn1
-from mtls_doctor.pki.load import LoadedCert
+from mtls_doctor.pki.load import LoadedCert, serial_number
 from mtls_doctor.pki.signature import is_self_signed
 
 _KU_NAMES = (
@@ -215,7 +215,7 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
         )
     bc = basic_constraints(cert)
     usable = loaded.error is None
-    serial = cert.serial_number
+    serial = serial_number(cert)
     return CertSummary(
         index=pos.index,
         location=pos.describe(),

@@ -34,7 +34,7 @@ def upload_steps(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     )
     commands = (
         f"aws s3 cp {q(source)} {BUCKET_KEY}",
-        f"aws s3api list-object-versions --bucket <bucket> --prefix <key> --max-items 1",
+        "aws s3api list-object-versions --bucket <bucket> --prefix <key> --max-items 1",
         f"aws apigateway update-domain-name --domain-name {DOMAIN} --patch-operations "
         "op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>",
     )

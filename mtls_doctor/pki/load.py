@@ -19,7 +19,6 @@ from enum import StrEnum
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container, Position
@@ -106,6 +105,14 @@ def _friendly(exc: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
+def serial_number(cert: x509.Certificate) -> int:
+    """The serial number, without cryptography's warning about non-positive ones (that warning
+    is turned into a CERT_NONSTANDARD finding by `parse_certificate`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cert.serial_number
+
+
 def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, tuple[str, ...]]:
     """Parse one DER certificate and touch every field, so lazy parse errors show up here.
 
@@ -116,6 +123,7 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
         warnings.simplefilter("always")
         try:
             cert = x509.load_der_x509_certificate(der)
+            serial = cert.serial_number  # parsed lazily; warns when not positive
         except Exception as exc:  # noqa: BLE001 - cryptography raises several types on bad input
             return None, f"not a valid X.509 certificate ({_friendly(exc)})", ()
     for w in caught:
@@ -123,7 +131,7 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
         if "serial number" in msg.lower():
             notes.append("serial number is zero or negative (RFC 5280 4.1.2.2 wants a positive one)")
         else:
-            notes.append(msg.split(". ")[0])
+            notes.append(msg.split(". ", maxsplit=1)[0])
     error = None
     try:
         _ = cert.subject.rfc4514_string()
@@ -140,7 +148,7 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
         _ = cert.not_valid_before_utc, cert.not_valid_after_utc
     except Exception as exc:  # noqa: BLE001
         error = error or f"the validity period cannot be read ({_friendly(exc)})"
-    if cert.serial_number.bit_length() > 159:
+    if serial.bit_length() > 159:
         notes.append("serial number is longer than 20 octets (RFC 5280 4.1.2.2)")
     return cert, error, tuple(notes)
 
@@ -198,6 +206,9 @@ class _Builder:
         self.certificates.append(LoadedCert(position, der, cert, error, notes, label))
 
     def add_pkcs7(self, der: bytes, container: Container, line: int | None = None) -> bool:
+        # imported here: these modules cost ~20 ms at start-up and most inputs are plain PEM
+        from cryptography.hazmat.primitives.serialization import pkcs7
+
         try:
             certs = pkcs7.load_der_pkcs7_certificates(der)
         except Exception:  # noqa: BLE001
@@ -322,6 +333,8 @@ def _looks_pkcs7(data: bytes) -> bool:
 
 
 def _load_pkcs12(data: bytes, b: _Builder, password: bytes | None) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     tries = [password] if password is not None else [None, b""]
     last: Exception | None = None
     for pw in tries:

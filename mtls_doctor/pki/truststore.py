@@ -272,7 +272,7 @@ class _Linter:
                         "|| openssl x509 -in issuer.crt -out issuer.pem",
                         f"cat issuer.pem >> {q(self.src)}"]
             self.add("TRUSTSTORE_MISSING_ISSUER", s, f"issuer of {s.subject} is missing",
-                     f"{issue.detail}: its chain does not reach a self-signed root inside the "
+                     f"{_cap(issue.detail)}: its chain does not reach a self-signed root inside the "
                      "bundle, and API Gateway builds chains from the truststore alone.",
                      self.fix("Add the missing CA certificate(s) to the bundle.", tuple(steps),
                               tuple(cmds)),
@@ -295,10 +295,11 @@ class _Linter:
         elif issue.reason is VerdictReason.ISSUER_NOT_CA:
             below = issue.other.summary if issue.other else start
             if "pathLenConstraint" in issue.detail:
-                self.add("TRUSTSTORE_PATH_LEN_EXCEEDED", below,
-                         f"{below.subject}: too deep under {s.subject}",
+                # the certificate whose own path breaks the constraint is the one too deep
+                self.add("TRUSTSTORE_PATH_LEN_EXCEEDED", start,
+                         f"{start.subject}: too deep under {s.subject}",
                          f"{_cap(issue.detail)}; client certificates issued under "
-                         f"{below.subject} fail validation.",
+                         f"{start.subject} fail validation.",
                          self.fix("Issue from a CA higher up, or have the CA re-issued with a "
                                   "larger pathLenConstraint.", (), (list_certs_command(self.src),)),
                          constraining_ca=s.subject, path_len=s.basic_constraints.path_len)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -18,7 +18,7 @@ SCHEMA = "mtls-doctor/v1"
 
 def iso(dt: datetime) -> str:
     """`2026-11-29T19:00:00Z`."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_primitive(obj: Any) -> Any:

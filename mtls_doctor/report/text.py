@@ -8,7 +8,7 @@ from typing import Any
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.model.report import Report
-from mtls_doctor.model.verdict import Verdict
+from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import key_text
 
 _STYLE = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
@@ -133,7 +133,10 @@ def _verdict(o: _Out, v: Verdict) -> None:
         o(o.s(f"Verdict: REJECTED ({v.reason})", "red") + " — API Gateway would refuse the handshake")
     o(f"  {v.detail}")
     if v.path:
-        o(f"  path: {' → '.join(v.path)}")
+        missing = ""
+        if v.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE and v.problems:
+            missing = " → " + o.s(f"(missing: {v.problems[0].missing})", "red")
+        o(f"  path: {' → '.join(v.path)}{missing}")
     for p in v.problems[1:]:
         o(f"  also: {p.detail}")
     o()
@@ -181,7 +184,11 @@ def _findings(o: _Out, findings: Sequence[Finding], report: Report) -> None:
     o(o.s("Findings", "bold") + f"  ({counts})")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     shown: set[str] = set()
-    for f in sorted(findings, key=lambda f: order[f.severity]):
+    def position(f: Finding) -> int:
+        index = f.evidence.get("index")
+        return index if isinstance(index, int) else -1
+
+    for f in sorted(findings, key=lambda f: (order[f.severity], position(f))):
         _finding(o, f, shown)
 
 def _header(o: _Out, p: dict[str, Any]) -> None:
@@ -208,8 +215,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
     if "client_certificate" in p and p["client_certificate"] is not None:
         o(o.s("Client certificate", "bold"))
         _cert_block(o, p["client_certificate"])
+        if p.get("sent_chain"):
+            o(o.s("Sent by the client (API Gateway does not use these)", "bold"))
         for c in p.get("sent_chain", ()):
-            o(o.s("Sent by the client (not used by API Gateway)", "bold"))
             _cert_block(o, c)
     if certs and report.command != "truststore":
         for c in certs:

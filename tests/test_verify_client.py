@@ -1,0 +1,271 @@
+"""`mtls-doctor verify-client`: every verdict reason and every CLIENT_* finding, each produced
+by a fault and absent when the client is good."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import Run
+from tests.pki_factory import (
+    PKI,
+    Issued,
+    corrupt_signature,
+    p12,
+    pem_bundle,
+    pem_encode,
+    with_non_utf8_subject,
+)
+
+
+@pytest.fixture(scope="module")
+def ca() -> list[Issued]:
+    return PKI(key_offset=200).chain(3, prefix="Client")
+
+
+@pytest.fixture(scope="module")
+def good(ca) -> Issued:
+    return PKI(key_offset=200).leaf(ca[2], "device-1")
+
+
+@pytest.fixture
+def verify(cli: Callable[..., Run], write: Callable[[str, bytes], str]) -> Callable[..., Run]:
+    def _verify(cert: bytes, truststore: bytes, *extra: str, key: bytes | None = None,
+                chain: bytes | None = None, json_out: bool = True) -> Run:
+        args = ["verify-client", "--cert", write("client.pem", cert),
+                "--truststore", write("truststore.pem", truststore)]
+        if key is not None:
+            args += ["--key", write("client.key", key)]
+        if chain is not None:
+            args += ["--chain", write("chain.pem", chain)]
+        return cli(*args, *extra, json_out=json_out)
+
+    return _verify
+
+
+def verdict(run: Run) -> dict:
+    return run.doc["verdict"]
+
+
+def test_accepted(verify, ca, good):
+    run = verify(good.pem, pem_bundle(ca), key=good.key_pem())
+    assert run.rc == 0, run.doc["findings"]
+    v = verdict(run)
+    assert v == {**v, "accepted": True, "reason": "OK"}
+    assert v["path"] == ["CN=device-1", "CN=Client Intermediate 2", "CN=Client Intermediate 1",
+                         "CN=Client Root"]
+    assert run.doc["findings"] == []
+    assert {c["status"] for c in run.doc["checks"]} == {"pass"}
+
+
+def test_accepted_text_output(verify, ca, good):
+    run = verify(good.pem, pem_bundle(ca), json_out=False)
+    assert "Verdict: ACCEPTED" in run.out
+    assert "CN=device-1 → CN=Client Intermediate 2" in run.out
+
+
+def test_issuer_not_in_truststore(verify, ca, good):
+    run = verify(good.pem, pem_bundle(ca[:2]))
+    assert run.rc == 1
+    v = verdict(run)
+    assert (v["accepted"], v["reason"]) == (False, "ISSUER_NOT_IN_TRUSTSTORE")
+    assert "CN=Client Intermediate 2" in v["detail"]
+    [f] = run.findings("CLIENT_REJECTED")
+    assert f["evidence"]["reason"] == "ISSUER_NOT_IN_TRUSTSTORE"
+    assert f["walkthrough"] == "client-rejected"
+    assert any(c.startswith("aws apigateway update-domain-name") for c in f["fix"]["commands"])
+
+
+def test_truststore_without_root_rejects_even_with_issuer(verify, ca, good):
+    """API Gateway needs the whole chain up to a root inside the truststore."""
+    run = verify(good.pem, pem_bundle(ca[1:]))
+    v = verdict(run)
+    assert v["reason"] == "ISSUER_NOT_IN_TRUSTSTORE"
+    assert "CN=Client Root" in v["detail"]
+
+
+def test_self_signed_client(verify, ca):
+    me = PKI(key_offset=210).self_signed_leaf("lonely.example.com")
+    v = verdict(verify(me.pem, pem_bundle(ca)))
+    assert v["reason"] == "ISSUER_NOT_IN_TRUSTSTORE"
+    assert "self-signed" in v["detail"]
+    # a self-signed client certificate that is itself in the truststore is accepted
+    run = verify(me.pem, pem_bundle([*ca, me]))
+    assert verdict(run)["accepted"] is True
+
+
+def test_chain_sent_by_client_is_ignored_but_named(verify, ca, good):
+    run = verify(good.pem + ca[2].pem, pem_bundle(ca[:2]))
+    assert verdict(run)["reason"] == "ISSUER_NOT_IN_TRUSTSTORE"
+    [f] = run.findings("CLIENT_CHAIN_IGNORED")
+    assert f["evidence"]["add_to_truststore"] == ["CN=Client Intermediate 2"]
+    assert "would be accepted" in f["detail"]
+    assert any("awk" in c for c in f["fix"]["commands"])
+    # the same with --chain
+    run = verify(good.pem, pem_bundle(ca[:2]), chain=ca[2].pem)
+    assert run.findings("CLIENT_CHAIN_IGNORED")
+    # and absent when the truststore alone completes the path
+    run = verify(good.pem + ca[2].pem, pem_bundle(ca))
+    assert "CLIENT_CHAIN_IGNORED" not in run.ids()
+
+
+def test_awk_command_extracts_the_named_certificate(verify, ca, good, tmp_path):
+    import subprocess
+
+    run = verify(good.pem, pem_bundle(ca[:2]), chain=pem_bundle([ca[0], ca[2]]))
+    [f] = run.findings("CLIENT_CHAIN_IGNORED")
+    awk = next(c for c in f["fix"]["commands"] if "awk" in c)
+    ts = tmp_path / "truststore.pem"
+    before = ts.read_bytes()
+    subprocess.run(awk, shell=True, check=True, cwd=tmp_path)  # noqa: S602 - our own command
+    assert ts.read_bytes() == before + ca[2].pem
+
+
+def test_bad_signature(verify, ca, good):
+    forged = corrupt_signature(good)
+    v = verdict(verify(pem_encode(forged), pem_bundle(ca)))
+    assert v["reason"] == "BAD_SIGNATURE"
+
+
+def test_bad_signature_same_name_other_key(verify, ca):
+    pki = PKI(key_offset=220)
+    impostor = pki.root("Client Root")  # same name as the real root, different key
+    issuing = pki.intermediate(impostor, "Client Intermediate 2")
+    leaf = pki.leaf(issuing, "device-2")
+    run = verify(leaf.pem, pem_bundle(ca))
+    v = verdict(run)
+    assert v["reason"] == "BAD_SIGNATURE"
+    assert "same name but another key" in v["detail"]
+
+
+@pytest.mark.parametrize(
+    ("where", "opts", "reason"),
+    [
+        ("leaf", {"expired": True}, "EXPIRED"),
+        ("leaf", {"not_yet_valid": True}, "NOT_YET_VALID"),
+        ("leaf", {"hash": "sha1"}, "WEAK_SIGNATURE_HASH"),
+        ("leaf", {"key": "rsa1024"}, "WEAK_KEY"),
+        ("leaf", {"key": "p521"}, "UNSUPPORTED_KEY"),
+        ("leaf", {"key": "ed25519"}, "UNSUPPORTED_KEY"),
+        ("ca", {"expired": True}, "EXPIRED"),
+        ("ca", {"hash": "sha1"}, "WEAK_SIGNATURE_HASH"),
+        ("ca", {"key": "rsa1024"}, "WEAK_KEY"),
+        ("ca", {"ca": False}, "ISSUER_NOT_CA"),
+        ("ca", {"basic_constraints": False}, "ISSUER_NOT_CA"),
+        ("ca", {"key_usage": ("digitalSignature",)}, "ISSUER_NOT_CA"),
+    ],
+)
+def test_rejection_reasons(verify, where, opts, reason):
+    pki = PKI(key_offset=230)
+    root = pki.root("Reason Root")
+    issuing = pki.intermediate(root, "Reason CA", **(opts if where == "ca" else {}))
+    leaf = pki.leaf(issuing, "device-3", **(opts if where == "leaf" else {}))
+    run = verify(leaf.pem, pem_bundle([root, issuing]))
+    v = verdict(run)
+    assert (v["accepted"], v["reason"]) == (False, reason), v
+    assert run.rc == 1
+    assert run.findings("CLIENT_REJECTED")[0]["evidence"]["reason"] == reason
+
+
+def test_path_len_forbids_issuing(verify):
+    pki = PKI(key_offset=240)
+    root = pki.root("PathLen Root", path_len=0)
+    ica = pki.intermediate(root, "PathLen ICA")
+    leaf = pki.leaf(ica, "device-4")
+    v = verdict(verify(leaf.pem, pem_bundle([root, ica])))
+    assert v["reason"] == "ISSUER_NOT_CA"
+    assert "pathLenConstraint 0" in v["detail"]
+
+
+def test_chain_too_long(verify):
+    pki = PKI(key_offset=250)
+    four = pki.chain(4, prefix="Len4")
+    assert verdict(verify(pki.leaf(four[-1], "ok-depth").pem, pem_bundle(four)))["accepted"]
+    five = pki.chain(5, prefix="Len5")
+    v = verdict(verify(pki.leaf(five[-1], "too-deep").pem, pem_bundle(five)))
+    assert v["reason"] == "CHAIN_TOO_LONG"
+
+
+def test_malformed_client(verify, ca, good):
+    bad = pem_encode(with_non_utf8_subject(good))
+    run = verify(bad, pem_bundle(ca))
+    assert verdict(run)["reason"] == "MALFORMED"
+    assert run.rc == 1
+    run = verify(b"not a certificate at all", pem_bundle(ca))
+    assert verdict(run)["reason"] == "MALFORMED"
+
+
+def test_several_problems_reported_in_contract_order(verify):
+    pki = PKI(key_offset=260)
+    root = pki.root("Multi Root")
+    leaf = pki.leaf(root, "multi", expired=True, hash="sha1")
+    v = verdict(verify(leaf.pem, pem_bundle([root])))
+    assert v["reason"] == "EXPIRED"
+    assert [p["reason"] for p in v["problems"]] == ["EXPIRED", "WEAK_SIGNATURE_HASH"]
+
+
+def test_key_mismatch(verify, ca, good):
+    other = PKI(key_offset=270).leaf(ca[2], "someone-else")
+    run = verify(good.pem, pem_bundle(ca), key=other.key_pem())
+    [f] = run.findings("CLIENT_KEY_MISMATCH")
+    assert f["severity"] == "error"
+    assert run.rc == 1
+    assert verdict(run)["accepted"] is True  # the certificate itself is fine
+    assert "CLIENT_KEY_MISMATCH" not in verify(good.pem, pem_bundle(ca), key=good.key_pem()).ids()
+
+
+def test_encrypted_key_through_env(verify, ca, good, monkeypatch):
+    monkeypatch.setenv("CLIENT_KEY_PASS", "s3cret-pass")
+    enc = good.key_pem(password=b"s3cret-pass")
+    run = verify(good.pem, pem_bundle(ca), "--key-password-env", "CLIENT_KEY_PASS", key=enc)
+    assert run.rc == 0
+    assert "s3cret-pass" not in run.out + run.err
+    # without the password: one clear line, exit 2
+    run = verify(good.pem, pem_bundle(ca), key=enc)
+    assert run.rc == 2 and "--key-password-env" in run.err and run.err.count("\n") == 1
+    monkeypatch.setenv("CLIENT_KEY_PASS", "wrong")
+    run = verify(good.pem, pem_bundle(ca), "--key-password-env", "CLIENT_KEY_PASS", key=enc)
+    assert run.rc == 2 and "wrong password" in run.err
+    assert "wrong" not in run.err.replace("wrong password", "")
+
+
+def test_pkcs12_client_with_its_key(verify, ca, good, monkeypatch):
+    monkeypatch.setenv("P12_PASS", "pfx-pass")
+    bundle = p12(good, password=b"pfx-pass", extra=[ca[2]])
+    run = verify(bundle, pem_bundle(ca), "--key-password-env", "P12_PASS")
+    assert run.rc == 0, run.doc
+    assert verdict(run)["accepted"] is True
+    key_check = next(c for c in run.doc["checks"] if c["id"] == "client.key")
+    assert key_check["status"] == "pass"
+
+
+def test_combined_pem_key_is_checked(verify, ca, good):
+    other = PKI(key_offset=280).leaf(ca[2], "wrong-key-holder")
+    run = verify(good.pem + other.key_pem(), pem_bundle(ca))
+    assert "CLIENT_KEY_MISMATCH" in run.ids()
+
+
+def test_no_client_auth_eku(verify, ca):
+    pki = PKI(key_offset=290)
+    server_only = pki.leaf(ca[2], "server-only", eku=("serverAuth",))
+    run = verify(server_only.pem, pem_bundle(ca))
+    [f] = run.findings("CLIENT_NO_CLIENT_AUTH_EKU")
+    assert f["severity"] == "warning" and f["evidence"]["eku"] == ["serverAuth"]
+    assert run.rc == 0
+    no_eku = pki.leaf(ca[2], "no-eku", eku=None)
+    assert "CLIENT_NO_CLIENT_AUTH_EKU" not in verify(no_eku.pem, pem_bundle(ca)).ids()
+
+
+def test_expires_soon(verify, ca):
+    pki = PKI(key_offset=300)
+    soon = pki.leaf(ca[2], "soon", days_valid=5)
+    run = verify(soon.pem, pem_bundle(ca))
+    [f] = run.findings("CLIENT_EXPIRES_SOON")
+    assert f["evidence"]["days_left"] in (4, 5)
+    assert "CLIENT_EXPIRES_SOON" not in verify(soon.pem, pem_bundle(ca), "--warn-days", "3").ids()
+
+
+def test_at_moves_the_clock(verify, ca, good):
+    run = verify(good.pem, pem_bundle(ca), "--at", "2031-01-01")
+    assert verdict(run)["reason"] == "EXPIRED"
