@@ -207,3 +207,15 @@ def test_real_process_no_traceback_and_exit_codes(tmp_path, chain):
 def test_no_color_unless_terminal(cli, write, chain):
     run = cli("truststore", write("ts.pem", pem_bundle(chain[:2])), json_out=False)
     assert "\x1b[" not in run.out
+
+
+def test_library_warnings_never_reach_stderr(tmp_path):
+    """A zero-serial root (real ones exist: Go Daddy, Starfield) makes cryptography warn on
+    every access; the tool turns that into CERT_NONSTANDARD and prints nothing on stderr."""
+    from tests.pki_factory import zero_serial_pem
+
+    (tmp_path / "zero.pem").write_bytes(zero_serial_pem())
+    proc = run_process(["truststore", str(tmp_path / "zero.pem"), "--format", "json"],
+                       env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert proc.stderr == ""
+    assert "CERT_NONSTANDARD" in proc.stdout

@@ -116,22 +116,30 @@ def serial_number(cert: x509.Certificate) -> int:
 def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, tuple[str, ...]]:
     """Parse one DER certificate and touch every field, so lazy parse errors show up here.
 
-    Returns (certificate or None, error or None, RFC 5280 deviations noticed).
+    Returns (certificate or None, error or None, RFC 5280 deviations noticed). cryptography's
+    deprecation warnings about the certificate become deviations instead of leaking to stderr.
     """
-    notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            cert = x509.load_der_x509_certificate(der)
-            serial = cert.serial_number  # parsed lazily; warns when not positive
-        except Exception as exc:  # noqa: BLE001 - cryptography raises several types on bad input
-            return None, f"not a valid X.509 certificate ({_friendly(exc)})", ()
+        cert, error, notes = _touch_fields(der)
     for w in caught:
         msg = str(w.message)
         if "serial number" in msg.lower():
-            notes.append("serial number is zero or negative (RFC 5280 4.1.2.2 wants a positive one)")
+            note = "serial number is zero or negative (RFC 5280 4.1.2.2 wants a positive one)"
         else:
-            notes.append(msg.split(". ", maxsplit=1)[0])
+            note = msg.split(". ", maxsplit=1)[0]
+        if note not in notes:
+            notes.append(note)
+    return cert, error, tuple(notes)
+
+
+def _touch_fields(der: bytes) -> tuple[x509.Certificate | None, str | None, list[str]]:
+    notes: list[str] = []
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        serial = cert.serial_number  # parsed lazily
+    except Exception as exc:  # noqa: BLE001 - cryptography raises several types on bad input
+        return None, f"not a valid X.509 certificate ({_friendly(exc)})", notes
     error = None
     try:
         _ = cert.subject.rfc4514_string()
@@ -141,7 +149,8 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
     try:
         _ = list(cert.extensions)
     except x509.DuplicateExtension as exc:
-        notes.append(f"extension {exc.oid.dotted_string} ({exc.oid._name}) appears twice (RFC 5280 4.2)")
+        notes.append(f"extension {exc.oid.dotted_string} ({exc.oid._name}) appears twice "
+                     "(RFC 5280 4.2)")
     except Exception as exc:  # noqa: BLE001
         error = error or f"an extension cannot be parsed ({_friendly(exc)})"
     try:
@@ -150,7 +159,7 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
         error = error or f"the validity period cannot be read ({_friendly(exc)})"
     if serial.bit_length() > 159:
         notes.append("serial number is longer than 20 octets (RFC 5280 4.1.2.2)")
-    return cert, error, tuple(notes)
+    return cert, error, notes
 
 
 def _first_element(der: bytes) -> bytes:
