@@ -210,12 +210,19 @@ def test_no_color_unless_terminal(cli, write, chain):
 
 
 def test_library_warnings_never_reach_stderr(tmp_path):
-    """A zero-serial root (real ones exist: Go Daddy, Starfield) makes cryptography warn on
-    every access; the tool turns that into CERT_NONSTANDARD and prints nothing on stderr."""
-    from tests.pki_factory import zero_serial_pem
+    """Roots whose authorityKeyIdentifier names serial 0 (Go Daddy and Starfield Class 2 are
+    real ones) make cryptography warn while it parses the extension; the tool turns that into
+    CERT_NONSTANDARD and prints nothing on stderr."""
+    from cryptography import x509
 
-    (tmp_path / "zero.pem").write_bytes(zero_serial_pem())
-    proc = run_process(["truststore", str(tmp_path / "zero.pem"), "--format", "json"],
+    from tests.pki_factory import dn
+
+    aki = x509.AuthorityKeyIdentifier(key_identifier=b"k" * 20,
+                                      authority_cert_issuer=[x509.DirectoryName(dn("GD Root"))],
+                                      authority_cert_serial_number=0)
+    root = PKI(key_offset=430).root("GD Root", aki=False, extra_extensions=[(aki, False)])
+    (tmp_path / "gd.pem").write_bytes(root.pem)
+    proc = run_process(["truststore", str(tmp_path / "gd.pem"), "--format", "json"],
                        env={**os.environ, "PYTHONWARNINGS": "default"})
     assert proc.stderr == ""
     assert "CERT_NONSTANDARD" in proc.stdout
