@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography import x509
 
 from mtls_doctor.model.certificate import CertSummary, Position
 from mtls_doctor.model.verdict import VerdictReason
 from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations, may_issue
-from mtls_doctor.pki.signature import (
-    SignatureCheck,
-    check_signature,
-    is_self_issued,
-    names_chain,
-)
+from mtls_doctor.pki.signature import NameKey, SignatureCheck, check_signature, name_key
 
 MAX_DEPTH = 10
 MAX_PATHS = 64
@@ -48,6 +44,21 @@ class Node:
     def key(self) -> str:
         """Identity of the certificate (its fingerprint)."""
         return self.summary.sha256_fingerprint
+
+    @cached_property
+    def subject_key(self) -> NameKey:
+        """The subject, normalised for name chaining (computed once)."""
+        return name_key(self.cert.subject)
+
+    @cached_property
+    def issuer_key(self) -> NameKey:
+        """The issuer name, normalised for name chaining (computed once)."""
+        return name_key(self.cert.issuer)
+
+    @property
+    def self_issued(self) -> bool:
+        """Subject and issuer are the same name."""
+        return self.subject_key == self.issuer_key
 
     @property
     def name(self) -> str:
@@ -113,14 +124,14 @@ class SignatureCache:
 
 def issuer_candidates(node: Node, pool: Sequence[Node]) -> list[Node]:
     """Certificates of `pool` whose subject is `node`'s issuer name, matching key ids first."""
-    found = [p for p in pool if p.key != node.key and names_chain(node.cert.issuer, p.cert.subject)]
+    found = [p for p in pool if p.key != node.key and p.subject_key == node.issuer_key]
     aki = node.summary.aki
     return sorted(found, key=lambda p: 0 if aki is None or p.summary.ski in (None, aki) else 1)
 
 
 def _walk(node: Node, pool: Sequence[Node], trail: tuple[Node, ...]) -> Iterator[Path]:
     trail = (*trail, node)
-    if is_self_issued(node.cert):
+    if node.self_issued:
         yield Path(trail, complete=node.trusted)
         return
     if len(trail) > MAX_DEPTH:
@@ -140,7 +151,7 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
     out: list[Issue] = []
     if not path.complete:
         top = nodes[-1]
-        if is_self_issued(top.cert):
+        if top.self_issued:
             missing = top.summary.subject
             detail = f"{missing} is self-signed and is not in the truststore"
         else:
@@ -185,7 +196,7 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
                     f"{s.subject} has pathLenConstraint {s.basic_constraints.path_len} but "
                     f"{intermediates_below} intermediate CA(s) stand below it on this path",
                     nodes[i - 1]))
-        if is_issuer and i + 1 < len(nodes) and not is_self_issued(node.cert):
+        if is_issuer and i + 1 < len(nodes) and not node.self_issued:
             intermediates_below += 1
     ca_count = len(nodes) - (0 if start_is_ca else 1)
     if path.complete and ca_count > MAX_CA_CERTS:

@@ -65,7 +65,10 @@ def _norm_value(value: str | bytes) -> str:
     return " ".join(value.split()).casefold()
 
 
-def name_key(name: x509.Name) -> tuple[frozenset[tuple[str, str]], ...]:
+NameKey = tuple[frozenset[tuple[str, str]], ...]
+
+
+def name_key(name: x509.Name) -> NameKey:
     """A comparison key for a Name per RFC 5280 7.1: attribute order inside an RDN, letter
     case and runs of white space do not matter; string types (Printable vs UTF8) do not either."""
     return tuple(
