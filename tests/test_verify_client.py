@@ -269,3 +269,26 @@ def test_expires_soon(verify, ca):
 def test_at_moves_the_clock(verify, ca, good):
     run = verify(good.pem, pem_bundle(ca), "--at", "2031-01-01")
     assert verdict(run)["reason"] == "EXPIRED"
+
+
+def test_other_when_a_signature_cannot_be_checked(verify, ca, good, monkeypatch):
+    """OTHER: the library cannot check a signature at all (an algorithm it does not implement);
+    the verdict says so instead of guessing, and the command still ends normally."""
+    from mtls_doctor.pki import chain
+    from mtls_doctor.pki.signature import SignatureCheck
+
+    monkeypatch.setattr(chain, "check_signature", lambda cert, issuer: (
+        SignatureCheck.UNSUPPORTED, "signature cannot be checked (simulated: not implemented)"))
+    run = verify(good.pem, pem_bundle(ca))
+    v = verdict(run)
+    assert (v["accepted"], v["reason"]) == (False, "OTHER")
+    assert "cannot be checked" in v["detail"]
+    assert run.rc == 1
+
+
+def test_ec_issuer_key_and_rsa_signature_is_a_bad_signature(verify, ca, good):
+    """A CA re-keyed from RSA to ECDSA under the same name: the RSA-signed client does not
+    verify under the new EC key."""
+    ec_ca = PKI(key_offset=310).root("Client Intermediate 2", key="p256")
+    v = verdict(verify(good.pem, pem_bundle([ec_ca])))
+    assert v["reason"] == "BAD_SIGNATURE"

@@ -167,8 +167,12 @@ def _name_text(data: bytes, name: Tlv) -> str:
     for rdn in children(data, name):
         attrs = []
         for atv in children(data, rdn):
-            oid, value = children(data, atv)[:2]
-            assert oid.length is not None and value.length is not None
+            parts = children(data, atv)
+            if len(parts) < 2:
+                raise DerError("malformed AttributeTypeAndValue")
+            oid, value = parts[0], parts[1]
+            if oid.length is None or value.length is None:
+                raise DerError("indefinite length inside a Name")
             raw_oid = data[oid.content_start : oid.content_start + oid.length]
             raw_value = data[value.content_start : value.content_start + value.length]
             if value.tag == 0x1E:  # BMPString
