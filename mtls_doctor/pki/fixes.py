@@ -65,6 +65,8 @@ def certs_only_command(source: str, container: Container) -> str:
         return f"openssl pkcs7 -in {src} -print_certs -out {out}"
     if container is Container.DER:
         return f"openssl x509 -inform DER -in {src} -out {out}"
+    if container is Container.BASE64:
+        return f"base64 -d {src} | openssl x509 -inform DER -out {out}"
     return f"openssl crl2pkcs7 -nocrl -certfile {src} | openssl pkcs7 -print_certs -out {out}"
 
 

@@ -4,18 +4,23 @@
 - A wildcard is the whole left-most label (`*.example.com`), matches exactly one label, never the
   bare parent, and needs at least two labels after it.
 - IP addresses match only IP SANs; DNS names only DNS SANs.
-- Case does not matter; a trailing dot does not matter; Unicode names compare as IDNA A-labels.
+- Case does not matter; a trailing dot does not matter; Unicode names compare as IDNA 2008
+  A-labels (UTS #46 mapping, non-transitional: `straße` stays `xn--strae-oqa`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 
+import idna
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from mtls_doctor.model.certificate import HostnameMatch
 from mtls_doctor.pki.describe import find_extension
+
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
 class HostnameError(ValueError):
@@ -32,20 +37,29 @@ def normalise_host(host: str) -> str | ipaddress.IPv4Address | ipaddress.IPv6Add
     except ValueError:
         pass
     text = text.rstrip(".")
-    if not text or any(c in text for c in " /:@"):
+    if not text or any(c in text for c in " /:@*"):
         raise HostnameError(f"{host!r} is not a host name")
-    try:
-        ascii_name = text.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise HostnameError(f"{host!r} is not a valid host name ({exc})") from None
-    return ascii_name.lower()
+    if not text.isascii():
+        try:
+            text = idna.encode(text, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise HostnameError(f"{host!r} is not a valid host name ({exc})") from None
+    if len(text) > 253 or not all(_LABEL.fullmatch(label) for label in text.split(".")):
+        raise HostnameError(f"{host!r} is not a valid host name (empty, too long or bad label)")
+    return text.lower()
 
 
 def _dns_to_ascii(name: str) -> str | None:
+    """A SAN entry as lower-case A-labels (IDNA 2008 with UTS #46 mapping, as browsers do)."""
     name = name.rstrip(".")
+    if name.isascii():
+        return name.lower()
     try:
-        return name.encode("idna").decode("ascii").lower() if not name.isascii() else name.lower()
-    except UnicodeError:
+        labels = name.split(".")
+        wildcard = labels[0] == "*"
+        encoded = idna.encode(".".join(labels[1:] if wildcard else labels), uts46=True)
+        return ("*." if wildcard else "") + encoded.decode("ascii")
+    except idna.IDNAError:
         return None
 
 

@@ -26,6 +26,7 @@ from mtls_doctor.pki import der as asn1
 
 _BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 #]+)-----")
 _END = re.compile(r"-----END ([A-Z0-9 #]+)-----")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ARMOUR_SPLIT = re.compile(r"(-----(?:BEGIN|END) [A-Z0-9 #]+-----)")
 _CERT_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
 _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS", "CERTIFICATE CHAIN"}
@@ -219,7 +220,11 @@ class _Builder:
         from cryptography.hazmat.primitives.serialization import pkcs7
 
         try:
-            certs = pkcs7.load_der_pkcs7_certificates(der)
+            with warnings.catch_warnings():
+                # "could not be parsed as DER, falling back to BER": certificates not in sorted
+                # DER order, as `openssl crl2pkcs7` writes them; the BER reading is the right one
+                warnings.simplefilter("ignore")
+                certs = pkcs7.load_der_pkcs7_certificates(der)
         except Exception:  # noqa: BLE001
             try:
                 certs = pkcs7.load_der_pkcs7_certificates(asn1.ber_to_der(der))
@@ -247,7 +252,9 @@ def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
     # (line number, text) with armour lines split off, so that a block pasted on one line
     # ("-----BEGIN CERTIFICATE----- MIIB... -----END CERTIFICATE-----") reads too
     numbered: list[tuple[int, str]] = []
-    for n, physical in enumerate(text.splitlines(), start=1):
+    # only CR, LF and CRLF end a line: str.splitlines() would also split on \x85 or \x0c,
+    # which Latin-1 decoding produces from UTF-8 letters, and shift every line number after
+    for n, physical in enumerate(_LINE_BREAK.split(text), start=1):
         numbered.extend((n, part) for part in _ARMOUR_SPLIT.split(physical) if part.strip())
     lines = [t for _, t in numbered]
     blocks = pkcs7_blocks = 0
@@ -344,7 +351,8 @@ def _looks_pkcs7(data: bytes) -> bool:
 def _load_pkcs12(data: bytes, b: _Builder, password: bytes | None) -> None:
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    tries = [password] if password is not None else [None, b""]
+    # an unprotected file opens with no password, whatever password was given for the key
+    tries = [password, None, b""] if password is not None else [None, b""]
     last: Exception | None = None
     for pw in tries:
         try:
@@ -423,9 +431,9 @@ def _load_binary(data: bytes, b: _Builder, password: bytes | None) -> Container:
 def load_certificates(data: bytes, source: str, *, password: bytes | None = None) -> LoadedFile:
     """Read every certificate in `data` (the content of `source`, a display name)."""
     b = _Builder(source)
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        return b.result(Container.EMPTY)
     text = _decode_text(data)
+    if not text.strip(" \t\r\n\x00\ufeff"):
+        return b.result(Container.EMPTY)
     if "-----BEGIN " in text:
         blocks, pkcs7_blocks = _scan_pem(text, b)
         container = Container.PKCS7_PEM if blocks and blocks == pkcs7_blocks else Container.PEM
@@ -442,9 +450,13 @@ def load_certificates(data: bytes, source: str, *, password: bytes | None = None
         if raw[:1] == b"\x30":
             inner = _Builder(source)
             _load_binary(raw, inner, password)
-            if inner.certificates and all(c.cert for c in inner.certificates):
+            understood = any(c.cert for c in inner.certificates) or any(
+                p.kind is not ProblemKind.MALFORMED for p in inner.problems)
+            if understood:  # DER, PKCS#7 or PKCS#12 inside
                 for c in inner.certificates:
-                    b.add_der(c.der, container=Container.BASE64)
+                    b.add_der(c.der, container=Container.BASE64, label=c.label)
+                b.problems.extend(inner.problems)
+                b.pkcs12_key = inner.pkcs12_key
                 return b.result(Container.BASE64)
     b.problems.append(Problem(ProblemKind.MALFORMED,
                               "neither PEM (no -----BEGIN line) nor DER/PKCS#7/PKCS#12 data"))
