@@ -53,6 +53,16 @@ def _non_negative(text: str) -> int:
     return n
 
 
+def _seconds(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < n <= 300:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 300 seconds")
+    return n
+
+
 def _common(p: argparse.ArgumentParser, *, validity: bool = True, password: bool = True) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
@@ -101,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="FILE", help="the client's private key, to check it matches")
     p.add_argument("--chain", metavar="FILE", help="intermediates the client sends")
     _common(p)
+
+    p = sub.add_parser("probe", help="live TLS inspection of a host, s_client-style, explained",
+                       description="Connect like openssl s_client, present the client certificate "
+                                   "if given, send one HTTP GET, and explain what happened.")
+    p.add_argument("host", metavar="HOST[:PORT]", help="host name (SNI and Host header), port 443")
+    p.add_argument("--connect", metavar="ADDR[:PORT]",
+                   help="open the TCP connection to ADDR while HOST stays the SNI and Host")
+    p.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER or PKCS#12)")
+    p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
+    p.add_argument("--chain", metavar="FILE", help="intermediates to send with the certificate")
+    p.add_argument("--path", default="/", metavar="/p", help="HTTP path to request (/)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="per network step (10)")
+    _common(p, validity=False)
     return parser
 
 
@@ -133,6 +157,12 @@ def run(args: argparse.Namespace) -> Report:
         return run_verify_client(args.cert, args.truststore, at=at, now=now, key=args.key,
                                  chain=args.chain, password=_password(args),
                                  warn_days=args.warn_days)
+    if args.command == "probe":
+        from mtls_doctor.commands.probe import run_probe_command
+
+        return run_probe_command(args.host, at=at, now=now, connect=args.connect, cert=args.cert,
+                                 key=args.key, chain=args.chain, password=_password(args),
+                                 path=args.path, timeout=args.timeout)
     raise InputError(f"unknown command {args.command!r}")
 
 

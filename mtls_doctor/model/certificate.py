@@ -18,6 +18,7 @@ class Container(StrEnum):
     PKCS12 = "PKCS#12"
     EMPTY = "empty"
     UNKNOWN = "unknown"
+    TLS = "served over TLS"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Position:
         where = f"{self.source}, certificate #{self.index + 1}"
         if self.line is not None:
             return f"{where} (line {self.line})"
-        if self.container not in (Container.PEM, Container.DER):
+        if self.container not in (Container.PEM, Container.DER, Container.TLS):
             return f"{where} (in the {self.container} structure)"
         return where
 

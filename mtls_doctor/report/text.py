@@ -7,6 +7,7 @@ from typing import Any
 
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
+from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import key_text
@@ -89,6 +90,19 @@ def _cert_block(o: _Out, c: CertSummary) -> None:
         rows.append(("host", f"{m.host}: {verdict} — {m.reason}"))
     _rows(o, rows)
 
+def _cert_line(o: _Out, c: CertSummary) -> None:
+    """One certificate in one line, as a chain listing shows it."""
+    if c.malformed:
+        o(f"  #{c.index + 1} {o.s(c.subject, 'red')}: {c.malformed}")
+        return
+    bits = [key_text(c), c.signature_hash or c.signature_algorithm,
+            o.s(_days(c), _validity_style(c))]
+    if c.sans:
+        bits.append(", ".join(c.sans[:3]) + (f" (+{len(c.sans) - 3})" if len(c.sans) > 3 else ""))
+    o(f"  #{c.index + 1} {o.s(c.subject, 'bold')}  ← {c.issuer}")
+    o(f"     {o.s(' · '.join(bits), 'dim')}")
+
+
 def _rows(o: _Out, rows: Sequence[tuple[str, str]]) -> None:
     for k, v in rows:
         o(f"    {k:<12} {v}")
@@ -140,6 +154,71 @@ def _verdict(o: _Out, v: Verdict) -> None:
     for p in v.problems[1:]:
         o(f"  also: {p.detail}")
     o()
+
+def _probe(o: _Out, r: ProbeResult) -> None:
+    """s_client's facts, explained, one line each."""
+    target = f"{r.host}:{r.port}"
+    if r.address:
+        o(o.s(target, "bold") + f" — connected to {r.address}"
+          + (f" (resolved: {', '.join(r.addresses)})" if len(r.addresses) > 1 else "")
+          + (f", SNI {r.sni}" if r.sni else ", no SNI (IP address)"))
+    else:
+        o(o.s(target, "bold") + " — " + o.s("no connection", "red"))
+    o()
+    rows: list[tuple[str, str]] = []
+    if r.tls_version:
+        rows.append(("TLS", ", ".join(x for x in (r.tls_version, r.cipher,
+                                                  f"ALPN {r.alpn}" if r.alpn else "") if x)))
+    if r.error is not None:
+        alert = f" [alert {r.error.alert}]" if r.error.alert else ""
+        rows.append(("stopped", o.s(f"{r.error.kind} during the {r.error.step}: "
+                                    f"{r.error.message}{alert}", "red")))
+    auth = r.client_auth
+    if r.tls_version or r.served_chain:
+        if auth.requested:
+            req = {True: "required", False: "optional", None: "requested"}[auth.required]
+            cas = ", ".join(auth.acceptable_ca_names) or "none named"
+            rows.append(("client auth", f"{o.s(req, 'green')}; acceptable CAs: {cas}"))
+        else:
+            rows.append(("client auth", o.s("not requested", "yellow")))
+        cc = r.client_certificate
+        if cc.subject:
+            style = {"accepted": "green", "rejected": "red"}.get(cc.outcome.value, "yellow")
+            alert = f" (alert {cc.alert})" if cc.alert else ""
+            rows.append(("client cert", f"{cc.subject} → {o.s(cc.outcome.value, style)}{alert}"))
+    if r.http is not None:
+        h = r.http
+        shown = "; ".join(f"{k}: {v}" for k, v in h.headers.items()
+                          if k in ("x-amzn-errortype", "x-amzn-requestid", "x-amz-apigw-id",
+                                   "server"))
+        body = " ".join(h.body.split())[:100]
+        rows.append(("HTTP", f"{h.status} {h.reason}".strip() + (f"; {shown}" if shown else "")))
+        if body:
+            rows.append(("body", body))
+    if r.timings_ms:
+        rows.append(("timings ms", ", ".join(f"{k.replace('_', ' ')} {v:g}"
+                                             for k, v in r.timings_ms.items())))
+    for k, v in rows:
+        o(f"  {k:<12} {v}")
+    o()
+    if r.served_chain:
+        shape = r.chain
+        state = "" if shape is None else (
+            ("in order" if shape.ordered else o.s("out of order", "red")) + ", "
+            + ("complete" if shape.complete else o.s("incomplete", "yellow"))
+            + ("" if shape.trusted is None else
+               (", trusted" if shape.trusted else ", " + o.s("not trusted here", "yellow"))))
+        count = f"{len(r.served_chain)} certificate(s)"
+        o(o.s("Served chain", "bold") + f"  ({count}{', ' + state if state else ''})")
+        for c in r.served_chain:
+            _cert_line(o, c)
+        o()
+        m = r.hostname_match
+        if m is not None:
+            mark = o.s("✓ covers", "green") if m.matches else o.s("✗ does not cover", "red")
+            o(f"  leaf {mark} {m.host}: {m.reason}")
+            o()
+
 
 def _checks(o: _Out, checks: Sequence[Check]) -> None:
     if not checks:
@@ -206,6 +285,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
     o = _Out(color)
     p = dict(report.payload)
     _header(o, p)
+    if "probe" in p:
+        _probe(o, p["probe"])
     if "verdict" in p:
         _verdict(o, p["verdict"])
     certs = p.get("certificates")

@@ -1,0 +1,106 @@
+"""`mtls-doctor probe HOST[:PORT]`: s_client-style live inspection, explained."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from mtls_doctor.commands.common import check, derive_checks, load_input
+from mtls_doctor.errors import InputError
+from mtls_doctor.model.catalog import make_finding
+from mtls_doctor.model.certificate import Container
+from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.report import Report
+from mtls_doctor.pki.fixes import q
+from mtls_doctor.pki.keys import find_key_block, key_matches, load_private_key
+from mtls_doctor.pki.load import load_certificates
+from mtls_doctor.probe.findings import ProbeInputs, probe_findings
+from mtls_doctor.probe.run import run_probe
+from mtls_doctor.probe.target import parse_target
+from mtls_doctor.probe.tls import ClientCredentials
+from mtls_doctor.probe.trust import system_roots
+from mtls_doctor.source import read_source
+
+CHECKS = (
+    check("probe.connect", "name resolves and the port answers",
+          "PROBE_DNS_FAILED", "PROBE_CONNECTION_REFUSED", "PROBE_TIMEOUT", "PROBE_CONNECTION_RESET",
+          "PROBE_NOT_TLS"),
+    check("probe.tls", "TLS handshake (1.2 or newer)", "PROBE_HANDSHAKE_FAILED",
+          "SERVER_TLS_BELOW_1_2"),
+    check("probe.server_certificate", "served certificate covers the host and is valid",
+          "SERVER_HOSTNAME_MISMATCH", "SERVER_CERT_EXPIRED", "SERVER_CERT_UNTRUSTED",
+          "SERVER_CHAIN_INCOMPLETE"),
+    check("probe.client_auth", "server asks for a client certificate", "MTLS_NOT_REQUESTED",
+          "MTLS_NO_CLIENT_CERT_GIVEN"),
+    check("probe.client_certificate", "server accepts the client certificate",
+          "MTLS_CLIENT_CERT_REJECTED", "CLIENT_KEY_MISMATCH"),
+    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN"),
+)
+
+
+def _credentials(cert: str, key: str | None, chain: str | None, password: bytes | None
+                 ) -> tuple[ClientCredentials | None, bool, list[Finding]]:
+    """The client's certificate and key; (None, ..., [CLIENT_KEY_MISMATCH]) when they differ."""
+    src = read_source(cert, "client certificate")
+    loaded = load_certificates(src.data, src.name, password=password)
+    good = loaded.good
+    if not good or good[0].cert is None:
+        raise InputError(f"{cert}: no readable certificate in the file")
+    leaf = good[0].cert
+    private_key: PrivateKeyTypes | None
+    if key is not None:
+        key_src = read_source(key, "key file")
+        private_key = load_private_key(key_src.data, key_src.name, password)
+    elif loaded.pkcs12_key is not None:
+        private_key = loaded.pkcs12_key
+    elif find_key_block(src.data) is not None:
+        private_key = load_private_key(src.data, src.name, password)
+    else:
+        raise InputError(f"{cert}: give the client's private key with --key FILE")
+    extra = [c.cert for c in good[1:] if c.cert is not None]
+    if chain:
+        extra += [c.cert for c in load_input(chain, "chain file", password).good if c.cert]
+    pkcs12 = loaded.container is Container.PKCS12
+    if not key_matches(leaf, private_key):
+        finding = make_finding(
+            "CLIENT_KEY_MISMATCH", "the private key does not belong to the client certificate",
+            f"The key in {key or cert} is not the private half of {cert}'s public key; the probe "
+            "went on without a client certificate.",
+            subject=leaf.subject.rfc4514_string(), location=key or cert,
+            fix=Fix("Use the key that was generated with this certificate's CSR.", (),
+                    (f"openssl x509 -in {q(cert)} -noout -pubkey | openssl sha256",
+                     f"openssl pkey -in {q(key or cert)} -pubout | openssl sha256")))
+        return None, pkcs12, [finding]
+    return ClientCredentials(leaf, private_key, tuple(extra)), pkcs12, []
+
+
+def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | None = None,
+                      cert: str | None = None, key: str | None = None, chain: str | None = None,
+                      password: bytes | None = None, path: str = "/", timeout: float = 10.0
+                      ) -> Report:
+    """Probe one host and explain what was seen."""
+    target = parse_target(host, connect)
+    if key and not cert:
+        raise InputError("--key needs --cert")
+    credentials: ClientCredentials | None = None
+    pkcs12 = False
+    findings: list[Finding] = []
+    if cert:
+        credentials, pkcs12, findings = _credentials(cert, key, chain, password)
+    result = run_probe(target, credentials, path=path, timeout=timeout, at=at,
+                       roots=system_roots())
+    inputs = ProbeInputs(target, path, cert, key, pkcs12)
+    findings += probe_findings(result, inputs)
+    skipped = []
+    if result.address is None:
+        skipped = [c.id for c in CHECKS if c.id != "probe.connect"]
+    elif not cert:
+        skipped = ["probe.client_certificate"]
+    return Report(
+        command="probe",
+        generated_at=now,
+        checks=derive_checks(CHECKS, findings, skipped),
+        findings=tuple(findings),
+        payload={"probe": result},
+    )

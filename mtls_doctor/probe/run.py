@@ -1,0 +1,171 @@
+"""One probe: resolve, connect, handshake, one HTTP request; every fact it saw, even on failure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from mtls_doctor.model.certificate import CertSummary, Container, Position
+from mtls_doctor.model.probe import (
+    ClientAuth,
+    ClientCertificate,
+    ErrorKind,
+    HttpAnswer,
+    Outcome,
+    ProbeError,
+    ProbeResult,
+)
+from mtls_doctor.pki.describe import describe
+from mtls_doctor.pki.hostname import HostnameError, match_hostname
+from mtls_doctor.pki.load import LoadedCert, parse_certificate
+from mtls_doctor.pki.server import chain_shape
+from mtls_doctor.probe.http import build_request, parse_response
+from mtls_doctor.probe.net import Deadline, StepFailed, connect, resolve
+from mtls_doctor.probe.target import Target
+from mtls_doctor.probe.tls import ClientCredentials, TlsClient
+
+#: nginx completes the handshake and answers 400 with one of these for client certificates
+NGINX_NO_CERT = "no required ssl certificate was sent"
+NGINX_BAD_CERT = "the ssl certificate error"
+_REQUIRED_ALERTS = {"certificate_required", "handshake_failure", "bad_certificate",
+                    "access_denied", "certificate_unknown"}
+
+
+@dataclass
+class _Seen:
+    """What the TLS connection showed, gathered even when a step failed."""
+
+    chain: list[x509.Certificate] = field(default_factory=list)
+    requested: bool = False
+    ca_names: list[str] = field(default_factory=list)
+    version: str | None = None
+    cipher: str | None = None
+    alpn: str | None = None
+    raw_http: bytes = b""
+    error: StepFailed | None = None
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+def _describe_chain(chain: Sequence[x509.Certificate], at: datetime) -> tuple[CertSummary, ...]:
+    out = []
+    for i, cert in enumerate(chain):
+        der = cert.public_bytes(serialization.Encoding.DER)
+        parsed, error, notes = parse_certificate(der)
+        pos = Position("served chain", i, None, Container.TLS)
+        out.append(describe(LoadedCert(pos, der, parsed, error, notes, "TLS"), at))
+    return tuple(out)
+
+
+def _talk(client: TlsClient, target: Target, path: str, timeout: float,
+          timings: dict[str, float], seen: _Seen) -> None:
+    start = time.perf_counter()
+    try:
+        client.handshake(Deadline(timeout))
+        timings["handshake"] = _ms(start)
+        sent = time.perf_counter()
+
+        def first_byte() -> None:
+            timings["first_byte"] = _ms(sent)
+
+        seen.raw_http = client.exchange(build_request(target.host_header, path), Deadline(timeout),
+                                        first_byte)
+    except StepFailed as exc:
+        seen.error = exc
+        timings.setdefault("handshake", _ms(start))
+    seen.chain = client.served_chain()
+    seen.requested = client.certificate_requested
+    seen.ca_names = client.client_ca_names()
+    seen.version, seen.cipher, seen.alpn = client.version(), client.cipher(), client.alpn()
+
+
+def _client_outcome(seen: _Seen, http: HttpAnswer | None,
+                    credentials: ClientCredentials | None) -> tuple[ClientAuth, ClientCertificate]:
+    err = seen.error
+    alert = err.alert if err is not None else None
+    body = http.body.lower() if http else ""
+    subject = credentials.cert.subject.rfc4514_string() if credentials else None
+    issuer = credentials.cert.issuer.rfc4514_string() if credentials else None
+    if not seen.requested:
+        auth = ClientAuth(False, None, ())
+        return auth, ClientCertificate(False, Outcome.NOT_REQUESTED, None, subject, issuer)
+    required: bool | None = None
+    if credentials is None:
+        if alert in _REQUIRED_ALERTS or (http and http.status == 400 and NGINX_NO_CERT in body):
+            required = True
+        elif http is not None:
+            required = False
+        auth = ClientAuth(True, required, tuple(seen.ca_names))
+        return auth, ClientCertificate(False, Outcome.NOT_PRESENTED, None)
+    auth = ClientAuth(True, None, tuple(seen.ca_names))
+    nginx_refused = http is not None and http.status == 400 and (
+        NGINX_BAD_CERT in body or NGINX_NO_CERT in body)
+    if alert is not None or nginx_refused:
+        outcome = Outcome.REJECTED
+    elif http is not None and http.status != 403:
+        outcome = Outcome.ACCEPTED
+    else:
+        outcome = Outcome.UNKNOWN  # a 403 or a silent close: mTLS or something behind it
+    return auth, ClientCertificate(True, outcome, alert, subject, issuer)
+
+
+def run_probe(target: Target, credentials: ClientCredentials | None, *, path: str = "/",
+              timeout: float = 10.0, at: datetime, roots: Sequence[x509.Certificate] = ()
+              ) -> ProbeResult:
+    """Probe `target` once. Never raises for network or TLS trouble: that is `error`."""
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    try:
+        addresses = resolve(target.connect_host, target.connect_port, timeout)
+        timings["dns"] = _ms(start)
+        before_connect = time.perf_counter()
+        sock, addr = connect(addresses, timeout)
+        timings["connect"] = _ms(before_connect)
+    except StepFailed as exc:
+        timings["total"] = _ms(start)
+        return ProbeResult(target.host, target.port, None, target.sni,
+                           error=ProbeError(exc.kind, exc.message, exc.step), timings_ms=timings)
+    seen = _Seen()
+    client = TlsClient(sock, target.sni, credentials)
+    try:
+        _talk(client, target, path, timeout, timings, seen)
+    finally:
+        client.close()
+    timings["total"] = _ms(start)
+    http = parse_response(seen.raw_http) if seen.raw_http else None
+    error = seen.error
+    if error is None and seen.raw_http and http is None:
+        error = StepFailed(ErrorKind.TLS_ERROR, "the answer over TLS is not HTTP", "response")
+    auth, client_cert = _client_outcome(seen, http, credentials)
+    served = _describe_chain(seen.chain, at)
+    match = None
+    if seen.chain:
+        try:
+            match = match_hostname(seen.chain[0], target.host)
+        except HostnameError:
+            match = None
+    return ProbeResult(
+        host=target.host,
+        port=target.port,
+        sni=target.sni,
+        address=addr.text,
+        addresses=tuple(a.text for a in addresses),
+        tls_version=seen.version,
+        cipher=seen.cipher,
+        alpn=seen.alpn,
+        served_chain=served,
+        chain=chain_shape(seen.chain, target.host, at, roots) if seen.chain else None,
+        hostname_match=match,
+        client_auth=auth,
+        client_certificate=client_cert,
+        http=http,
+        error=ProbeError(error.kind, error.message, error.step, error.alert) if error else None,
+        timings_ms=timings,
+    )
