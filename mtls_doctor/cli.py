@@ -63,7 +63,8 @@ def _seconds(text: str) -> float:
     return n
 
 
-def _common(p: argparse.ArgumentParser, *, validity: bool = True, password: bool = True) -> None:
+def _common(p: argparse.ArgumentParser, *, validity: bool = True, warn_days: bool = True,
+            password: bool = True) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
@@ -71,6 +72,7 @@ def _common(p: argparse.ArgumentParser, *, validity: bool = True, password: bool
     if validity:
         p.add_argument("--at", type=parse_instant, metavar="ISO8601",
                        help="evaluate validity at this instant instead of now")
+    if validity and warn_days:
         p.add_argument("--warn-days", type=_non_negative, default=30, metavar="N",
                        help="'expires soon' horizon in days (30)")
     if password:
@@ -94,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "like openssl x509 -text for each, and check a host name.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--host", metavar="NAME", help="check whether the certificate covers NAME")
-    _common(p)
+    _common(p, warn_days=False)
 
     p = sub.add_parser("truststore", help="lint a truststore against API Gateway's rules",
                        description="Decode a truststore bundle, show the chains it forms and "
@@ -194,10 +196,28 @@ def _crash(exc: BaseException) -> int:
     return 3
 
 
+def _inputs(args: argparse.Namespace) -> list[str]:
+    names = ("file", "source", "cert", "key", "chain", "truststore")
+    return [v for v in (getattr(args, n, None) for n in names) if isinstance(v, str)]
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse `-o` onto one of the inputs: the report would replace the certificate file."""
+    out = args.output
+    if not out:
+        return
+    for name in _inputs(args):
+        if "://" not in name and os.path.exists(name) and os.path.exists(out) \
+                and os.path.samefile(name, out):
+            raise InputError(f"-o {out} is also an input file; write the report elsewhere")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mtls-doctor` command; returns the exit code."""
+    report: Report | None = None
     try:
         args = build_parser().parse_args(argv)
+        _check_output(args)
         report = run(args)
         _emit(report, args)
         return report.exit_code
@@ -205,10 +225,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: {exc}\n")
         return 2
     except BrokenPipeError:
-        # the reader went away (`| head`); exit quietly like other command-line tools
+        # the reader went away (`| head`): stop quietly, but keep the verdict in the exit code
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return report.exit_code if report is not None else 0
+    except OSError as exc:
+        if report is None:
+            raise
+        sys.stderr.write(f"{PROG}: cannot write the report: {exc.strerror or exc}\n")
+        return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from mtls_doctor.errors import InputError
 
@@ -67,9 +68,18 @@ def read_source(spec: str, what: str = "file") -> SourceData:
         if reader is not None:
             return reader(spec)
         if parts.scheme == "s3":
+            version = parse_qs(parts.query).get("versionId", [""])[0]
+            copy = (f"aws s3api get-object --bucket {parts.netloc} --key {parts.path.lstrip('/')} "
+                    f"--version-id {version} truststore.pem" if version else
+                    f"aws s3 cp s3://{parts.netloc}{parts.path} truststore.pem")
             raise InputError(
                 f"reading {spec} needs the AWS support, which this version does not include yet; "
-                f"copy the object first: aws s3 cp {spec.split('?', maxsplit=1)[0]} ./truststore.pem"
+                f"copy the object first: {copy}"
             )
         raise InputError(f"{what} {spec!r}: unsupported scheme {parts.scheme}://")
+    if spec == "-":
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise InputError(f"{what} on standard input is larger than {MAX_BYTES // 1048576} MiB")
+        return SourceData("<stdin>", data)
     return read_file(spec, what)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
-from mtls_doctor.commands.common import check, derive_checks, load_input
+from mtls_doctor.commands.common import check, derive_checks, load_input, source_info
+from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import ClientFiles, verify_client
 from mtls_doctor.pki.keys import find_key_block, load_private_key
-from mtls_doctor.pki.load import load_certificates
+from mtls_doctor.pki.load import ProblemKind, load_certificates
 from mtls_doctor.source import read_source
 
 CHECKS = (
@@ -26,7 +28,11 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
     """The verdict for `cert` against `truststore`, with the key check when a key is at hand."""
     cert_src = read_source(cert, "client certificate")
     cert_file = load_certificates(cert_src.data, cert_src.name, password=password)
-    ts_file = load_input(truststore, "truststore", None)
+    if not cert_file.certificates and any(p.kind is ProblemKind.PRIVATE_KEY
+                                          for p in cert_file.problems):
+        raise InputError(f"--cert {cert} holds a private key, not a certificate "
+                         "(--cert and --key swapped?)")
+    ts_file = load_input(truststore, "truststore", password)
     chain_file = load_input(chain, "chain file", password) if chain else None
     private_key, key_source = None, None
     if key is not None:
@@ -35,8 +41,11 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
     elif cert_file.pkcs12_key is not None:
         private_key, key_source = cert_file.pkcs12_key, cert
     elif find_key_block(cert_src.data) is not None:
-        private_key = load_private_key(cert_src.data, cert_src.name, password)
-        key_source = cert
+        # a key next to the certificate is checked when it opens; an encrypted one without its
+        # password only skips the key check, it does not stop the verdict
+        with contextlib.suppress(InputError):
+            private_key = load_private_key(cert_src.data, cert_src.name, password)
+            key_source = cert
     files = ClientFiles(cert_file, chain_file, private_key, key_source)
     result = verify_client(files, ts_file, at, warn_days)
     skipped = () if private_key is not None else ("client.key",)
@@ -49,6 +58,6 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
             "verdict": result.verdict,
             "client_certificate": result.leaf,
             "sent_chain": result.sent,
-            "truststore": {"source": ts_file.source, "certificates": len(ts_file.certificates)},
+            "truststore": {"source": source_info(ts_file, at), "certificates": result.truststore},
         },
     )

@@ -22,6 +22,11 @@ class VerdictReason(StrEnum):
     UNSUPPORTED_KEY = "UNSUPPORTED_KEY"
     OTHER = "OTHER"
 
+    @property
+    def rank(self) -> int:
+        """Position in the reporting order: a rejection names its lowest-ranked problem first."""
+        return list(VerdictReason).index(self)
+
 
 @dataclass(frozen=True)
 class PathProblem:

@@ -27,7 +27,6 @@ _POLICY_REASON = {
     PolicyIssue.WEAK_RSA: VerdictReason.WEAK_KEY,
     PolicyIssue.UNSUPPORTED_KEY: VerdictReason.UNSUPPORTED_KEY,
 }
-_ORDER = {r: i for i, r in enumerate(VerdictReason)}
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,8 @@ class Issue:
     other: Node | None = None
     #: for ISSUER_NOT_IN_TRUSTSTORE: the name of the certificate that is missing
     missing: str | None = None
+    #: for ISSUER_NOT_CA: the CA may issue, but not this deep (pathLenConstraint)
+    path_len_exceeded: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Path:
     nodes: tuple[Node, ...]
     complete: bool
     issues: tuple[Issue, ...] = field(default=())
+    #: incomplete because the issuers found by name were already on the path (a loop)
+    looped: bool = False
 
     @property
     def top(self) -> Node:
@@ -105,7 +108,7 @@ class Path:
         """The problem a rejection reports first (the contract's reason order, leaf first)."""
         if not self.issues:
             return None
-        return min(self.issues, key=lambda i: _ORDER[i.reason])
+        return min(self.issues, key=lambda i: i.reason.rank)
 
 
 class SignatureCache:
@@ -129,21 +132,30 @@ def issuer_candidates(node: Node, pool: Sequence[Node]) -> list[Node]:
     return sorted(found, key=lambda p: 0 if aki is None or p.summary.ski in (None, aki) else 1)
 
 
-def _walk(node: Node, pool: Sequence[Node], trail: tuple[Node, ...]) -> Iterator[Path]:
+def _walk(node: Node, pool: Sequence[Node], trail: tuple[Node, ...],
+          cache: SignatureCache) -> Iterator[Path]:
     trail = (*trail, node)
-    if node.self_issued:
-        yield Path(trail, complete=node.trusted)
+    if node.self_issued and cache.check(node, node)[0] is SignatureCheck.OK:
+        yield Path(trail, complete=node.trusted)  # self-signed: the top of any path
         return
     if len(trail) > MAX_DEPTH:
         yield Path(trail, complete=False)
         return
     seen = {n.key for n in trail}
-    candidates = [c for c in issuer_candidates(node, pool) if c.key not in seen]
+    named = issuer_candidates(node, pool)
+    candidates = [c for c in named if c.key not in seen]
     if not candidates:
-        yield Path(trail, complete=False)
+        if node.self_issued:
+            # subject = issuer but no other certificate of that name: a root whose own signature
+            # is broken (reported as such), not a missing issuer
+            yield Path(trail, complete=node.trusted)
+        else:
+            yield Path(trail, complete=False, looped=bool(named))
         return
+    # a self-issued certificate that its own key did not sign (a key-rollover certificate, or a
+    # leaf that shares its CA's name) goes on to the other certificates of that name
     for c in candidates:
-        yield from _walk(c, pool, trail)
+        yield from _walk(c, pool, trail, cache)
 
 
 def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]:
@@ -154,6 +166,11 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
         if top.self_issued:
             missing = top.summary.subject
             detail = f"{missing} is self-signed and is not in the truststore"
+        elif path.looped:
+            missing = top.summary.issuer
+            detail = (f"the chain from {nodes[0].summary.subject} loops ({top.summary.subject} is "
+                      f"issued by {missing}, already on the path) and never reaches a self-signed "
+                      "root")
         else:
             missing = top.summary.issuer
             aki = f" (authority key id {top.summary.aki})" if top.summary.aki else ""
@@ -195,7 +212,7 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
                     VerdictReason.ISSUER_NOT_CA, node,
                     f"{s.subject} has pathLenConstraint {s.basic_constraints.path_len} but "
                     f"{intermediates_below} intermediate CA(s) stand below it on this path",
-                    nodes[i - 1]))
+                    nodes[i - 1], path_len_exceeded=True))
         if is_issuer and i + 1 < len(nodes) and not node.self_issued:
             intermediates_below += 1
     ca_count = len(nodes) - (0 if start_is_ca else 1)
@@ -211,8 +228,8 @@ def find_paths(start: Node, pool: Sequence[Node], cache: SignatureCache, *,
                start_is_ca: bool = False) -> list[Path]:
     """Every path from `start` up through `pool`, each with its problems, best first."""
     paths: list[Path] = []
-    for p in _walk(start, pool, ()):
-        paths.append(Path(p.nodes, p.complete, tuple(_issues(p, cache, start_is_ca))))
+    for p in _walk(start, pool, (), cache):
+        paths.append(Path(p.nodes, p.complete, tuple(_issues(p, cache, start_is_ca)), p.looped))
         if len(paths) >= MAX_PATHS:
             break
     return sorted(paths, key=Path.sort_key)

@@ -47,10 +47,11 @@ class ClientResult:
     leaf: CertSummary | None
     sent: tuple[CertSummary, ...]
     findings: tuple[Finding, ...]
+    truststore: tuple[CertSummary, ...] = ()
 
 
 def _problems(path: Path) -> tuple[PathProblem, ...]:
-    ordered = sorted(path.issues, key=lambda i: list(VerdictReason).index(i.reason))
+    ordered = sorted(path.issues, key=lambda i: i.reason.rank)
     return tuple(PathProblem(i.reason, i.node.summary.subject, i.node.summary.location, i.detail,
                              i.missing) for i in ordered)
 
@@ -127,6 +128,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                   warn_days: int = 30) -> ClientResult:
     """The verdict and findings for one client certificate against one truststore."""
     cert_summaries, _ = nodes_of(files.cert, at, trusted=False)
+    ts_summaries, pool = nodes_of(truststore, at, trusted=True)
     findings: list[Finding] = []
     ts_name = truststore.source
     if not cert_summaries or files.cert.certificates[0].cert is None or cert_summaries[0].malformed:
@@ -137,10 +139,9 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             v.detail, location=files.cert.source,
             evidence={"reason": v.reason.value}, fix=_reject_fix(v, files, ts_name)))
         return ClientResult(v, cert_summaries[0] if cert_summaries else None,
-                            tuple(cert_summaries[1:]), tuple(findings))
+                            tuple(cert_summaries[1:]), tuple(findings), tuple(ts_summaries))
     leaf_lc, leaf_s = files.cert.certificates[0], cert_summaries[0]
     assert leaf_lc.cert is not None
-    _, pool = nodes_of(truststore, at, trusted=True)
     trusted_keys = {n.key for n in pool}
     leaf = Node(leaf_s, leaf_lc.cert, trusted=leaf_s.sha256_fingerprint in trusted_keys,
                 label="client certificate")
@@ -148,7 +149,9 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
     paths = find_paths(leaf, pool, cache)
     best = paths[0] if paths else None
     verdict = _verdict(best, leaf_s)
-    sent = _sent_nodes(files, at)
+    # what the client sends beyond its certificate, less what the truststore already holds
+    sent_all = _sent_nodes(files, at)
+    sent = [n for n in sent_all if n.key not in trusted_keys]
     if not verdict.accepted:
         findings.append(make_finding(
             "CLIENT_REJECTED",
@@ -211,4 +214,5 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             evidence={"days_left": validity.days_left, "not_after": leaf_s.not_after},
             fix=Fix("Renew the client certificate before it expires.", (),
                     (f"openssl x509 -in {q(files.cert.source)} -noout -enddate",))))
-    return ClientResult(verdict, leaf_s, tuple(n.summary for n in sent), tuple(findings))
+    return ClientResult(verdict, leaf_s, tuple(n.summary for n in sent_all), tuple(findings),
+                        tuple(ts_summaries))

@@ -221,10 +221,12 @@ class _Linter:
     def chain_rules(self, nodes: Sequence[Node]) -> list[Path | None]:
         cache = SignatureCache()
         best: list[Path | None] = []
-        reported: set[tuple[str, str]] = set()
+        reported: set[tuple[str, str, str]] = set()
         issuing: dict[str, list[Node]] = {}
         for node in nodes:
-            paths = find_paths(node, nodes, cache, start_is_ca=True)
+            # a CA in the bundle stands above future clients; a leaf in it (a self-signed
+            # client, say) is an end entity and does not count as a CA on its own path
+            paths = find_paths(node, nodes, cache, start_is_ca=may_issue(node.summary) is None)
             path = paths[0] if paths else None
             best.append(path)
             if path is None:
@@ -249,9 +251,9 @@ class _Linter:
                      reason=why)
         return best
 
-    def chain_issue(self, issue: Issue, path: Path, reported: set[tuple[str, str]]) -> None:
+    def chain_issue(self, issue: Issue, path: Path, reported: set[tuple[str, str, str]]) -> None:
         s = issue.node.summary
-        key = (issue.reason.value, issue.node.key + (issue.other.key if issue.other else ""))
+        key = (issue.reason.value, issue.node.key, issue.other.key if issue.other else "")
         if issue.reason in (VerdictReason.EXPIRED, VerdictReason.NOT_YET_VALID,
                             VerdictReason.WEAK_SIGNATURE_HASH, VerdictReason.WEAK_KEY,
                             VerdictReason.UNSUPPORTED_KEY, VerdictReason.OTHER) or key in reported:
@@ -294,7 +296,7 @@ class _Linter:
                      depth=len(path.nodes))
         elif issue.reason is VerdictReason.ISSUER_NOT_CA:
             below = issue.other.summary if issue.other else start
-            if "pathLenConstraint" in issue.detail:
+            if issue.path_len_exceeded:
                 # the certificate whose own path breaks the constraint is the one too deep
                 self.add("TRUSTSTORE_PATH_LEN_EXCEEDED", start,
                          f"{start.subject}: too deep under {s.subject}",

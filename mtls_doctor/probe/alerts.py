@@ -34,12 +34,21 @@ MEANING = {
 }
 
 
+#: alerts whose OpenSSL reason text does not contain the word "alert"
+_BARE_ALERTS = ("unrecognized name", "unsupported extension", "certificate unobtainable",
+                "bad certificate status response", "bad certificate hash value")
+
+
 def alert_name(message: str) -> str | None:
     """`tlsv13 alert certificate required` -> `certificate_required`."""
     m = _ALERT.search(message)
-    if not m:
-        return None
-    return "_".join(m.group(1).strip().lower().split())
+    if m:
+        return "_".join(m.group(1).strip().lower().split())
+    lowered = message.lower()
+    for bare in _BARE_ALERTS:
+        if f"tlsv1 {bare}" in lowered:
+            return bare.replace(" ", "_")
+    return None
 
 
 def classify(message: str) -> tuple[ErrorKind, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,19 @@ _CHECK_MARK = {
     CheckStatus.ERROR: ("?", "red"),
 }
 
+
+# Styles are written as private-use markers and turned into ANSI codes only after every control
+# character has been escaped: certificate names and server answers are attacker-chosen text, and
+# must never move the cursor, clear the screen or forge lines of the report.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"{_MARK_OPEN}([a-z]*){_MARK_CLOSE}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 class _Out:
     def __init__(self, color: bool) -> None:
         self.color = color
@@ -30,10 +44,22 @@ class _Out:
     def s(self, text: str, style: str) -> str:
         if not self.color or not text:
             return text
-        return f"\x1b[{_STYLE[style]}m{text}\x1b[0m"
+        return f"{_MARK_OPEN}{style}{_MARK_CLOSE}{text}{_MARK_OPEN}{_MARK_CLOSE}"
 
     def __call__(self, text: str = "") -> None:
         self.lines.append(text)
+
+    def text(self) -> str:
+        """The finished text: controls escaped, then style markers turned into ANSI codes."""
+        # each line is escaped on its own, so a newline inside a name cannot start a new line
+        body = "\n".join(_escape_controls(line) for line in self.lines).rstrip() + "\n"
+
+        def ansi(m: re.Match[str]) -> str:
+            code = _STYLE.get(m.group(1), "0") if m.group(1) else "0"
+            return f"\x1b[{code}m" if self.color else ""
+
+        return _MARKER.sub(ansi, body)
+
 
 def _days(c: CertSummary) -> str:
     v = c.validity
@@ -45,9 +71,11 @@ def _days(c: CertSummary) -> str:
         return "NOT YET VALID"
     return f"{v.days_left} days left"
 
+
 def _validity_style(c: CertSummary) -> str:
     v = c.validity
     return "red" if v is None or v.status != "valid" else ("yellow" if v.days_left <= 30 else "green")
+
 
 def _cert_block(o: _Out, c: CertSummary) -> None:
     where = f"line {c.line}" if c.line is not None else c.location.split(", ", 1)[-1]
@@ -90,6 +118,7 @@ def _cert_block(o: _Out, c: CertSummary) -> None:
         rows.append(("host", f"{m.host}: {verdict} — {m.reason}"))
     _rows(o, rows)
 
+
 def _cert_line(o: _Out, c: CertSummary) -> None:
     """One certificate in one line, as a chain listing shows it."""
     if c.malformed:
@@ -107,6 +136,7 @@ def _rows(o: _Out, rows: Sequence[tuple[str, str]]) -> None:
     for k, v in rows:
         o(f"    {k:<12} {v}")
     o()
+
 
 def _tree(o: _Out, certs: Sequence[CertSummary]) -> None:
     children: dict[int | None, list[CertSummary]] = {}
@@ -132,19 +162,35 @@ def _tree(o: _Out, certs: Sequence[CertSummary]) -> None:
         for i, k in enumerate(kids):
             walk(k, prefix + ext, i == len(kids) - 1, depth + 1)
 
+    drawn: set[int] = set()
+
+    def mark(c: CertSummary) -> None:
+        drawn.add(c.index)
+        for k in children.get(c.index, []):
+            if k.index not in drawn:
+                mark(k)
+
     for top in children.get(None, []):
         if not top.self_signed and not top.malformed:
             o(f"  {o.s('✗ issuer not in bundle:', 'red')} {top.issuer}")
             walk(top, "  ", True, 1)
         else:
             walk(top, "", True, 0)
+        mark(top)
+    loop = [c for c in certs if c.index not in drawn]
+    if loop:  # certificates that certify each other with no self-signed root above them
+        o(f"  {o.s('✗ no root: these certify each other in a loop', 'red')}")
+        for c in loop:
+            o(f"    {label(c)}  {o.s(f'← issued by #{(c.issuer_index or 0) + 1}', 'dim')}")
     o()
+
 
 def _verdict(o: _Out, v: Verdict) -> None:
     if v.accepted:
         o(o.s("Verdict: ACCEPTED", "green") + " — API Gateway would let this client in")
     else:
-        o(o.s(f"Verdict: REJECTED ({v.reason})", "red") + " — API Gateway would refuse the handshake")
+        o(o.s(f"Verdict: REJECTED ({v.reason})", "red")
+          + " — API Gateway would refuse this client (handshake failure or 403)")
     o(f"  {v.detail}")
     if v.path:
         missing = ""
@@ -154,6 +200,7 @@ def _verdict(o: _Out, v: Verdict) -> None:
     for p in v.problems[1:]:
         o(f"  also: {p.detail}")
     o()
+
 
 def _probe(o: _Out, r: ProbeResult) -> None:
     """s_client's facts, explained, one line each."""
@@ -230,6 +277,7 @@ def _checks(o: _Out, checks: Sequence[Check]) -> None:
         o(f"  {o.s(mark, style)} {c.title:<{width}}  {o.s(c.detail, 'dim')}")
     o()
 
+
 def _finding(o: _Out, f: Finding, shown: set[str]) -> None:
     """One finding; fix steps and commands already printed for an earlier one are not repeated."""
     sev = o.s(f.severity.upper(), _SEVERITY_STYLE[f.severity])
@@ -270,6 +318,7 @@ def _findings(o: _Out, findings: Sequence[Finding], report: Report) -> None:
     for f in sorted(findings, key=lambda f: (order[f.severity], position(f))):
         _finding(o, f, shown)
 
+
 def _header(o: _Out, p: dict[str, Any]) -> None:
     src = p.get("source")
     if not isinstance(src, dict):
@@ -297,7 +346,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         o(o.s("Client certificate", "bold"))
         _cert_block(o, p["client_certificate"])
         if p.get("sent_chain"):
-            o(o.s("Sent by the client (API Gateway does not use these)", "bold"))
+            o(o.s("Sent by the client (API Gateway is assumed not to use these)", "bold"))
         for c in p.get("sent_chain", ()):
             _cert_block(o, c)
     if certs and report.command != "truststore":
@@ -305,4 +354,4 @@ def render_text(report: Report, *, color: bool = False) -> str:
             _cert_block(o, c)
     _checks(o, report.checks)
     _findings(o, report.findings, report)
-    return "\n".join(o.lines).rstrip() + "\n"
+    return o.text()
