@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT.parent / "shared" / "CONTRACT.md"
 DOCS = ROOT / "docs" / "findings.md"
 #: ids this project added beyond the contract (it may grow, never silently change)
-EXTENSIONS = {"TRUSTSTORE_PATH_LEN_EXCEEDED"}
+EXTENSIONS = {"TRUSTSTORE_PATH_LEN_EXCEEDED", "TRUSTSTORE_PEM_ENCODING"}
 ID = re.compile(r"`([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)`")
 
 

@@ -58,11 +58,30 @@ def test_clean_bundle_has_no_error_or_warning(lint, chain3):
 
 
 def test_clean_bundle_in_any_order_with_garbage_between(lint, chain3):
-    run = lint(pem_bundle(list(reversed(chain3)), garbage=True, crlf=True, bom=True))
+    run = lint(pem_bundle(list(reversed(chain3)), garbage=True, crlf=True))
     assert run.rc == 0
     assert serious(run) == []
     certs = run.doc["certificates"]
     assert [c["issuer_index"] for c in certs] == [1, 2, None]
+
+
+@pytest.mark.parametrize(
+    ("make", "word"),
+    [
+        (lambda certs: pem_bundle(certs, bom=True), "byte-order mark"),
+        (lambda certs: pem_bundle(certs).decode().encode("utf-16"), "UTF-16"),
+        (lambda certs: pem_bundle(certs, label="X509 CERTIFICATE"), "X509 CERTIFICATE"),
+        (lambda certs: pem_bundle(certs).replace(b"\n", b" "), "one line"),
+    ],
+)
+def test_pem_that_only_tolerant_parsers_read(lint, chain3, make, word):
+    """It decodes (the chains are there) but API Gateway may not read it: a warning."""
+    run = lint(make(chain3))
+    found = run.findings("TRUSTSTORE_PEM_ENCODING")
+    assert found and word in found[0]["detail"]
+    assert found[0]["severity"] == "warning"
+    assert len(run.doc["certificates"]) == 3
+    assert "TRUSTSTORE_PEM_ENCODING" not in lint(pem_bundle(chain3)).ids()
 
 
 def test_tree_is_drawn_in_text_mode(cli, write, chain3):

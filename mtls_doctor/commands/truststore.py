@@ -11,7 +11,7 @@ from mtls_doctor.pki.truststore import lint_truststore
 CHECKS = (
     check("truststore.format", "one PEM file of certificates only",
           "TRUSTSTORE_NOT_PEM", "TRUSTSTORE_EMPTY", "CERT_PRIVATE_KEY_PRESENT",
-          "CERT_NOT_A_CERTIFICATE"),
+          "CERT_NOT_A_CERTIFICATE", "TRUSTSTORE_PEM_ENCODING"),
     check("truststore.syntax", "X.509 syntax", "CERT_MALFORMED", "CERT_NONSTANDARD",
           "TRUSTSTORE_DUPLICATE"),
     check("truststore.signatures", "signature integrity", "TRUSTSTORE_BAD_SIGNATURE"),

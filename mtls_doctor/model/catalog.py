@@ -45,6 +45,7 @@ _SPECS: tuple[tuple[str, Severity, str | None], ...] = (
     ("TRUSTSTORE_CHAIN_TOO_LONG", E, "truststore-warnings"),
     ("TRUSTSTORE_NOT_CA", W, "truststore-warnings"),
     ("TRUSTSTORE_PATH_LEN_EXCEEDED", E, "truststore-warnings"),
+    ("TRUSTSTORE_PEM_ENCODING", W, "truststore-update"),
     # Client certificate
     ("CLIENT_REJECTED", E, "client-rejected"),
     ("CLIENT_KEY_MISMATCH", E, "client-rejected"),

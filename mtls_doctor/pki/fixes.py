@@ -55,7 +55,7 @@ def list_certs_command(source: str) -> str:
 
 def certs_only_command(source: str, container: Container) -> str:
     """Rewrite a file as a clean PEM bundle of its certificates only."""
-    out = q(_pem_name(source))
+    out = q(clean_copy_name(source))
     src = q(source)
     if container is Container.PKCS12:
         return f"openssl pkcs12 -in {src} -nokeys -out {out}"
@@ -70,7 +70,8 @@ def certs_only_command(source: str, container: Container) -> str:
     return f"openssl crl2pkcs7 -nocrl -certfile {src} | openssl pkcs7 -print_certs -out {out}"
 
 
-def _pem_name(source: str) -> str:
+def clean_copy_name(source: str) -> str:
+    """`truststore.p12` -> `truststore.certs.pem`: where a certificates-only copy is written."""
     stem = source.rsplit("/", 1)[-1]
     base = stem.rsplit(".", 1)[0] if "." in stem else stem
     return f"{base}.certs.pem"

@@ -86,6 +86,9 @@ class LoadedFile:
     problems: tuple[Problem, ...] = ()
     #: the private key of a PKCS#12 file, kept only to compare with certificates; never shown
     pkcs12_key: PrivateKeyTypes | None = field(default=None, repr=False, compare=False)
+    #: PEM that reads here but is not plain RFC 7468 PEM (UTF-16, a BOM, other labels, blocks
+    #: on one line, header lines): (line or None, what)
+    pem_quirks: tuple[tuple[int | None, str], ...] = ()
 
     @property
     def good(self) -> tuple[LoadedCert, ...]:
@@ -190,13 +193,20 @@ _OTHER_LABELS = {
 }
 
 
-def _decode_text(data: bytes) -> str:
+def _decode_text(data: bytes, quirks: list[tuple[int | None, str]] | None = None) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             pass
+        else:
+            if quirks is not None:
+                quirks.append((None, "the file is UTF-16 text (what Windows PowerShell 5 writes "
+                                     "with '>'), not ASCII"))
+            return text
     if data[:3] == b"\xef\xbb\xbf":
+        if quirks is not None:
+            quirks.append((1, "the file starts with a UTF-8 byte-order mark"))
         data = data[3:]
     return data.decode("latin-1")
 
@@ -207,6 +217,7 @@ class _Builder:
     certificates: list[LoadedCert] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     pkcs12_key: PrivateKeyTypes | None = None
+    pem_quirks: list[tuple[int | None, str]] = field(default_factory=list)
 
     def add_der(
         self, der: bytes, *, container: Container, line: int | None = None, label: str = "CERTIFICATE"
@@ -244,7 +255,7 @@ class _Builder:
 
     def result(self, container: Container) -> LoadedFile:
         return LoadedFile(self.source, container, tuple(self.certificates), tuple(self.problems),
-                          self.pkcs12_key)
+                          self.pkcs12_key, tuple(self.pem_quirks))
 
 
 def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
@@ -255,7 +266,10 @@ def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
     # only CR, LF and CRLF end a line: str.splitlines() would also split on \x85 or \x0c,
     # which Latin-1 decoding produces from UTF-8 letters, and shift every line number after
     for n, physical in enumerate(_LINE_BREAK.split(text), start=1):
-        numbered.extend((n, part) for part in _ARMOUR_SPLIT.split(physical) if part.strip())
+        parts = [part for part in _ARMOUR_SPLIT.split(physical) if part.strip()]
+        if len(parts) > 1 and _BEGIN.search(physical):
+            b.pem_quirks.append((n, "armour and base64 share one line (line breaks were lost)"))
+        numbered.extend((n, part) for part in parts)
     lines = [t for _, t in numbered]
     blocks = pkcs7_blocks = 0
     i = 0
@@ -305,8 +319,11 @@ def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
             continue
         # RFC 1421 headers ("Key: value" lines before a blank line) precede the base64
         if any(":" in ln for ln in body):
+            b.pem_quirks.append((start, "header lines inside the block"))
             while body and ":" in body[0]:
                 body.pop(0)
+        if kind == "cert" and label != "CERTIFICATE":
+            b.pem_quirks.append((start, f"the label is '{label}', not 'CERTIFICATE'"))
         payload = "".join("".join(ln.split()) for ln in body)
         try:
             raw = base64.b64decode(payload, validate=True)
@@ -431,7 +448,7 @@ def _load_binary(data: bytes, b: _Builder, password: bytes | None) -> Container:
 def load_certificates(data: bytes, source: str, *, password: bytes | None = None) -> LoadedFile:
     """Read every certificate in `data` (the content of `source`, a display name)."""
     b = _Builder(source)
-    text = _decode_text(data)
+    text = _decode_text(data, b.pem_quirks)
     if not text.strip(" \t\r\n\x00\ufeff"):
         return b.result(Container.EMPTY)
     if "-----BEGIN " in text:

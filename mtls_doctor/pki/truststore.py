@@ -22,6 +22,7 @@ from mtls_doctor.pki.describe import describe
 from mtls_doctor.pki.fixes import (
     ca_issuers_urls,
     certs_only_command,
+    clean_copy_name,
     list_certs_command,
     q,
     with_upload,
@@ -79,11 +80,19 @@ class _Linter:
         self.truststore = truststore
         self.findings: list[Finding] = []
 
-    def fix(self, summary: str, steps: tuple[str, ...] = (), commands: tuple[str, ...] = ()) -> Fix:
-        """A fix; for a truststore it ends with publishing the corrected bundle."""
+    def fix(self, summary: str, steps: tuple[str, ...] = (), commands: tuple[str, ...] = (), *,
+            publish: str | None = None) -> Fix:
+        """A fix; for a truststore it ends with publishing the corrected bundle (`publish`, the
+        source itself unless the fix writes a clean copy under another name)."""
         if self.truststore:
-            return with_upload(summary, steps, commands, self.src)
+            return with_upload(summary, steps, commands, publish or self.src)
         return Fix(summary, steps, commands)
+
+    def clean_copy_fix(self, summary: str, *steps: str) -> Fix:
+        """Rewrite the file as certificates only, and publish that copy, never the original."""
+        container = self.loaded.container
+        return self.fix(summary, steps, (certs_only_command(self.src, container),),
+                        publish=clean_copy_name(self.src))
 
     def add(self, finding_id: str, s: CertSummary | None, title: str, detail: str, fix: Fix,
             severity: Severity | None = None, where: str | None = None,
@@ -97,6 +106,8 @@ class _Linter:
         ))
 
     def replace_fix(self, s: CertSummary, summary: str, *extra_steps: str) -> Fix:
+        if not self.truststore:
+            return Fix(summary, extra_steps, (list_certs_command(self.src),))
         steps = (
             f"Get a replacement for {s.subject} from its CA (or remove it if no client "
             "certificate depends on it), and put it in place of certificate "
@@ -113,10 +124,22 @@ class _Linter:
             self.add("TRUSTSTORE_NOT_PEM", None, f"{src} is {container}, not a PEM bundle",
                      f"API Gateway reads the truststore as one PEM text file of "
                      f"'-----BEGIN CERTIFICATE-----' blocks; {src} is {container}.",
-                     Fix("Convert it to a PEM bundle of certificates only.",
-                         ("Convert the file, check the result, then upload it.",),
-                         (certs_only_command(src, container),)),
+                     self.clean_copy_fix("Convert it to a PEM bundle of certificates only.",
+                                         "Convert the file and check the result."),
                      container=str(container))
+        if self.truststore and container is Container.PEM:
+            for line, quirk in loaded.pem_quirks:
+                where = f"{src}, line {line}" if line else src
+                utf16 = "UTF-16" in quirk
+                convert = (f"iconv -f UTF-16 -t ASCII {q(src)} > {q(clean_copy_name(src))}" if utf16
+                           else certs_only_command(src, container))
+                self.add("TRUSTSTORE_PEM_ENCODING", None, f"{src}: not plain PEM",
+                         f"{_cap(quirk)}. mtls-doctor reads it, but API Gateway expects plain "
+                         "ASCII PEM with '-----BEGIN CERTIFICATE-----' blocks on lines of their "
+                         "own, and may skip or refuse what differs (assumed: AWS does not say).",
+                         self.fix("Rewrite the bundle as plain PEM.", (), (convert,),
+                                  publish=clean_copy_name(src)),
+                         where=where, line=line, quirk=quirk)
         for p in loaded.problems:
             where = p.location(src)
             if p.kind is ProblemKind.PRIVATE_KEY:
@@ -124,10 +147,11 @@ class _Linter:
                     self.add("CERT_PRIVATE_KEY_PRESENT", None, f"{src} contains a private key",
                              f"{_cap(p.detail)}. A truststore holds only CA certificates; a "
                              "key in it is leaked to everyone who can read the bucket.",
-                             self.fix("Remove the key from the file and treat the key as exposed.",
-                                      ("Write a copy with the certificates only.",
-                                       "Rotate the key if this file was ever uploaded or shared."),
-                                      (certs_only_command(src, container),)),
+                             self.clean_copy_fix(
+                                 "Remove the key from the file and treat the key as exposed.",
+                                 "Write a copy with the certificates only (never upload the "
+                                 "original).",
+                                 "Rotate the key if this file was ever uploaded or shared."),
                              where=where, line=p.line, label=p.label)
                 else:
                     self.add("CERT_PRIVATE_KEY_PRESENT", None, f"{src} also holds a private key",
@@ -136,10 +160,14 @@ class _Linter:
                                       (certs_only_command(src, container),)),
                              severity=Severity.INFO, where=where, line=p.line, label=p.label)
             elif p.kind is ProblemKind.NOT_A_CERTIFICATE:
+                # beside certificates (EC PARAMETERS from `openssl ecparam`, a CSR) such a block
+                # matters only in a truststore; a file of nothing else is the wrong file
+                aside = not self.truststore and bool(loaded.certificates)
                 self.add("CERT_NOT_A_CERTIFICATE", None, f"{where}: not a certificate",
                          f"{_cap(p.detail)}. API Gateway expects only certificates.",
-                         self.fix("Remove the block from the file.", (),
-                                  (certs_only_command(src, container),)),
+                         self.clean_copy_fix("Remove the block from the file.",
+                                             "Write a copy with the certificates only."),
+                         severity=Severity.INFO if aside else None,
                          where=where, line=p.line, label=p.label)
             else:
                 self.add("CERT_MALFORMED", None, f"{where}: cannot be read",
