@@ -226,3 +226,49 @@ def test_library_warnings_never_reach_stderr(tmp_path):
                        env={**os.environ, "PYTHONWARNINGS": "default"})
     assert proc.stderr == ""
     assert "CERT_NONSTANDARD" in proc.stdout
+
+
+def test_terminal_control_characters_in_names_are_escaped(cli, write):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    evil = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                         "Evil\x1b[2J\x1b[32mVerdict: ACCEPTED\nforged line")])
+    root = PKI(key_offset=440).root("x", subject=evil)
+    run = cli("inspect", write("evil.pem", root.pem), json_out=False)
+    assert "\x1b" not in run.out
+    assert "\\x1b[2J" in run.out
+    assert not any(line.startswith("forged line") for line in run.out.splitlines())
+
+
+def test_stdin_as_input(tmp_path, chain):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "mtls_doctor", "truststore", "-", "--format",
+                           "json"], input=pem_bundle(chain[:2]), capture_output=True, timeout=60,
+                          check=False)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["source"]["name"] == "<stdin>"
+
+
+def test_output_onto_an_input_is_refused(cli, write, chain):
+    path = write("ts.pem", pem_bundle(chain[:2]))
+    run = cli("truststore", path, "-o", path, json_out=False)
+    assert run.rc == 2 and "also an input" in run.err
+    assert Path(path).read_bytes() == pem_bundle(chain[:2])
+
+
+def test_unwritable_stdout_is_exit_2(tmp_path, chain):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    (tmp_path / "ts.pem").write_bytes(pem_bundle(chain[:2]))
+    with open("/dev/full", "w") as full:
+        import subprocess
+        import sys
+
+        proc = subprocess.run([sys.executable, "-m", "mtls_doctor", "truststore",
+                               str(tmp_path / "ts.pem")], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60, check=False)
+    assert proc.returncode == 2
+    assert "cannot write" in proc.stderr and "Traceback" not in proc.stderr

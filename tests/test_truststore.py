@@ -331,3 +331,56 @@ def test_each_finding_names_its_certificate(lint, chain3):
     for f in run.doc["findings"]:
         assert f["subject"] and f["location"] and f["fix"]["summary"]
         assert f["walkthrough"] in ("truststore-warnings", "truststore-update")
+
+
+def test_client_leaf_in_truststore_does_not_count_as_a_ca(lint):
+    pki = PKI(key_offset=110)
+    root = pki.root("Leaf Root")
+    ica = pki.intermediate(root, "Leaf ICA", path_len=0)
+    leaf = pki.leaf(ica, "pinned-client")
+    run = lint(pem_bundle([root, ica, leaf]))
+    assert "TRUSTSTORE_PATH_LEN_EXCEEDED" not in run.ids()
+    four = pki.chain(4, prefix="FourLeaf")
+    run = lint(pem_bundle([*four, pki.leaf(four[-1], "deep-client")]))
+    assert "TRUSTSTORE_CHAIN_TOO_LONG" not in run.ids()
+
+
+def test_key_rollover_certificate_is_not_a_bad_signature(lint):
+    pki = PKI(key_offset=120)
+    old = pki.root("Roll Root")
+    link = pki.intermediate(old, "Roll Root", subject=old.cert.subject, key_obj=pki.new_key())
+    run = lint(pem_bundle([old, link]))
+    assert "TRUSTSTORE_BAD_SIGNATURE" not in run.ids()
+    assert run.doc["certificates"][1]["issuer_index"] == 0
+
+
+def test_cross_certified_loop_is_drawn_and_explained(cli, write):
+    pki = PKI(key_offset=130)
+    a_key, b_key = pki.new_key(), pki.new_key()
+    seed_a = pki.root("Mesh A", key_obj=a_key)
+    seed_b = pki.root("Mesh B", key_obj=b_key)
+    a_by_b = pki.intermediate(seed_b, "Mesh A", key_obj=a_key)
+    b_by_a = pki.intermediate(seed_a, "Mesh B", key_obj=b_key)
+    path = write("mesh.pem", pem_bundle([a_by_b, b_by_a]))
+    run = cli("truststore", path)
+    [f, *_] = run.findings("TRUSTSTORE_MISSING_ISSUER")
+    assert "loops" in f["detail"]
+    text = cli("truststore", path, json_out=False).out
+    assert "loop" in text and "CN=Mesh A" in text and "CN=Mesh B" in text
+
+
+def test_unknown_critical_extension_is_nonstandard(lint):
+    from cryptography import x509
+
+    odd = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.2"), b"\x05\x00")
+    root = PKI(key_offset=140).root("Odd Root", extra_extensions=[(odd, True)])
+    [f] = lint(pem_bundle([root])).findings("CERT_NONSTANDARD")
+    assert "1.3.6.1.4.1.55555.2" in f["detail"]
+
+
+def test_fix_for_a_key_in_the_truststore_never_uploads_the_original(cli, write, chain3):
+    path = write("with-key.pem", pem_bundle(chain3) + private_key_pem())
+    [f] = cli("truststore", path).findings("CERT_PRIVATE_KEY_PRESENT")
+    upload = [c for c in f["fix"]["commands"] if c.startswith("aws s3 cp")]
+    assert upload and all("with-key.certs.pem" in c for c in upload)
+    assert all(c.split()[3] != path for c in upload)

@@ -292,3 +292,86 @@ def test_ec_issuer_key_and_rsa_signature_is_a_bad_signature(verify, ca, good):
     ec_ca = PKI(key_offset=310).root("Client Intermediate 2", key="p256")
     v = verdict(verify(good.pem, pem_bundle([ec_ca])))
     assert v["reason"] == "BAD_SIGNATURE"
+
+
+def test_leaf_named_like_its_ca_is_not_self_signed(verify):
+    """Subject = issuer name does not make a certificate self-signed: its CA's key signed it."""
+    pki = PKI(key_offset=320)
+    root = pki.root("Acme Device")
+    leaf = pki.leaf(root, "Acme Device", subject=root.cert.subject)
+    v = verdict(verify(leaf.pem, pem_bundle([root])))
+    assert (v["accepted"], v["reason"]) == (True, "OK"), v
+
+
+def test_key_rollover_certificate_chains_to_the_old_root(verify):
+    """A self-issued certificate signed by the old key of the same CA (key rollover)."""
+    pki = PKI(key_offset=330)
+    old = pki.root("Rollover Root")
+    new_key = pki.new_key("rsa2048")
+    link = pki.intermediate(old, "Rollover Root", subject=old.cert.subject, key_obj=new_key)
+    leaf = pki.leaf(link, "rolled")
+    run = verify(leaf.pem, pem_bundle([old, link]))
+    v = verdict(run)
+    assert v["accepted"] is True, v
+    assert v["path"] == ["CN=rolled", "CN=Rollover Root", "CN=Rollover Root"]
+
+
+def test_name_constraints_are_enforced(verify):
+    from cryptography import x509
+
+    pki = PKI(key_offset=340)
+    nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("allowed.example")],
+                              excluded_subtrees=None)
+    root = pki.root("NC Root", extra_extensions=[(nc, True)])
+    inside = pki.leaf(root, "ok.allowed.example")
+    outside = pki.leaf(root, "evil.other.example")
+    assert verdict(verify(inside.pem, pem_bundle([root])))["accepted"] is True
+    v = verdict(verify(outside.pem, pem_bundle([root])))
+    assert v["reason"] == "OTHER"
+    assert "DNS:evil.other.example is outside the permitted names" in v["detail"]
+
+
+def test_unknown_critical_extension_is_rejected(verify, ca):
+    from cryptography import x509
+
+    pki = PKI(key_offset=350)
+    odd = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00")
+    leaf = pki.leaf(ca[2], "critical-odd", extra_extensions=[(odd, True)])
+    v = verdict(verify(leaf.pem, pem_bundle(ca)))
+    assert v["reason"] == "OTHER" and "1.3.6.1.4.1.55555.1" in v["detail"]
+    fine = pki.leaf(ca[2], "noncritical-odd", extra_extensions=[(odd, False)])
+    assert verdict(verify(fine.pem, pem_bundle(ca)))["accepted"] is True
+
+
+def test_ed25519_issuer_is_reported_as_the_unsupported_key(verify):
+    pki = PKI(key_offset=360)
+    root = pki.root("Ed Root", key="ed25519")
+    leaf = pki.leaf(root, "ed-signed", key="p256")
+    v = verdict(verify(leaf.pem, pem_bundle([root])))
+    assert v["reason"] == "UNSUPPORTED_KEY"
+    assert all(p["reason"] != "WEAK_SIGNATURE_HASH" for p in v["problems"])
+
+
+def test_chain_ignored_names_only_what_the_truststore_lacks(verify, ca, good):
+    run = verify(good.pem, pem_bundle([ca[2]]), chain=pem_bundle([ca[2], ca[1], ca[0]]))
+    [f] = run.findings("CLIENT_CHAIN_IGNORED")
+    assert f["evidence"]["add_to_truststore"] == ["CN=Client Intermediate 1", "CN=Client Root"]
+
+
+def test_swapped_cert_and_key_is_one_clear_line(verify, ca, good):
+    run = verify(good.key_pem(), pem_bundle(ca))
+    assert run.rc == 2 and "swapped" in run.err
+
+
+def test_encrypted_key_beside_the_cert_only_skips_the_key_check(verify, ca, good):
+    run = verify(good.pem + good.key_pem(password=b"pw"), pem_bundle(ca))
+    assert run.rc == 0
+    assert verdict(run)["accepted"] is True
+    assert next(c for c in run.doc["checks"] if c["id"] == "client.key")["status"] == "skip"
+
+
+def test_json_truststore_is_source_and_certificates(verify, ca, good):
+    doc = verify(good.pem, pem_bundle(ca)).doc
+    assert doc["truststore"]["source"]["container"] == "PEM"
+    assert [c["subject"] for c in doc["truststore"]["certificates"]] == [
+        "CN=Client Root", "CN=Client Intermediate 1", "CN=Client Intermediate 2"]

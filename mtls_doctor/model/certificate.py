@@ -79,6 +79,17 @@ class HostnameMatch:
 
 
 @dataclass(frozen=True)
+class ExtensionInfo:
+    """One extension: its name, OID, criticality, and a short value for those not shown in
+    their own fields (AIA, CRL distribution points, policies, name constraints, unknown ones)."""
+
+    name: str
+    oid: str
+    critical: bool
+    value: str = ""
+
+
+@dataclass(frozen=True)
 class CertSummary:
     """One decoded certificate, as every report shows it (the contract's CERT object)."""
 
@@ -106,5 +117,6 @@ class CertSummary:
     extended_key_usage: tuple[str, ...] | None
     nonstandard: tuple[str, ...] = ()
     malformed: str | None = None
+    extensions: tuple[ExtensionInfo, ...] = ()
     issuer_index: int | None = None
     hostname_match: HostnameMatch | None = None

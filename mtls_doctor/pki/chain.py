@@ -16,6 +16,7 @@ from cryptography import x509
 
 from mtls_doctor.model.certificate import CertSummary, Position
 from mtls_doctor.model.verdict import VerdictReason
+from mtls_doctor.pki.constraints import name_constraint_violations, unknown_critical_extensions
 from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations, may_issue
 from mtls_doctor.pki.signature import NameKey, SignatureCheck, check_signature, name_key
 
@@ -201,6 +202,18 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
                              f"{s.subject} is valid only from {s.not_before:%Y-%m-%d %H:%M} UTC"))
         for v in algorithm_violations(s):
             out.append(Issue(_POLICY_REASON[v.issue], node, f"{s.subject}: {v.detail}"))
+        for oid in unknown_critical_extensions(node.cert):
+            out.append(Issue(VerdictReason.OTHER, node,
+                             f"{s.subject} carries the critical extension {oid}, which validators "
+                             "do not understand and so must reject (RFC 5280 4.2)"))
+        if i > 0:
+            for below in nodes[:i]:
+                if below is not nodes[0] and below.self_issued:
+                    continue  # RFC 5280 6.1.3 (b): self-issued intermediates are exempt
+                for why in name_constraint_violations(node.cert, below.cert):
+                    out.append(Issue(VerdictReason.OTHER, below,
+                                     f"{below.summary.subject}: {why} by the name constraints of "
+                                     f"{s.subject}", node))
         is_issuer = i > 0 or start_is_ca
         if i > 0:
             why_not = may_issue(s)

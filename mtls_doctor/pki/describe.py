@@ -13,6 +13,7 @@ from cryptography.x509.oid import ExtensionOID
 from mtls_doctor.model.certificate import (
     BasicConstraints,
     CertSummary,
+    ExtensionInfo,
     KeyInfo,
     Validity,
 )
@@ -173,6 +174,49 @@ def _aki(cert: x509.Certificate) -> str | None:
     return kid.hex() if kid is not None else None
 
 
+_SHOWN_ELSEWHERE = {
+    ExtensionOID.BASIC_CONSTRAINTS, ExtensionOID.KEY_USAGE, ExtensionOID.EXTENDED_KEY_USAGE,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME, ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+    ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+}
+
+
+def _extension_value(value: x509.ExtensionType) -> str:
+    if isinstance(value, x509.AuthorityInformationAccess):
+        return ", ".join(f"{d.access_method._name}: {general_name_text(d.access_location)}"
+                         for d in value)
+    if isinstance(value, x509.CRLDistributionPoints):
+        return ", ".join(general_name_text(n) for dp in value for n in (dp.full_name or []))
+    if isinstance(value, x509.CertificatePolicies):
+        return ", ".join(p.policy_identifier.dotted_string for p in value)
+    if isinstance(value, x509.NameConstraints):
+        parts = []
+        if value.permitted_subtrees:
+            parts.append("permitted " + ", ".join(map(general_name_text, value.permitted_subtrees)))
+        if value.excluded_subtrees:
+            parts.append("excluded " + ", ".join(map(general_name_text, value.excluded_subtrees)))
+        return "; ".join(parts)
+    if isinstance(value, x509.UnrecognizedExtension):
+        return f"{len(value.value)} bytes, not understood"
+    return ""
+
+
+def extensions(cert: x509.Certificate) -> tuple[ExtensionInfo, ...]:
+    """Every extension, with a value for those not shown in their own fields."""
+    try:
+        exts = list(cert.extensions)
+    except Exception:  # noqa: BLE001 - reported by the loader
+        return ()
+    out = []
+    for e in exts:
+        name = getattr(e.oid, "_name", "") or e.oid.dotted_string
+        if name == "Unknown OID":
+            name = e.oid.dotted_string
+        value = "" if e.oid in _SHOWN_ELSEWHERE else _extension_value(e.value)
+        out.append(ExtensionInfo(name, e.oid.dotted_string, e.critical, value))
+    return tuple(out)
+
+
 def _names(loaded: LoadedCert) -> tuple[str, str]:
     """(subject, issuer) as RFC 4514 text; raw text with \\x escapes if they do not decode."""
     cert = loaded.cert
@@ -189,13 +233,20 @@ def _names(loaded: LoadedCert) -> tuple[str, str]:
     return "(unreadable)", "(unreadable)"
 
 
-def _v1_notes(cert: x509.Certificate, bc: BasicConstraints) -> tuple[str, ...]:
+def _nonstandard_notes(cert: x509.Certificate, bc: BasicConstraints,
+                       exts: tuple[ExtensionInfo, ...]) -> tuple[str, ...]:
+    """RFC 5280 deviations visible in the parsed certificate (the loader adds parse-time ones)."""
+    notes = []
     if cert.version is x509.Version.v1:
-        return ("X.509 version 1 certificate: it cannot carry basicConstraints, so RFC 5280 does "
-                "not let it act as a CA (OpenSSL accepts it only as a self-signed trust anchor)",)
+        notes.append("X.509 version 1 certificate: it cannot carry basicConstraints, so RFC 5280 "
+                     "does not let it act as a CA (OpenSSL accepts it only as a self-signed "
+                     "trust anchor)")
     if bc.present and not bc.critical and bc.ca:
-        return ("basicConstraints of a CA certificate is not marked critical (RFC 5280 4.2.1.9)",)
-    return ()
+        notes.append("basicConstraints of a CA certificate is not marked critical "
+                     "(RFC 5280 4.2.1.9)")
+    notes += [f"critical extension {e.oid} is not understood; validators must reject the "
+              "certificate (RFC 5280 4.2)" for e in exts if e.critical and "not understood" in e.value]
+    return tuple(notes)
 
 
 def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
@@ -215,6 +266,7 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
         )
     bc = basic_constraints(cert)
     usable = loaded.error is None
+    exts = extensions(cert) if usable else ()
     serial = serial_number(cert)
     return CertSummary(
         index=pos.index,
@@ -239,6 +291,7 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
         basic_constraints=bc,
         key_usage=key_usage(cert) if usable else None,
         extended_key_usage=extended_key_usage(cert) if usable else None,
-        nonstandard=loaded.notes + _v1_notes(cert, bc),
+        nonstandard=loaded.notes + _nonstandard_notes(cert, bc, exts),
         malformed=loaded.error,
+        extensions=exts,
     )

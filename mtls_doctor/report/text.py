@@ -14,6 +14,8 @@ from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import key_text
 
 _STYLE = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
+_EXT_LABEL = {"authorityInfoAccess": "AIA", "cRLDistributionPoints": "CRL DP",
+              "certificatePolicies": "policies", "nameConstraints": "name constr."}
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _CHECK_MARK = {
     CheckStatus.PASS: ("✓", "green"),
@@ -110,6 +112,11 @@ def _cert_block(o: _Out, c: CertSummary) -> None:
         ("self-signed", "yes" if c.self_signed else "no"),
         ("version", f"v{c.version}"),
     ]
+    for e in c.extensions:
+        if e.value:
+            label = _EXT_LABEL.get(e.name, "extension")
+            value = e.value if label != "extension" else f"{e.oid}: {e.value}"
+            rows.append((label, value + (o.s("  (critical)", "yellow") if e.critical else "")))
     for note in c.nonstandard:
         rows.append(("RFC 5280", o.s(note, "yellow")))
     m = c.hostname_match

@@ -1,0 +1,91 @@
+"""RFC 5280 checks beyond chaining: name constraints (4.2.1.10) and critical extensions a
+validator does not understand (4.2: "MUST reject")."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from mtls_doctor.pki.describe import find_extension, general_name_text
+from mtls_doctor.pki.signature import name_key
+
+
+def unknown_critical_extensions(cert: x509.Certificate) -> list[str]:
+    """Dotted OIDs of critical extensions that cryptography (and so mtls-doctor) cannot read."""
+    try:
+        extensions = list(cert.extensions)
+    except Exception:  # noqa: BLE001 - unreadable extensions are reported as malformed elsewhere
+        return []
+    return [e.oid.dotted_string for e in extensions
+            if e.critical and isinstance(e.value, x509.UnrecognizedExtension)]
+
+
+def _dns_within(name: str, base: str) -> bool:
+    name, base = name.lower().rstrip("."), base.lower().rstrip(".")
+    if name.startswith("*."):
+        name = "x" + name[1:]  # a wildcard stands for some label below the suffix
+    if base.startswith("."):
+        return name.endswith(base)
+    return name == base or name.endswith("." + base)
+
+
+def _email_within(mail: str, base: str) -> bool:
+    mail, base = mail.lower(), base.lower()
+    if "@" in base:
+        return mail == base
+    host = mail.rsplit("@", 1)[-1]
+    return host.endswith(base) if base.startswith(".") else host == base
+
+
+def _dirname_within(name: x509.Name, base: x509.Name) -> bool:
+    key, prefix = name_key(name), name_key(base)
+    return key[: len(prefix)] == prefix
+
+
+def _matches(gn: x509.GeneralName, subtree: x509.GeneralName) -> bool | None:
+    """Does `gn` fall in `subtree`? None when the two are of different types."""
+    if isinstance(gn, x509.DNSName) and isinstance(subtree, x509.DNSName):
+        return _dns_within(gn.value, subtree.value)
+    if isinstance(gn, x509.RFC822Name) and isinstance(subtree, x509.RFC822Name):
+        return _email_within(gn.value, subtree.value)
+    if isinstance(gn, x509.IPAddress) and isinstance(subtree, x509.IPAddress):
+        net = subtree.value
+        return isinstance(net, ipaddress.IPv4Network | ipaddress.IPv6Network) and \
+            gn.value in net
+    if isinstance(gn, x509.DirectoryName) and isinstance(subtree, x509.DirectoryName):
+        return _dirname_within(gn.value, subtree.value)
+    return None
+
+
+def _names_of(cert: x509.Certificate) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    ext = find_extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    if ext is not None and isinstance(ext.value, x509.SubjectAlternativeName):
+        names.extend(ext.value)
+    if len(cert.subject.rdns):
+        names.append(x509.DirectoryName(cert.subject))
+    for attr in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS):
+        if isinstance(attr.value, str):
+            names.append(x509.RFC822Name(attr.value))
+    return names
+
+
+def name_constraint_violations(ca: x509.Certificate, cert: x509.Certificate) -> list[str]:
+    """Names of `cert` that `ca`'s nameConstraints forbid, explained."""
+    ext = find_extension(ca, ExtensionOID.NAME_CONSTRAINTS)
+    if ext is None or not isinstance(ext.value, x509.NameConstraints):
+        return []
+    permitted = list(ext.value.permitted_subtrees or [])
+    excluded = list(ext.value.excluded_subtrees or [])
+    out = []
+    for gn in _names_of(cert):
+        same_type = [p for p in permitted if _matches(gn, p) is not None]
+        if same_type and not any(_matches(gn, p) for p in same_type):
+            allowed = ", ".join(general_name_text(p) for p in same_type)
+            out.append(f"{general_name_text(gn)} is outside the permitted names ({allowed})")
+        for e in excluded:
+            if _matches(gn, e):
+                out.append(f"{general_name_text(gn)} falls in the excluded names ({general_name_text(e)})")
+    return out
