@@ -17,11 +17,11 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from mtls_doctor.model.catalog import make_finding
-from mtls_doctor.model.certificate import CertSummary
+from mtls_doctor.model.certificate import CertSummary, Container
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
 from mtls_doctor.pki.chain import Node, Path, SignatureCache, find_paths
-from mtls_doctor.pki.fixes import append_cert_command, q, upload_steps
+from mtls_doctor.pki.fixes import append_cert_command, pem_file_for, q, upload_steps
 from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.pki.truststore import nodes_of
@@ -73,8 +73,10 @@ def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
 def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
     cert_file = files.cert.source
     key_file = files.key_source or "client.key"
+    client = (f"--cert-type P12 --cert {q(cert_file)}" if files.cert.container is Container.PKCS12
+              else f"--cert {q(cert_file)} --key {q(key_file)}")
     retest = (f"mtls-doctor verify-client --cert {q(cert_file)} --truststore {q(truststore)}",
-              f"curl -v --cert {q(cert_file)} --key {q(key_file)} https://<domain-name>/")
+              f"curl -v {client} https://<domain-name>/")
     up_steps, up_cmds = upload_steps(truststore)
     new_key = ("openssl req -new -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
                "-subj '/CN=<client-name>'")
@@ -86,7 +88,7 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
                    (f"Get the certificate of the missing CA ({missing}) from its owner, check "
                     "its fingerprint out of band, and append it (PEM) to the truststore bundle.",
                     *up_steps),
-                   (f"cat issuing-ca.pem >> {q(truststore)}", *up_cmds, *retest))
+                   (f"cat {pem_file_for(missing)} >> {q(truststore)}", *up_cmds, *retest))
     if r is VerdictReason.BAD_SIGNATURE:
         return Fix("The CA certificate in the truststore has the right name but not the key that "
                    "signed the client certificate: put the real issuing CA in the truststore, or "

@@ -33,6 +33,13 @@ _KU_NAMES = (
 _SECONDS_PER_DAY = 86400
 
 
+def serial_hex(serial: int) -> str:
+    """Even-length lower-case hex (`0a1b...`), `-` in front of a (non-conforming) negative one."""
+    digits = f"{abs(serial):x}"
+    digits = ("0" if len(digits) % 2 else "") + digits
+    return ("-" if serial < 0 else "") + digits
+
+
 def fingerprint(der: bytes) -> str:
     """SHA-256 fingerprint as `AA:BB:...`, like `openssl x509 -fingerprint -sha256`."""
     return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
@@ -273,7 +280,7 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
         location=pos.describe(),
         subject=subject,
         issuer=issuer,
-        serial=(f"-{-serial:x}" if serial < 0 else f"{serial:x}"),
+        serial=serial_hex(serial),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         is_ca=bc.ca,

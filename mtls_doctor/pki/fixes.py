@@ -101,3 +101,10 @@ def append_cert_command(position: Position, dest: str) -> str:
                 f"n=={n} && /-----END/{{exit}}' {src} >> {q(dest)}")
     convert = certs_only_command(position.source, position.container)
     return f"{convert}  # then copy certificate #{position.index + 1} into {dest}"
+
+
+def pem_file_for(subject: str) -> str:
+    """A file name for a certificate, from its CN: `CN=Partner Root CA,O=X` -> `partner-root-ca.pem`."""
+    cn = next((part[3:] for part in subject.split(",") if part.startswith("CN=")), subject)
+    slug = "-".join("".join(c if c.isalnum() else " " for c in cn.lower()).split())
+    return f"{slug or 'ca'}.pem"

@@ -43,7 +43,6 @@ class TruststoreLint:
 
     certificates: tuple[CertSummary, ...]
     findings: tuple[Finding, ...]
-    paths: tuple[Path | None, ...]
 
 
 def nodes_of(
@@ -355,8 +354,7 @@ def lint_truststore(loaded: LoadedFile, at: datetime, warn_days: int = 30) -> Tr
         p = path_of.get(s.index)
         parent = by_key.get(p.nodes[1].key) if p and len(p.nodes) > 1 else None
         linked.append(dataclasses.replace(s, issuer_index=parent))
-    return TruststoreLint(tuple(linked), tuple(linter.findings),
-                          tuple(path_of.get(s.index) for s in summaries))
+    return TruststoreLint(tuple(linked), tuple(linter.findings))
 
 
 def lint_file(loaded: LoadedFile, at: datetime) -> tuple[list[CertSummary], list[Finding]]:

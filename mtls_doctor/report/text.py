@@ -79,6 +79,12 @@ def _validity_style(c: CertSummary) -> str:
     return "red" if v is None or v.status != "valid" else ("yellow" if v.days_left <= 30 else "green")
 
 
+def _colon_hex(serial: str) -> str:
+    """`0a1b2c` -> `0A:1B:2C`, as openssl prints serials."""
+    sign, digits = ("-", serial[1:]) if serial.startswith("-") else ("", serial)
+    return sign + ":".join(digits[i:i + 2] for i in range(0, len(digits), 2)).upper()
+
+
 def _cert_block(o: _Out, c: CertSummary) -> None:
     where = f"line {c.line}" if c.line is not None else c.location.split(", ", 1)[-1]
     o(f"{o.s(f'#{c.index + 1}', 'bold')}  {o.s(c.subject, 'bold')}   {o.s(where, 'dim')}")
@@ -97,7 +103,7 @@ def _cert_block(o: _Out, c: CertSummary) -> None:
     )
     rows += [
         ("issuer", c.issuer),
-        ("serial", c.serial),
+        ("serial", _colon_hex(c.serial)),
         ("valid", f"{c.not_before:%Y-%m-%d %H:%M} → {c.not_after:%Y-%m-%d %H:%M} UTC  "
                   + o.s(f"({_days(c)})", _validity_style(c))),
         ("key", key_text(c)),
