@@ -11,6 +11,7 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import Container
 from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.probe import ErrorKind
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.fixes import q
 from mtls_doctor.pki.keys import find_key_block, key_matches, load_private_key
@@ -92,9 +93,15 @@ def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | 
                        roots=system_roots())
     inputs = ProbeInputs(target, path, cert, key, pkcs12)
     findings += probe_findings(result, inputs)
-    skipped = []
+    skipped: list[str] = []
     if result.address is None:
         skipped = [c.id for c in CHECKS if c.id != "probe.connect"]
+    elif result.tls_version is None:
+        # no ServerHello: nothing about TLS, the server or HTTP was seen, so nothing passed
+        skipped = [c.id for c in CHECKS if c.id not in ("probe.connect", "probe.tls")]
+        if result.error is None or result.error.kind not in (ErrorKind.TLS_ALERT,
+                                                              ErrorKind.TLS_ERROR):
+            skipped.append("probe.tls")
     elif not cert:
         skipped = ["probe.client_certificate"]
     return Report(

@@ -39,6 +39,17 @@ _BARE_ALERTS = ("unrecognized name", "unsupported extension", "certificate unobt
                 "bad certificate status response", "bad certificate hash value")
 
 
+#: what an alert means when no client certificate is involved
+GENERIC_MEANING = {
+    "handshake_failure": "the server found no acceptable set of TLS parameters (version, cipher, "
+                         "signature algorithm) or refused the connection",
+    "protocol_version": MEANING["protocol_version"],
+    "unrecognized_name": MEANING["unrecognized_name"],
+    "insufficient_security": MEANING["insufficient_security"],
+    "internal_error": MEANING["internal_error"],
+}
+
+
 def alert_name(message: str) -> str | None:
     """`tlsv13 alert certificate required` -> `certificate_required`."""
     m = _ALERT.search(message)

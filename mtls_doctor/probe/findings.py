@@ -3,13 +3,14 @@ commands filled in with the real host, port and files. Pure: no sockets here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.pki.fixes import q
-from mtls_doctor.probe.alerts import MEANING
+from mtls_doctor.probe.alerts import GENERIC_MEANING, MEANING
 from mtls_doctor.probe.target import Target
 
 _OLD_TLS = {"TLSv1", "TLSv1.1", "SSLv3"}
@@ -71,6 +72,14 @@ def _replay(p: ProbeInputs) -> tuple[str, ...]:
 
 def _fix(summary: str, p: ProbeInputs, *steps: str) -> Fix:
     return Fix(summary, steps, _replay(p))
+
+
+def body_summary(body: str, limit: int = 60) -> str:
+    """The start of an HTTP body on one line: the <title> of HTML, else its text."""
+    title = re.search(r"<title>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
+    text = title.group(1) if title else re.sub(r"<[^>]*>", " ", body)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _error_finding(r: ProbeResult, p: ProbeInputs) -> Finding | None:
@@ -152,7 +161,7 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
             ca_hint = (f" The client certificate's issuer {cc.issuer} is not among the CA names the "
                        f"server accepts ({', '.join(auth.acceptable_ca_names[:4])}).")
         how = f"with the TLS alert {cc.alert}" if cc.alert else (
-            f"with HTTP {r.http.status} '{r.http.body.strip()[:80]}'" if r.http else "")
+            f"with HTTP {r.http.status} '{body_summary(r.http.body)}'" if r.http else "")
         out.append(make_finding(
             "MTLS_CLIENT_CERT_REJECTED", f"the server refused the client certificate {how}".strip(),
             (f"{meaning[:1].upper()}{meaning[1:]}." if meaning else "The server refused it.")
@@ -256,7 +265,8 @@ def probe_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
             "PROBE_HANDSHAKE_FAILED",
             f"the TLS exchange failed ({name})" if handshake_alert else "the TLS exchange failed",
             f"{r.error.message} (during the {r.error.step}). "
-            + (MEANING.get(r.error.alert or "", "")),
+            + (MEANING.get(r.error.alert or "", "") if r.client_auth.requested
+               else GENERIC_MEANING.get(r.error.alert or "", "")),
             location=r.address, evidence={"alert": r.error.alert, "message": r.error.message},
             fix=_fix("Compare with openssl s_client; check SNI, TLS versions and ciphers.", p)))
     if r.tls_version is not None or r.served_chain:

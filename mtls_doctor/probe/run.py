@@ -48,6 +48,7 @@ class _Seen:
     alpn: str | None = None
     raw_http: bytes = b""
     error: StepFailed | None = None
+    handshake_done: bool = False
 
 
 def _ms(start: float) -> float:
@@ -69,6 +70,7 @@ def _talk(client: TlsClient, target: Target, path: str, timeout: float,
     start = time.perf_counter()
     try:
         client.handshake(Deadline(timeout))
+        seen.handshake_done = True
         timings["handshake"] = _ms(start)
         sent = time.perf_counter()
 
@@ -83,7 +85,10 @@ def _talk(client: TlsClient, target: Target, path: str, timeout: float,
     seen.chain = client.served_chain()
     seen.requested = client.certificate_requested
     seen.ca_names = client.client_ca_names()
-    seen.version, seen.cipher, seen.alpn = client.version(), client.cipher(), client.alpn()
+    # OpenSSL names a version as soon as the ClientHello leaves: only a ServerHello (seen as a
+    # completed handshake or a certificate received) says which one the server chose
+    if seen.handshake_done or seen.chain:
+        seen.version, seen.cipher, seen.alpn = client.version(), client.cipher(), client.alpn()
 
 
 def _client_outcome(seen: _Seen, http: HttpAnswer | None,
@@ -103,7 +108,7 @@ def _client_outcome(seen: _Seen, http: HttpAnswer | None,
         elif http is not None:
             required = False
         auth = ClientAuth(True, required, tuple(seen.ca_names))
-        return auth, ClientCertificate(False, Outcome.NOT_PRESENTED, None)
+        return auth, ClientCertificate(False, Outcome.NOT_PRESENTED, alert)
     auth = ClientAuth(True, None, tuple(seen.ca_names))
     nginx_refused = http is not None and http.status == 400 and (
         NGINX_BAD_CERT in body or NGINX_NO_CERT in body)

@@ -69,10 +69,10 @@ class TlsClient:
         ctx.set_alpn_protos([b"http/1.1"])
         ctx.set_info_callback(self._on_state)
         if credentials is not None:
-            ctx.use_certificate(crypto.X509.from_cryptography(credentials.cert))
-            ctx.use_privatekey(crypto.PKey.from_cryptography_key(credentials.key))  # type: ignore[arg-type]
+            ctx.use_certificate(credentials.cert)
+            ctx.use_privatekey(credentials.key)  # type: ignore[arg-type]
             for extra in credentials.chain:
-                ctx.add_extra_chain_cert(crypto.X509.from_cryptography(extra))
+                ctx.add_extra_chain_cert(extra)
         self.conn = SSL.Connection(ctx, sock)
         if sni:
             self.conn.set_tlsext_host_name(sni.encode("idna"))
