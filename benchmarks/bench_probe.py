@@ -59,6 +59,23 @@ def theirs(openssl: str, port: int, cert: Path, key: Path) -> list[str]:
             "-cert", str(cert), "-key", str(key), "-quiet"]
 
 
+#: the floor: a bare pyOpenSSL client doing the same handshake and GET, no checks, no report
+BARE = """
+import socket, sys
+from OpenSSL import SSL
+ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+ctx.use_certificate_file(sys.argv[2]); ctx.use_privatekey_file(sys.argv[3])
+conn = SSL.Connection(ctx, socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+conn.set_tlsext_host_name(b"%s"); conn.set_connect_state(); conn.do_handshake()
+conn.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n"); sys.stdout.buffer.write(conn.recv(4096))
+""".replace("%s", HOST)
+
+
+def bare(script: Path, port: int, cert: Path, key: Path) -> list[str]:
+    """The bare pyOpenSSL client's command line."""
+    return [sys.executable, str(script), str(port), str(cert), str(key)]
+
+
 def run_once(cmd: list[str], stdin: bytes) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     """Wall time in seconds of one run, and its result."""
     start = time.perf_counter()
@@ -102,8 +119,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-probe-") as tmp:
         pki = make_server_pki(Path(tmp))
         cert, key = pki.client_pem, pki.client_key
+        script = Path(tmp) / "bare_pyopenssl.py"
+        script.write_text(BARE)
         with openssl_server(pki, client_auth="required", tls="1.3") as server:
             direct = measure(server, openssl, cert, key, args.runs, "direct")
+            bare_cmd = bare(script, server.port, cert, key)
+            sanity("bare pyOpenSSL", run_once(bare_cmd, b"")[1], b"200 ok")
+            floor = median_time(bare_cmd, b"", args.runs)
             with delaying_proxy(server, args.delay) as proxy:
                 proxied = measure(proxy, openssl, cert, key, args.runs, "proxied")
     delay_ms = args.delay * 1000
@@ -116,6 +138,10 @@ def main() -> int:
         verdict = "met" if ratio <= target else "MISSED"
         print(f"  {name:<24}{t_ours * 1000:>15.1f} ms{t_theirs * 1000:>15.1f} ms{ratio:>8.2f}x"
               f"   <= {target:g}x ({verdict})")
+    t_direct = direct[1]
+    print(f"  floor: a bare pyOpenSSL handshake + GET script takes {floor * 1000:.1f} ms, "
+          f"{floor / t_direct:.2f}x s_client (the interpreter and its imports); mtls-doctor is "
+          f"{direct[0] / floor:.2f}x that floor")
     return 0
 
 

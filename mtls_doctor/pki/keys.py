@@ -24,8 +24,15 @@ def find_key_block(data: bytes) -> bytes | None:
 def load_private_key(data: bytes, source: str, password: bytes | None) -> PrivateKeyTypes:
     """Load a PEM or DER private key; a wrong or missing password stops the command."""
     block = find_key_block(data)
-    load = serialization.load_der_private_key if block is None else serialization.load_pem_private_key
+    loader = serialization.load_der_private_key if block is None else serialization.load_pem_private_key
     raw = data if block is None else block
+
+    def load(raw: bytes, password: bytes | None) -> PrivateKeyTypes:
+        # RSA validation (prime checks) costs ~30 ms, more than the whole TLS handshake; the key
+        # is only compared with a certificate and handed to OpenSSL, which signs with it and
+        # fails the handshake if it is broken
+        return loader(raw, password, unsafe_skip_rsa_key_validation=True)
+
     try:
         return load(raw, password)
     except TypeError as exc:
