@@ -79,10 +79,15 @@ def resolve(host: str, port: int, timeout: float) -> list[Address]:
     return result
 
 
+#: addresses tried before giving up, so that the whole probe stays bounded
+MAX_ATTEMPTS = 3
+
+
 def connect(addresses: list[Address], timeout: float) -> tuple[socket.socket, Address]:
-    """Connect to the first address that answers, in order; each attempt gets `timeout`."""
+    """Connect to the first address that answers, in order (at most MAX_ATTEMPTS of them);
+    each attempt gets `timeout`."""
     last: StepFailed | None = None
-    for addr in addresses:
+    for addr in addresses[:MAX_ATTEMPTS]:
         sock = socket.socket(addr.family, socket.SOCK_STREAM)
         sock.setblocking(False)
         try:
