@@ -53,6 +53,12 @@ def _non_negative(text: str) -> int:
     return n
 
 
+def _aws(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("AWS")
+    g.add_argument("--region", metavar="R", help="AWS region (else from DNS, then the profile)")
+    g.add_argument("--profile", metavar="P", help="AWS profile (else boto3's usual chain)")
+
+
 def _seconds(text: str) -> float:
     try:
         n = float(text)
@@ -101,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("truststore", help="lint a truststore against API Gateway's rules",
                        description="Decode a truststore bundle, show the chains it forms and "
                                    "check every API Gateway rule.")
-    p.add_argument("source", metavar="SOURCE", help="the bundle: a file path")
+    p.add_argument("source", metavar="SOURCE",
+                   help="the bundle: a file, - for standard input, or s3://bucket/key[?versionId=V]")
+    _aws(p)
     _common(p)
 
     p = sub.add_parser("verify-client", help="would API Gateway accept this client certificate",
@@ -112,7 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truststore", required=True, metavar="SOURCE", help="the truststore bundle")
     p.add_argument("--key", metavar="FILE", help="the client's private key, to check it matches")
     p.add_argument("--chain", metavar="FILE", help="intermediates the client sends")
+    _aws(p)
     _common(p)
+
+    p = sub.add_parser("domain", help="the custom domain's mTLS state in AWS (REST and HTTP APIs)",
+                       description="Read the custom domain from API Gateway (REST and HTTP), ACM "
+                                   "and S3 with boto3 (read-only), and explain what is wrong.")
+    p.add_argument("name", metavar="NAME", help="the custom domain name")
+    p.add_argument("--save", metavar="FILE", help="also write the AWS facts to FILE (JSON)")
+    p.add_argument("--aws-snapshot", metavar="FILE",
+                   help="use the facts saved with --save instead of calling AWS")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="per network call (10)")
+    _aws(p)
+    _common(p, password=False)
 
     p = sub.add_parser("probe", help="live TLS inspection of a host, s_client-style, explained",
                        description="Connect like openssl s_client, present the client certificate "
@@ -123,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER or PKCS#12)")
     p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
     p.add_argument("--chain", metavar="FILE", help="intermediates to send with the certificate")
-    p.add_argument("--path", default="/", metavar="/p", help="HTTP path to request (/)")
+    p.add_argument("--path", metavar="/p", help="HTTP path to request (/, or the path of a URL)")
     p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
                    help="per network step (10)")
     _common(p, validity=False)
@@ -152,19 +173,28 @@ def run(args: argparse.Namespace) -> Report:
         from mtls_doctor.commands.truststore import run_truststore
 
         return run_truststore(args.source, at=at, now=now, warn_days=args.warn_days,
-                              password=_password(args))
+                              password=_password(args), profile=args.profile, region=args.region)
     if args.command == "verify-client":
         from mtls_doctor.commands.verify_client import run_verify_client
 
         return run_verify_client(args.cert, args.truststore, at=at, now=now, key=args.key,
                                  chain=args.chain, password=_password(args),
-                                 warn_days=args.warn_days)
+                                 warn_days=args.warn_days, profile=args.profile,
+                                 region=args.region)
+    if args.command == "domain":
+        from mtls_doctor.commands.domain import run_domain_command
+
+        return run_domain_command(args.name, at=at, now=now, region=args.region,
+                                  profile=args.profile, timeout=args.timeout,
+                                  warn_days=args.warn_days, save=args.save,
+                                  snapshot=args.aws_snapshot)
     if args.command == "probe":
         from mtls_doctor.commands.probe import run_probe_command
 
         return run_probe_command(args.host, at=at, now=now, connect=args.connect, cert=args.cert,
                                  key=args.key, chain=args.chain, password=_password(args),
-                                 path=args.path, timeout=args.timeout)
+                                 password_env=args.key_password_env, path=args.path,
+                                 timeout=args.timeout)
     raise InputError(f"unknown command {args.command!r}")
 
 
@@ -197,7 +227,7 @@ def _crash(exc: BaseException) -> int:
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
-    names = ("file", "source", "cert", "key", "chain", "truststore")
+    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot")
     return [v for v in (getattr(args, n, None) for n in names) if isinstance(v, str)]
 
 

@@ -36,6 +36,23 @@ class Run:
         return [f for f in self.doc.get("findings", []) if f["id"] == finding_id]
 
 
+@pytest.fixture(autouse=True)
+def no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test may reach AWS or the instance metadata service (only loopback is allowed): real
+    credentials and profiles are hidden, and botocore's IMDS lookup is off. Tests that talk to
+    moto set their own endpoint and fake keys."""
+    empty = tmp_path_factory.getbasetemp() / "empty-aws-config"
+    empty.touch()
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN",
+                "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+
+
 @pytest.fixture(scope="session")
 def pki() -> PKI:
     return PKI()

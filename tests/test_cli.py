@@ -134,7 +134,7 @@ def test_private_key_given_to_inspect_is_never_echoed(cli, write):
         (["inspect", "/nonexistent/cert.pem"], "does not exist"),
         (["truststore", "."], "is a directory"),
         (["inspect", "x.pem", "--at", "yesterday"], "ISO 8601"),
-        (["truststore", "s3://bucket/key.pem"], "aws s3 cp"),
+        (["truststore", "s3://bucket/key.pem"], "cannot read s3://bucket/key.pem"),
         (["verify-client", "--cert", "a.pem"], "required"),
         (["frobnicate"], "invalid choice"),
         (["inspect", "x.pem", "--host", "not a host"], "not a host name"),

@@ -28,27 +28,29 @@ def check(check_id: str, title: str, *ids: str) -> CheckSpec:
 
 def derive_checks(specs: Sequence[CheckSpec], findings: Sequence[Finding],
                   skipped: Sequence[str] = ()) -> tuple[Check, ...]:
-    """Each check passes, warns or fails by the worst finding among its ids."""
+    """Each check fails or warns by the worst finding among its ids; without one it passes,
+    or is skipped when it could not be judged (`skipped`)."""
     out = []
     for spec in specs:
         mine = [f for f in findings if f.id in spec.finding_ids]
         errors = sum(f.severity is Severity.ERROR for f in mine)
         warnings = sum(f.severity is Severity.WARNING for f in mine)
-        if spec.id in skipped:
-            out.append(Check(spec.id, spec.title, CheckStatus.SKIP, "not run"))
-        elif errors:
+        if errors:
             out.append(Check(spec.id, spec.title, CheckStatus.FAIL,
                              f"{errors} error(s)" + (f", {warnings} warning(s)" if warnings else "")))
         elif warnings:
             out.append(Check(spec.id, spec.title, CheckStatus.WARN, f"{warnings} warning(s)"))
+        elif spec.id in skipped:
+            out.append(Check(spec.id, spec.title, CheckStatus.SKIP, "not run"))
         else:
             out.append(Check(spec.id, spec.title, CheckStatus.PASS, "ok"))
     return tuple(out)
 
 
-def load_input(spec: str, what: str, password: bytes | None) -> LoadedFile:
+def load_input(spec: str, what: str, password: bytes | None, *, profile: str | None = None,
+               region: str | None = None) -> LoadedFile:
     """Read a file or `s3://` source and decode every certificate in it."""
-    src = read_source(spec, what)
+    src = read_source(spec, what, profile=profile, region=region)
     return load_certificates(src.data, src.name, password=password)
 
 

@@ -11,14 +11,14 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import Container
 from mtls_doctor.model.finding import Finding, Fix
-from mtls_doctor.model.probe import ErrorKind
+from mtls_doctor.model.probe import Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.fixes import q
 from mtls_doctor.pki.keys import find_key_block, key_matches, load_private_key
 from mtls_doctor.pki.load import load_certificates
 from mtls_doctor.probe.findings import ProbeInputs, probe_findings
 from mtls_doctor.probe.run import run_probe
-from mtls_doctor.probe.target import parse_target
+from mtls_doctor.probe.target import parse_target, request_path
 from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
 from mtls_doctor.source import read_source
@@ -78,10 +78,11 @@ def _credentials(cert: str, key: str | None, chain: str | None, password: bytes 
 
 def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | None = None,
                       cert: str | None = None, key: str | None = None, chain: str | None = None,
-                      password: bytes | None = None, path: str = "/", timeout: float = 10.0
-                      ) -> Report:
-    """Probe one host and explain what was seen."""
+                      password: bytes | None = None, password_env: str | None = None,
+                      path: str | None = None, timeout: float = 10.0) -> Report:
+    """Probe one host and explain what was seen (`path`: --path, else a URL's path, else /)."""
     target = parse_target(host, connect)
+    path = request_path(path or target.path or "/")
     if key and not cert:
         raise InputError("--key needs --cert")
     credentials: ClientCredentials | None = None
@@ -91,23 +92,30 @@ def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | 
         credentials, pkcs12, findings = _credentials(cert, key, chain, password)
     result = run_probe(target, credentials, path=path, timeout=timeout, at=at,
                        roots=system_roots())
-    inputs = ProbeInputs(target, path, cert, key, pkcs12)
+    inputs = ProbeInputs(target, path, cert, key, pkcs12, password_env if password else None)
     findings += probe_findings(result, inputs)
-    skipped: list[str] = []
-    if result.address is None:
-        skipped = [c.id for c in CHECKS if c.id != "probe.connect"]
-    elif result.tls_version is None:
-        # no ServerHello: nothing about TLS, the server or HTTP was seen, so nothing passed
-        skipped = [c.id for c in CHECKS if c.id not in ("probe.connect", "probe.tls")]
-        if result.error is None or result.error.kind not in (ErrorKind.TLS_ALERT,
-                                                              ErrorKind.TLS_ERROR):
-            skipped.append("probe.tls")
-    elif not cert:
-        skipped = ["probe.client_certificate"]
     return Report(
         command="probe",
         generated_at=now,
-        checks=derive_checks(CHECKS, findings, skipped),
+        checks=derive_checks(CHECKS, findings, _unobserved(result)),
         findings=tuple(findings),
         payload={"probe": result},
     )
+
+
+def _unobserved(r: ProbeResult) -> list[str]:
+    """Checks the probe could not judge: shown as skipped unless a finding says otherwise."""
+    if r.address is None:
+        return [c.id for c in CHECKS if c.id != "probe.connect"]
+    skipped = []
+    if r.tls_version is None:
+        # no ServerHello: nothing about the server or its client authentication was seen
+        skipped += ["probe.server_certificate", "probe.client_auth"]
+    if r.error is not None and r.error.step == "handshake":
+        skipped.append("probe.tls")  # failed: a finding (or the missing certificate) says why
+    if r.client_certificate.outcome not in (Outcome.ACCEPTED, Outcome.REJECTED):
+        skipped.append("probe.client_certificate")
+    if r.http is None:
+        skipped.append("probe.http")
+    return skipped
+

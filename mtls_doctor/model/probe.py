@@ -45,7 +45,8 @@ class ProbeError:
 class ClientAuth:
     """Whether the server asked for a client certificate, insists on one, and which CAs it names."""
 
-    requested: bool
+    #: None when the probe never got as far as the server's reply (no ServerHello)
+    requested: bool | None
     required: bool | None
     acceptable_ca_names: tuple[str, ...] = ()
 
@@ -97,8 +98,8 @@ class ProbeResult:
     served_chain: tuple[CertSummary, ...] = ()
     chain: ChainShape | None = None
     hostname_match: HostnameMatch | None = None
-    client_auth: ClientAuth = ClientAuth(False, None)
-    client_certificate: ClientCertificate = ClientCertificate(False, Outcome.NOT_REQUESTED)
+    client_auth: ClientAuth = ClientAuth(None, None)
+    client_certificate: ClientCertificate = ClientCertificate(False, Outcome.UNKNOWN)
     http: HttpAnswer | None = None
     error: ProbeError | None = None
     timings_ms: Mapping[str, float] = field(default_factory=dict)

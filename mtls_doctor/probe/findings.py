@@ -11,7 +11,7 @@ from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.pki.fixes import q
 from mtls_doctor.probe.alerts import GENERIC_MEANING, MEANING
-from mtls_doctor.probe.target import Target
+from mtls_doctor.probe.target import Target, hostport
 
 _OLD_TLS = {"TLSv1", "TLSv1.1", "SSLv3"}
 
@@ -25,45 +25,48 @@ class ProbeInputs:
     cert: str | None = None
     key: str | None = None
     pkcs12: bool = False
+    password_env: str | None = None
 
 
 def s_client_command(p: ProbeInputs) -> str:
     """The `openssl s_client` line that shows the same handshake."""
     t = p.target
-    connect = f"{t.connect_host}:{t.connect_port}" if ":" not in t.connect_host else \
-        f"[{t.connect_host}]:{t.connect_port}"
-    cmd = f"openssl s_client -connect {connect}"
+    cmd = f"openssl s_client -connect {hostport(t.connect_host, t.connect_port)}"
     if t.sni:
         cmd += f" -servername {t.sni}"
     cmd += " -showcerts"
-    if p.cert and not p.pkcs12:
-        cmd += f" -cert {q(p.cert)} -key {q(p.key or p.cert)}"
-    elif p.cert:
-        cmd = (f"openssl pkcs12 -in {q(p.cert)} -nodes -out client-and-key.pem && "
-               f"{cmd} -cert client-and-key.pem -key client-and-key.pem")
+    if p.cert:
+        cmd += f" -cert {q(p.cert)}"
+        if p.pkcs12:
+            cmd += " -certform P12"
+        elif p.key:
+            cmd += f" -key {q(p.key)}"
+        if p.password_env:
+            cmd += f" -pass env:{p.password_env}"
     return cmd + " </dev/null"
 
 
 def curl_command(p: ProbeInputs) -> str:
     """The `curl` line that sends the same request."""
     t = p.target
-    host = f"[{t.host}]" if ":" in t.host else t.host
-    url = f"https://{host}{'' if t.port == 443 else f':{t.port}'}{p.path}"
+    url = f"https://{t.host_header}{p.path}"
     cmd = "curl -v"
-    if (t.connect_host, t.connect_port) != (t.host, t.port):
-        cmd += f" --connect-to {t.host}:{t.port}:{t.connect_host}:{t.connect_port}"
+    if t.redirected:
+        cmd += (f" --connect-to {hostport(t.host, t.port)}:"
+                f"{hostport(t.connect_host, t.connect_port)}")
     if p.cert and p.pkcs12:
-        cmd += f" --cert-type P12 --cert {q(p.cert)}"
+        secret = f':"${p.password_env}"' if p.password_env else ""
+        cmd += f" --cert-type P12 --cert {q(p.cert)}{secret}"
     elif p.cert:
         cmd += f" --cert {q(p.cert)} --key {q(p.key or p.cert)}"
+        if p.password_env:
+            cmd += f' --pass "${p.password_env}"'
     return f"{cmd} {q(url)}"
 
 
 def _connect_option(p: ProbeInputs) -> str:
     t = p.target
-    if (t.connect_host, t.connect_port) == (t.host, t.port):
-        return ""
-    return f" --connect {t.connect_host}:{t.connect_port}"
+    return f" --connect {hostport(t.connect_host, t.connect_port)}" if t.redirected else ""
 
 
 def _replay(p: ProbeInputs) -> tuple[str, ...]:
@@ -87,7 +90,7 @@ def _error_finding(r: ProbeResult, p: ProbeInputs) -> Finding | None:
     if err is None:
         return None
     t = p.target
-    where = f"{t.connect_host}:{t.connect_port}"
+    where = hostport(t.connect_host, t.connect_port)
     evidence = {"kind": err.kind.value, "step": err.step, "message": err.message}
     if err.kind is ErrorKind.DNS:
         return make_finding("PROBE_DNS_FAILED", f"{t.connect_host} does not resolve", err.message,
@@ -129,7 +132,7 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
     cc, auth = r.client_certificate, r.client_auth
     err = r.error
     handshake_done = r.tls_version is not None and (err is None or err.step != "handshake")
-    if not auth.requested and (handshake_done or err is None):
+    if auth.requested is False and handshake_done:
         out.append(make_finding(
             "MTLS_NOT_REQUESTED", f"{p.target.host} never asks for a client certificate",
             "The server completed the handshake without a CertificateRequest, so mutual TLS is "
@@ -151,7 +154,7 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
             location=r.address,
             evidence={"required": auth.required, "acceptable_ca_names": list(auth.acceptable_ca_names)},
             fix=Fix("Probe again with the client's certificate and key.", (),
-                    (f"mtls-doctor probe {p.target.host}:{p.target.port}{_connect_option(p)} "
+                    (f"mtls-doctor probe {hostport(p.target.host, p.target.port)}{_connect_option(p)} "
                      "--cert client.pem --key client.key",))))
     if cc.presented and cc.outcome is Outcome.REJECTED:
         meaning = MEANING.get(cc.alert or "", "")
@@ -172,7 +175,7 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
                       "step": err.step if err else None},
             fix=_fix("Check the client against the truststore the server uses.", p,
                      "Predict API Gateway's verdict and see why: mtls-doctor verify-client "
-                     f"--cert {p.cert} --truststore truststore.pem")))
+                     f"--cert {q(p.cert or 'client.pem')} --truststore truststore.pem")))
     return out
 
 
@@ -233,7 +236,10 @@ def _http_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
                "path mapping matches this path, or IAM authorization is on")
     elif "explicit deny" in body or "not authorized" in body:
         why = "an authorizer or a resource policy denied the request"
-    elif p.cert:
+    elif not r.client_auth.requested:
+        why = ("the server never asked for a client certificate, so this 403 comes from "
+               "authorization (an authorizer, a resource policy, IAM), not from mTLS")
+    elif r.client_certificate.presented:
         why = ("either API Gateway refused the client certificate after the handshake, or an "
                "authorizer or resource policy refused the request; the access log's "
                "$context.identity.clientCert fields and errorMessage tell which")

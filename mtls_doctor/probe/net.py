@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from mtls_doctor.model.probe import ErrorKind
+from mtls_doctor.probe.target import hostport
 
 
 class StepFailed(Exception):
@@ -44,8 +45,7 @@ class Address:
     @property
     def text(self) -> str:
         """`127.0.0.1:443` or `[::1]:443`."""
-        host, port = self.sockaddr[0], self.sockaddr[1]
-        return f"[{host}]:{port}" if self.family == socket.AF_INET6 else f"{host}:{port}"
+        return hostport(self.sockaddr[0], self.sockaddr[1])
 
 
 def resolve(host: str, port: int, timeout: float) -> list[Address]:
@@ -88,7 +88,12 @@ def connect(addresses: list[Address], timeout: float) -> tuple[socket.socket, Ad
     each attempt gets `timeout`."""
     last: StepFailed | None = None
     for addr in addresses[:MAX_ATTEMPTS]:
-        sock = socket.socket(addr.family, socket.SOCK_STREAM)
+        try:
+            sock = socket.socket(addr.family, socket.SOCK_STREAM)
+        except OSError as exc:  # e.g. no IPv6 on this machine
+            last = StepFailed(ErrorKind.REFUSED, f"cannot open a socket for {addr.text}: "
+                              f"{exc.strerror}", "connect")
+            continue
         sock.setblocking(False)
         try:
             code = sock.connect_ex(addr.sockaddr)
@@ -101,19 +106,44 @@ def connect(addresses: list[Address], timeout: float) -> tuple[socket.socket, Ad
             if code == errno.ECONNREFUSED:
                 raise StepFailed(ErrorKind.REFUSED, f"{addr.text} refused the connection "
                                  "(nothing listens on that port)", "connect")
+            if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                raise StepFailed(ErrorKind.REFUSED, f"{addr.text} is unreachable from here "
+                                 f"({errno.errorcode[code]}: no route)", "connect")
             if code:
-                raise StepFailed(ErrorKind.REFUSED if code == errno.ECONNREFUSED else ErrorKind.TIMEOUT,
+                raise StepFailed(ErrorKind.TIMEOUT if code == errno.ETIMEDOUT else ErrorKind.REFUSED,
                                  f"cannot connect to {addr.text}: {errno.errorcode.get(code, code)}",
                                  "connect")
         except StepFailed as exc:
             sock.close()
             last = exc
             continue
-        except OSError as exc:
-            sock.close()
-            last = StepFailed(ErrorKind.REFUSED, f"cannot connect to {addr.text}: {exc.strerror}",
-                              "connect")
-            continue
         return sock, addr
     assert last is not None
     raise last
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """A name's canonical name (the end of its CNAME chain), aliases and IPv4 addresses."""
+
+    canonical: str | None
+    aliases: tuple[str, ...]
+    addresses: tuple[str, ...]
+
+
+def lookup(name: str, timeout: float) -> DnsAnswer | None:
+    """Resolve `name` with its CNAME chain, within `timeout`; None when it does not resolve."""
+    answer: list[DnsAnswer] = []
+
+    def work() -> None:
+        try:
+            canonical, aliases, addresses = socket.gethostbyname_ex(name)
+        except (OSError, UnicodeError):
+            return
+        answer.append(DnsAnswer(canonical.rstrip(".").lower(),
+                                tuple(a.rstrip(".").lower() for a in aliases), tuple(addresses)))
+
+    thread = threading.Thread(target=work, name="mtls-doctor-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return answer[0] if answer else None

@@ -99,6 +99,9 @@ def _client_outcome(seen: _Seen, http: HttpAnswer | None,
     subject = credentials.cert.subject.rfc4514_string() if credentials else None
     issuer = credentials.cert.issuer.rfc4514_string() if credentials else None
     if not seen.requested:
+        if seen.version is None:  # no ServerHello: nothing is known about client auth
+            return ClientAuth(None, None, ()), ClientCertificate(False, Outcome.UNKNOWN, None,
+                                                                  subject, issuer)
         auth = ClientAuth(False, None, ())
         return auth, ClientCertificate(False, Outcome.NOT_REQUESTED, None, subject, issuer)
     required: bool | None = None
@@ -138,7 +141,11 @@ def run_probe(target: Target, credentials: ClientCredentials | None, *, path: st
         return ProbeResult(target.host, target.port, None, target.sni,
                            error=ProbeError(exc.kind, exc.message, exc.step), timings_ms=timings)
     seen = _Seen()
-    client = TlsClient(sock, target.sni, credentials)
+    try:
+        client = TlsClient(sock, target.sni, credentials)
+    except Exception:
+        sock.close()
+        raise
     try:
         _talk(client, target, path, timeout, timings, seen)
     finally:
@@ -146,8 +153,12 @@ def run_probe(target: Target, credentials: ClientCredentials | None, *, path: st
     timings["total"] = _ms(start)
     http = parse_response(seen.raw_http) if seen.raw_http else None
     error = seen.error
+    if error is not None and error.kind is ErrorKind.NOT_TLS and seen.version is not None:
+        # a bad record after the ServerHello: the server spoke TLS, then broke it
+        error = StepFailed(ErrorKind.TLS_ERROR, error.message, error.step, error.alert)
     if error is None and seen.raw_http and http is None:
-        error = StepFailed(ErrorKind.TLS_ERROR, "the answer over TLS is not HTTP", "response")
+        error = StepFailed(ErrorKind.TLS_ERROR, "the answer over TLS is not HTTP (or was cut off "
+                           "before the end of its headers)", "response")
     auth, client_cert = _client_outcome(seen, http, credentials)
     served = _describe_chain(seen.chain, at)
     match = None

@@ -22,7 +22,7 @@ from OpenSSL import SSL, crypto
 
 from mtls_doctor.model.probe import ErrorKind
 from mtls_doctor.probe.alerts import classify
-from mtls_doctor.probe.http import MAX_RESPONSE, response_complete
+from mtls_doctor.probe.http import MAX_RESPONSE, headers_complete, response_complete
 from mtls_doctor.probe.net import Deadline, StepFailed
 
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class TlsClient:
                 ctx.add_extra_chain_cert(extra)
         self.conn = SSL.Connection(ctx, sock)
         if sni:
-            self.conn.set_tlsext_host_name(sni.encode("idna"))
+            self.conn.set_tlsext_host_name(sni.encode("ascii"))  # already A-labels (Target)
         self.conn.set_connect_state()
 
     def _on_state(self, conn: SSL.Connection, where: int, ret: int) -> None:
@@ -98,7 +98,10 @@ class TlsClient:
                     raise StepFailed(ErrorKind.RESET, f"{what} during the {step}", step) from None
                 raise StepFailed(ErrorKind.TLS_ERROR, f"{step}: {exc}", step) from None
             except SSL.ZeroReturnError:
-                raise
+                if step == "response":
+                    raise  # a clean end of the answer: the caller stops reading
+                raise StepFailed(ErrorKind.RESET, f"the server closed the connection (close_notify) "
+                                 f"during the {step}", step) from None
             except SSL.Error as exc:
                 message = _openssl_message(exc)
                 kind, alert = classify(message)
@@ -122,7 +125,7 @@ class TlsClient:
             except SSL.ZeroReturnError:
                 break
             except StepFailed as exc:
-                if data and exc.kind in (ErrorKind.TIMEOUT, ErrorKind.RESET):
+                if headers_complete(data) and exc.kind in (ErrorKind.TIMEOUT, ErrorKind.RESET):
                     break  # the headers are in; a server that keeps the connection open is fine
                 raise
             if not chunk:

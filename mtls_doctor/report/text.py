@@ -12,6 +12,7 @@ from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import key_text
+from mtls_doctor.probe.http import API_HEADERS
 
 _STYLE = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 _EXT_LABEL = {"authorityInfoAccess": "AIA", "cRLDistributionPoints": "CRL DP",
@@ -239,8 +240,10 @@ def _probe(o: _Out, r: ProbeResult) -> None:
             req = {True: "required", False: "optional", None: "requested"}[auth.required]
             cas = ", ".join(auth.acceptable_ca_names) or "none named"
             rows.append(("client auth", f"{o.s(req, 'green')}; acceptable CAs: {cas}"))
-        else:
+        elif auth.requested is False:
             rows.append(("client auth", o.s("not requested", "yellow")))
+        else:
+            rows.append(("client auth", "unknown (the server's reply never arrived)"))
         cc = r.client_certificate
         if cc.subject:
             style = {"accepted": "green", "rejected": "red"}.get(cc.outcome.value, "yellow")
@@ -248,9 +251,7 @@ def _probe(o: _Out, r: ProbeResult) -> None:
             rows.append(("client cert", f"{cc.subject} → {o.s(cc.outcome.value, style)}{alert}"))
     if r.http is not None:
         h = r.http
-        shown = "; ".join(f"{k}: {v}" for k, v in h.headers.items()
-                          if k in ("x-amzn-errortype", "x-amzn-requestid", "x-amz-apigw-id",
-                                   "server"))
+        shown = "; ".join(f"{k}: {v}" for k, v in h.headers.items() if k in API_HEADERS)
         body = " ".join(h.body.split())[:100]
         rows.append(("HTTP", f"{h.status} {h.reason}".strip() + (f"; {shown}" if shown else "")))
         if body:

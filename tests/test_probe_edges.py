@@ -1,0 +1,181 @@
+"""Servers that behave oddly after (or during) the handshake, and targets typed oddly: the probe
+must give the right facts, never a traceback, never a claim it did not observe."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+
+from tests.conftest import Run
+from tests.servers import Server, ServerPKI, _serve, _ThreadedListener, server_pki
+
+__all__ = ["server_pki"]
+
+
+def _context(pki: ServerPKI, request_cert: bool) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki.server_pem, pki.server_key)
+    if request_cert:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(pki.ca_pem)
+    return ctx
+
+
+def _read_request(s: ssl.SSLSocket) -> bytes:
+    s.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def tls_peer(pki: ServerPKI, respond: Callable[[ssl.SSLSocket], None], *,
+             request_cert: bool = True) -> Iterator[Server]:
+    """A Python ssl server on loopback that runs `respond` after the handshake."""
+    ctx = _context(pki, request_cert)
+
+    def handler(conn: socket.socket, listener: _ThreadedListener) -> None:
+        try:
+            with ctx.wrap_socket(conn, server_side=True) as s:
+                respond(s)
+        except (OSError, ssl.SSLError):
+            pass
+
+    with _serve(handler, "edge-peer") as server:
+        yield server
+
+
+def probe(cli: Callable[..., Run], server: Server, pki: ServerPKI | None, *extra: str) -> Run:
+    args = ["probe", f"api.example.test:{server.port}", "--connect", "127.0.0.1", *extra]
+    if pki is not None:
+        args += ["--cert", str(pki.client_pem), "--key", str(pki.client_key)]
+    return cli(*args)
+
+
+def test_close_notify_during_the_handshake_is_a_reset(cli, server_pki):
+    def handler(conn: socket.socket, listener: _ThreadedListener) -> None:
+        conn.settimeout(2)
+        with contextlib.suppress(OSError):
+            conn.recv(4096)
+            conn.sendall(bytes([0x15, 3, 3, 0, 2, 1, 0]))  # warning alert close_notify
+        conn.close()
+
+    with _serve(handler, "close-notify") as server:
+        run = probe(cli, server, None)
+    assert run.rc == 1
+    assert run.doc["probe"]["error"]["kind"] in ("reset", "tls_alert", "tls_error")
+    assert run.doc["probe"]["tls_version"] is None
+
+
+def test_trickled_answer_cut_by_the_deadline_is_not_an_answer(cli, server_pki):
+    def respond(s: ssl.SSLSocket) -> None:
+        _read_request(s)
+        for b in b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n":
+            s.sendall(bytes([b]))
+            time.sleep(0.1)
+
+    with tls_peer(server_pki, respond) as server:
+        run = probe(cli, server, server_pki, "--timeout", "1")
+    p = run.doc["probe"]
+    assert p["http"] is None or p["http"]["status"] == 403
+    assert p["client_certificate"]["outcome"] != "accepted" or p["http"]["status"] != 40
+
+
+def test_100_continue_is_skipped(cli, server_pki):
+    def respond(s: ssl.SSLSocket) -> None:
+        _read_request(s)
+        s.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nForbidden")
+
+    with tls_peer(server_pki, respond) as server:
+        run = probe(cli, server, server_pki)
+    assert run.doc["probe"]["http"]["status"] == 403
+    assert "HTTP_FORBIDDEN" in run.ids()
+
+
+def test_no_answer_is_not_a_pass(cli, server_pki):
+    def respond(s: ssl.SSLSocket) -> None:
+        _read_request(s)
+        s.unwrap()
+
+    with tls_peer(server_pki, respond) as server:
+        run = probe(cli, server, server_pki)
+    checks = {c["id"]: c["status"] for c in run.doc["checks"]}
+    assert checks["probe.http"] == "skip"
+    assert checks["probe.client_certificate"] == "skip"
+    assert run.doc["probe"]["client_certificate"]["outcome"] == "unknown"
+
+
+def test_bad_record_after_the_handshake_is_not_called_not_tls(cli, server_pki):
+    def respond(s: ssl.SSLSocket) -> None:
+        _read_request(s)
+        sock = socket.socket(fileno=s.fileno())  # write a bogus record under the TLS session
+        with contextlib.suppress(OSError):
+            sock.sendall(bytes([0x17, 3, 3, 0, 16]) + b"\x00" * 16)
+        sock.detach()
+
+    with tls_peer(server_pki, respond) as server:
+        run = probe(cli, server, server_pki)
+    assert "PROBE_NOT_TLS" not in run.ids()
+    assert run.doc["probe"]["tls_version"] is not None
+
+
+def test_ipv6_connect_gives_valid_replay_commands():
+    from mtls_doctor.probe.findings import ProbeInputs, curl_command, s_client_command
+    from mtls_doctor.probe.target import parse_target
+
+    inputs = ProbeInputs(parse_target("api.example.test:8443", "[::1]:9443"), "/", "c.pem", "c.key")
+    assert "--connect-to api.example.test:8443:[::1]:9443" in curl_command(inputs)
+    assert "-connect [::1]:9443" in s_client_command(inputs)
+    again = parse_target("api.example.test:8443", "[::1]:9443")
+    assert (again.connect_host, again.connect_port) == ("::1", 9443)
+
+
+def test_international_name_is_sent_as_a_labels(server_pki):
+    from mtls_doctor.probe.http import build_request
+    from mtls_doctor.probe.target import parse_target
+
+    t = parse_target("bücher.example.test:8443", "127.0.0.1")
+    assert t.sni == "xn--bcher-kva.example.test"
+    assert b"Host: xn--bcher-kva.example.test:8443\r\n" in build_request(t.host_header, "/")
+    assert parse_target("faß.example").host == "xn--fa-hia.example"
+
+
+def test_overlong_label_is_one_clear_line(cli):
+    run = cli("probe", "a" * 64 + ".example.test:443", "--connect", "127.0.0.1:1", json_out=False)
+    assert run.rc == 2 and "63" in run.err and run.err.count("\n") == 1
+
+
+def test_url_host_keeps_its_path_and_paths_are_encoded(cli, server_pki):
+    seen: list[bytes] = []
+
+    def respond(s: ssl.SSLSocket) -> None:
+        seen.append(_read_request(s).split(b"\r\n", 1)[0])
+        s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    with tls_peer(server_pki, respond) as server:
+        run = cli("probe", f"HTTPS://api.example.test:{server.port}/prod/items?x=1", "--connect",
+                  "127.0.0.1", "--cert", str(server_pki.client_pem), "--key",
+                  str(server_pki.client_key))
+        assert run.rc == 0, run.doc["findings"]
+        cli("probe", f"api.example.test:{server.port}", "--connect", "127.0.0.1",
+            "--path", "/a b/ü")
+    assert seen == [b"GET /prod/items?x=1 HTTP/1.1", b"GET /a%20b/%C3%BC HTTP/1.1"]
+
+
+def test_json_never_claims_what_was_not_seen(cli):
+    from tests.servers import refusing_port
+
+    run = cli("probe", f"api.example.test:{refusing_port()}", "--connect", "127.0.0.1")
+    p = run.doc["probe"]
+    assert p["client_auth"]["requested"] is None
+    assert p["client_certificate"]["outcome"] == "unknown"
+    json.dumps(run.doc)
