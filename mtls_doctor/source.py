@@ -1,14 +1,13 @@
-"""Where input bytes come from: a local file now, `s3://bucket/key[?versionId=V]` with the AWS
-support. Every reader returns the same `SourceData`, so the PKI code never knows the difference."""
+"""Where input bytes come from: a local file, standard input, or `s3://bucket/key[?versionId=V]`.
+Every reader returns the same `SourceData`, so the PKI code never knows the difference."""
 
 from __future__ import annotations
 
 import os
 import stat
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from mtls_doctor.errors import InputError
 
@@ -22,15 +21,6 @@ class SourceData:
 
     name: str
     data: bytes
-
-
-Reader = Callable[[str], SourceData]
-_SCHEMES: dict[str, Reader] = {}
-
-
-def register_scheme(scheme: str, reader: Reader) -> None:
-    """Let `reader` handle `scheme://...` specs (the AWS package registers `s3`)."""
-    _SCHEMES[scheme] = reader
 
 
 def read_file(path: str, what: str = "file") -> SourceData:
@@ -60,22 +50,15 @@ def read_file(path: str, what: str = "file") -> SourceData:
     return SourceData(path, data)
 
 
-def read_source(spec: str, what: str = "file") -> SourceData:
-    """Read a file path or a `scheme://` source."""
+def read_source(spec: str, what: str = "file", *, profile: str | None = None,
+                region: str | None = None) -> SourceData:
+    """Read a file path, `-` (standard input) or `s3://bucket/key[?versionId=V]`."""
     parts = urlsplit(spec)
     if parts.scheme and len(parts.scheme) > 1 and "://" in spec:
-        reader = _SCHEMES.get(parts.scheme)
-        if reader is not None:
-            return reader(spec)
         if parts.scheme == "s3":
-            version = parse_qs(parts.query).get("versionId", [""])[0]
-            copy = (f"aws s3api get-object --bucket {parts.netloc} --key {parts.path.lstrip('/')} "
-                    f"--version-id {version} truststore.pem" if version else
-                    f"aws s3 cp s3://{parts.netloc}{parts.path} truststore.pem")
-            raise InputError(
-                f"reading {spec} needs the AWS support, which this version does not include yet; "
-                f"copy the object first: {copy}"
-            )
+            from mtls_doctor.aws.s3source import read_s3  # boto3 loads only for s3:// inputs
+
+            return read_s3(spec, what, profile, region)
         raise InputError(f"{what} {spec!r}: unsupported scheme {parts.scheme}://")
     if spec == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)

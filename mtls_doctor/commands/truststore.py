@@ -27,9 +27,10 @@ CHECKS = (
 
 
 def run_truststore(spec: str, *, at: datetime, now: datetime, warn_days: int = 30,
-                   password: bytes | None = None) -> Report:
-    """Lint one truststore source."""
-    loaded = load_input(spec, "truststore", password)
+                   password: bytes | None = None, profile: str | None = None,
+                   region: str | None = None) -> Report:
+    """Lint one truststore source (a file, `-`, or `s3://bucket/key[?versionId=V]`)."""
+    loaded = load_input(spec, "truststore", password, profile=profile, region=region)
     lint = lint_truststore(loaded, at, warn_days)
     return Report(
         command="truststore",

@@ -24,7 +24,8 @@ CHECKS = (
 
 def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime,
                       key: str | None = None, chain: str | None = None,
-                      password: bytes | None = None, warn_days: int = 30) -> Report:
+                      password: bytes | None = None, warn_days: int = 30,
+                      profile: str | None = None, region: str | None = None) -> Report:
     """The verdict for `cert` against `truststore`, with the key check when a key is at hand."""
     cert_src = read_source(cert, "client certificate")
     cert_file = load_certificates(cert_src.data, cert_src.name, password=password)
@@ -32,7 +33,7 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
                                           for p in cert_file.problems):
         raise InputError(f"--cert {cert} holds a private key, not a certificate "
                          "(--cert and --key swapped?)")
-    ts_file = load_input(truststore, "truststore", password)
+    ts_file = load_input(truststore, "truststore", password, profile=profile, region=region)
     chain_file = load_input(chain, "chain file", password) if chain else None
     private_key, key_source = None, None
     if key is not None:

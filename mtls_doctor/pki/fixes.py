@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
@@ -21,7 +22,39 @@ def q(text: str) -> str:
     return shlex.quote(text)
 
 
-def upload_steps(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where the truststore really lives, when it is known (the `domain` command): the fix
+    commands then name the real bucket, key, version, domain and region."""
+
+    bucket: str
+    key: str
+    version: str | None
+    domain: str
+    region: str | None
+    api_type: str = "rest"
+
+    def _region(self) -> str:
+        return f" --region {self.region}" if self.region else ""
+
+    def download_command(self, dest: str) -> str:
+        """Fetch the version the domain uses."""
+        version = f" --version-id {q(self.version)}" if self.version else ""
+        return f"aws s3api get-object --bucket {q(self.bucket)} --key {q(self.key)}{version} {q(dest)}"
+
+    def update_command(self) -> str:
+        """Point the domain at the newest version."""
+        if self.api_type == "http":
+            return (f"aws apigatewayv2 update-domain-name --domain-name {q(self.domain)} "
+                    f"--mutual-tls-authentication TruststoreUri=s3://{self.bucket}/{self.key},"
+                    f"TruststoreVersion=<new-version-id>{self._region()}")
+        return (f"aws apigateway update-domain-name --domain-name {q(self.domain)} "
+                "--patch-operations op=replace,path=/mutualTlsAuthentication/truststoreVersion,"
+                f"value=<new-version-id>{self._region()}")
+
+
+def upload_steps(source: str, target: UploadTarget | None = None
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Steps and commands to publish a corrected truststore and make API Gateway read it.
 
     API Gateway reads the truststore only when the domain is created or updated, so a new S3
@@ -32,19 +65,30 @@ def upload_steps(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         "Point the custom domain at the new object version: API Gateway reads the truststore "
         "only when the domain is updated.",
     )
-    commands = (
-        f"aws s3 cp {q(source)} {BUCKET_KEY}",
-        "aws s3api list-object-versions --bucket <bucket> --prefix <key> --max-items 1",
-        f"aws apigateway update-domain-name --domain-name {DOMAIN} --patch-operations "
-        "op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>",
+    if target is None:
+        return steps, (
+            f"aws s3 cp {q(source)} {BUCKET_KEY}",
+            "aws s3api list-object-versions --bucket <bucket> --prefix <key> --max-items 1",
+            f"aws apigateway update-domain-name --domain-name {DOMAIN} --patch-operations "
+            "op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>",
+        )
+    return steps, (
+        f"aws s3 cp {q(source)} s3://{target.bucket}/{target.key}{target._region()}",
+        f"aws s3api list-object-versions --bucket {q(target.bucket)} --prefix {q(target.key)} "
+        "--query 'Versions[?IsLatest].VersionId' --output text",
+        target.update_command(),
     )
-    return steps, commands
 
 
 def with_upload(summary: str, steps: tuple[str, ...], commands: tuple[str, ...],
-                source: str) -> Fix:
-    """A fix whose last steps publish the corrected truststore."""
-    up_steps, up_commands = upload_steps(source)
+                source: str, target: UploadTarget | None = None) -> Fix:
+    """A fix whose last steps publish the corrected truststore (first fetching it from S3 when
+    the bundle lives there)."""
+    up_steps, up_commands = upload_steps(source, target)
+    if target is not None:
+        fetch = target.download_command(source)
+        steps = (f"Download the truststore version the domain uses to {source}.", *steps)
+        commands = (fetch, *commands)
     return Fix(summary, steps + up_steps, commands + up_commands)
 
 

@@ -20,6 +20,7 @@ from mtls_doctor.model.verdict import VerdictReason
 from mtls_doctor.pki.chain import Issue, Node, Path, SignatureCache, find_paths
 from mtls_doctor.pki.describe import describe
 from mtls_doctor.pki.fixes import (
+    UploadTarget,
     ca_issuers_urls,
     certs_only_command,
     clean_copy_name,
@@ -71,9 +72,11 @@ class _Linter:
     then fixes do not end in "upload the truststore" and only file-level rules apply."""
 
     def __init__(self, loaded: LoadedFile, at: datetime, warn_days: int, *,
-                 truststore: bool = True) -> None:
+                 truststore: bool = True, target: UploadTarget | None = None) -> None:
         self.loaded = loaded
-        self.src = loaded.source
+        # commands work on a local copy: the file itself, or the S3 object downloaded first
+        self.src = "truststore.pem" if target is not None else loaded.source
+        self.target = target
         self.at = at
         self.warn_days = warn_days
         self.truststore = truststore
@@ -84,7 +87,7 @@ class _Linter:
         """A fix; for a truststore it ends with publishing the corrected bundle (`publish`, the
         source itself unless the fix writes a clean copy under another name)."""
         if self.truststore:
-            return with_upload(summary, steps, commands, publish or self.src)
+            return with_upload(summary, steps, commands, publish or self.src, self.target)
         return Fix(summary, steps, commands)
 
     def clean_copy_fix(self, summary: str, *steps: str) -> Fix:
@@ -339,10 +342,12 @@ class _Linter:
                          severity=Severity.ERROR, issues_index=below.index)
 
 
-def lint_truststore(loaded: LoadedFile, at: datetime, warn_days: int = 30) -> TruststoreLint:
-    """Decode the bundle, link each certificate to its issuer, and apply every rule."""
+def lint_truststore(loaded: LoadedFile, at: datetime, warn_days: int = 30,
+                    target: UploadTarget | None = None) -> TruststoreLint:
+    """Decode the bundle, link each certificate to its issuer, and apply every rule. With
+    `target` (the S3 object and domain it serves), fixes name the real bucket and domain."""
     summaries, nodes = nodes_of(loaded, at, trusted=True)
-    linter = _Linter(loaded, at, warn_days)
+    linter = _Linter(loaded, at, warn_days, target=target)
     linter.file_rules()
     linter.syntax_rules(summaries)
     linter.cert_rules(summaries)

@@ -1,0 +1,1028 @@
+"""Turn what AWS says about a custom domain into findings, each with a fix whose `aws` commands are
+filled in with the domain's real name, region, bucket, key, versions and certificate ARNs.
+
+Pure: no boto3, no network. The collector gathers `DomainFacts`; this module only reads them. An
+AWS call that failed is itself a fact: it becomes an AWS_* finding and never stops the other rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mtls_doctor.model.catalog import make_finding
+from mtls_doctor.model.certificate import CertSummary
+from mtls_doctor.model.domain import AcmCertificate, AwsFailure, DomainFacts, Mapping, Mtls
+from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.pki.fixes import q
+
+#: versioning states that S3 reports for a bucket whose versioning is not on
+_VERSIONING_OFF = {"suspended", "never", "disabled", "off"}
+_REGION_SOURCE = {
+    "option": "given with --region",
+    "dns": "read from the regional name the host resolves to",
+    "profile": "the AWS profile's or environment's default region",
+    "scan": "found by scanning the regions API Gateway offers",
+}
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+def _arn_region(arn: str | None) -> str | None:
+    """`arn:aws:acm:us-east-1:123:certificate/x` -> `us-east-1`."""
+    parts = (arn or "").split(":")
+    if len(parts) > 5 and parts[0] == "arn" and parts[3]:
+        return parts[3]
+    return None
+
+
+def _names_of(cert: AcmCertificate) -> tuple[str, ...]:
+    """The certificate's domain name and SANs, each once."""
+    names = [cert.domain_name] if cert.domain_name else []
+    names += [n for n in cert.sans if n not in names]
+    return tuple(names)
+
+
+def covers(names: Iterable[str], host: str) -> bool:
+    """Whether one of the names covers `host`: exactly, or as a wildcard of one left-most label."""
+    h = host.lower().rstrip(".")
+    for name in names:
+        n = name.lower().rstrip(".")
+        if n == h:
+            return True
+        if n.startswith("*.") and "." in h:
+            first, rest = h.split(".", 1)
+            if first and rest == n[2:]:
+                return True
+    return False
+
+
+def split_s3_uri(uri: str) -> tuple[str, str] | None:
+    """`s3://bucket/key` into (bucket, key); None when it is not one."""
+    m = re.match(r"^s3://([^/]+)/(.+)$", uri.strip())
+    return (m.group(1), m.group(2)) if m else None
+
+
+def s3_uri(bucket: str, key: str, version: str | None = None) -> str:
+    """The contract's S3 source form: `s3://bucket/key` with an optional `?versionId=V`."""
+    return f"s3://{bucket}/{key}" + (f"?versionId={version}" if version else "")
+
+
+def _day(dt: datetime | None) -> str:
+    return f"{dt:%Y-%m-%d}" if dt else "?"
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """The facts plus what every rule derives from them: where, which CLI, which region."""
+
+    facts: DomainFacts
+    at: datetime
+    warn_days: int
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+    @property
+    def rest(self) -> bool:
+        return self.facts.api_type != "http"
+
+    @property
+    def cli(self) -> str:
+        return "aws apigateway" if self.rest else "aws apigatewayv2"
+
+    @property
+    def region(self) -> str:
+        """` --region R`, or nothing when the region is unknown."""
+        return f" --region {q(self.facts.region)}" if self.facts.region else ""
+
+    def acm_region(self, arn: str | None) -> str:
+        """`--region` for an ACM command: the certificate ARN's own region."""
+        region = _arn_region(arn) or self.facts.region
+        return f" --region {q(region)}" if region else ""
+
+    @property
+    def where(self) -> str:
+        """`custom domain api.example.com (us-east-1)`."""
+        region = f" ({self.facts.region})" if self.facts.region else ""
+        return f"custom domain {self.name}{region}"
+
+    @property
+    def mtls(self) -> Mtls | None:
+        """The mTLS settings; an empty truststore URI (mTLS switched off) counts as none."""
+        m = self.facts.mtls
+        return m if m is not None and m.truststore_uri else None
+
+    @property
+    def domain_cert(self) -> AcmCertificate | None:
+        return self.facts.certificates.get(self.facts.certificate_arn or "")
+
+    @property
+    def s3(self) -> tuple[str, str] | None:
+        """(bucket, key) of the truststore, from the S3 facts or the domain's URI."""
+        ts = self.facts.truststore_object
+        if ts is not None:
+            return ts.bucket, ts.key
+        return split_s3_uri(self.mtls.truststore_uri) if self.mtls else None
+
+    @property
+    def configured_version(self) -> str | None:
+        ts = self.facts.truststore_object
+        if ts is not None and ts.configured_version:
+            return ts.configured_version
+        return self.mtls.truststore_version if self.mtls else None
+
+    @property
+    def truststore_where(self) -> str:
+        """The truststore as `s3://bucket/key?versionId=V` (the domain's URI when unparsable)."""
+        s3 = self.s3
+        if s3 is None:
+            return self.mtls.truststore_uri if self.mtls else self.where
+        return s3_uri(*s3, self.configured_version)
+
+    # --- commands ---------------------------------------------------------------------------------
+    def get_domain(self, query: str | None = None) -> str:
+        cmd = f"{self.cli} get-domain-name --domain-name {q(self.name)}"
+        if query:
+            cmd += f" --query {q(query)}"
+        return cmd + self.region
+
+    def status_query(self) -> str:
+        return self.get_domain("domainNameStatus" if self.rest
+                               else "DomainNameConfigurations[0].DomainNameStatus")
+
+    def patch(self, path: str, value: str, op: str = "replace") -> str:
+        """`aws apigateway update-domain-name` with one patch operation (REST APIs)."""
+        return (f"aws apigateway update-domain-name --domain-name {q(self.name)} "
+                f"--patch-operations {q(f'op={op},path={path},value={value}')}{self.region}")
+
+    def update_http(self, *, certificate: str | None = None, security_policy: str = "TLS_1_2",
+                    ownership: str | None = None, mtls: str | None = None) -> str:
+        """`aws apigatewayv2 update-domain-name`: the whole configuration goes in each time."""
+        f = self.facts
+        config = (f"CertificateArn={certificate or f.certificate_arn or '<certificate-arn>'},"
+                  f"EndpointType=REGIONAL,SecurityPolicy={security_policy}")
+        owner = ownership or f.ownership_verification_certificate_arn
+        if owner:
+            config += f",OwnershipVerificationCertificateArn={owner}"
+        cmd = (f"aws apigatewayv2 update-domain-name --domain-name {q(self.name)} "
+               f"--domain-name-configurations {q(config)}")
+        if mtls:
+            cmd += f" --mutual-tls-authentication {q(mtls)}"
+        return cmd + self.region
+
+    def set_truststore_version(self, version: str) -> str:
+        """Point the domain at one truststore object version."""
+        if self.rest:
+            return self.patch("/mutualTlsAuthentication/truststoreVersion", version)
+        uri = self.mtls.truststore_uri if self.mtls else "s3://<bucket>/<key>"
+        return self.update_http(mtls=f"TruststoreUri={uri},TruststoreVersion={version}")
+
+    def set_ownership(self, arn: str) -> str:
+        if self.rest:
+            return self.patch("/ownershipVerificationCertificateArn", arn)
+        return self.update_http(ownership=arn)
+
+    def set_certificate(self, arn: str) -> str:
+        if self.rest:
+            return self.patch("/regionalCertificateArn", arn)
+        return self.update_http(certificate=arn)
+
+    def describe_cert(self, arn: str, query: str | None = None) -> str:
+        cmd = f"aws acm describe-certificate --certificate-arn {q(arn)}"
+        if query:
+            cmd += f" --query {q(query)}"
+        return cmd + self.acm_region(arn)
+
+    def import_cert(self, arn: str) -> str:
+        return (f"aws acm import-certificate --certificate-arn {q(arn)} "
+                "--certificate fileb://certificate.pem --private-key fileb://private-key.pem "
+                f"--certificate-chain fileb://chain.pem{self.acm_region(arn)}")
+
+    def request_cert(self) -> str:
+        return (f"aws acm request-certificate --domain-name {q(self.name)} "
+                f"--validation-method DNS{self.region}")
+
+    def ownership_candidate(self) -> str | None:
+        """An ACM-issued, issued, valid certificate in the facts that covers the name (neither the
+        domain's certificate nor the current ownership one): a value for
+        ownershipVerificationCertificateArn."""
+        taken = (self.facts.certificate_arn, self.facts.ownership_verification_certificate_arn)
+        for arn, cert in self.facts.certificates.items():
+            if arn not in taken and not _ownership_problems(self, cert):
+                return arn
+        return None
+
+    def new_ownership_steps(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Steps and commands to get a valid ownership verification certificate in place."""
+        candidate = self.ownership_candidate()
+        if candidate:
+            return ((f"Use the ACM-issued certificate {candidate}, which covers {self.name}.",),
+                    (self.describe_cert(candidate, "Certificate.[Status,Type,NotAfter]"),
+                     self.set_ownership(candidate)))
+        new = "<new-ownership-certificate-arn>"
+        return (("Request a public ACM certificate for the domain name (DNS validation) and create "
+                 "the validation record ACM shows.",
+                 "When it is ISSUED, put its ARN in ownershipVerificationCertificateArn.",
+                 "It proves ownership only (it is not served); keep it valid for the domain's life."),
+                (self.request_cert(),
+                 f"aws acm describe-certificate --certificate-arn {q(new)} --query "
+                 f"{q('Certificate.DomainValidationOptions[].ResourceRecord')}{self.region}",
+                 self.set_ownership(new)))
+
+
+# --- rules -----------------------------------------------------------------------------------------
+
+def _not_found(c: _Ctx) -> Finding:
+    f = c.facts
+    how = _REGION_SOURCE.get(f.region_source, f.region_source)
+    if f.region:
+        searched = f"{f.region} (region {how})"
+        if f.region_source not in ("option", "scan"):
+            searched += ", then the other regions API Gateway offers"
+    else:
+        searched = ("no region: none was given with --region, found in DNS or set in the profile, "
+                    "and no scanned region knows it")
+    account = f" in account {f.account_id}" if f.account_id else ""
+    regions = [f.region] if f.region else ["<region>"]
+    commands = [cmd for r in regions for cmd in (
+        f"aws apigateway get-domain-names --region {q(r)} --query {q('items[].domainName')}",
+        f"aws apigatewayv2 get-domain-names --region {q(r)} --query {q('Items[].DomainName')}")]
+    commands += ["aws sts get-caller-identity", f"dig +short {q(f.name)}",
+                 f"mtls-doctor domain {q(f.name)} --region {q('<region>')}"]
+    return make_finding(
+        "DOMAIN_NOT_FOUND", f"no custom domain named {f.name}{account}",
+        f"Neither the REST (apigateway) nor the HTTP (apigatewayv2) API knows the custom domain "
+        f"name {f.name}{account}. Searched: {searched}. Check the spelling, the account (profile) "
+        "and the region: a regional domain exists only in its own region, and the host name's DNS "
+        "record (d-xxxx.execute-api.REGION.amazonaws.com) tells which.",
+        location=f"custom domain {f.name}" + (f" ({f.region})" if f.region else ""),
+        evidence={"name": f.name, "region": f.region, "region_source": f.region_source,
+                  "account_id": f.account_id, "dns_canonical": f.dns_canonical,
+                  "dns_addresses": list(f.dns_addresses)},
+        fix=Fix("Check the name, the account and the region; pass --region when DNS does not "
+                "tell it.", ("List the custom domains of the region in both APIs.",
+                             "Check which account the credentials belong to.",
+                             "Look up where the host name points: the regional name carries "
+                             "the region."), tuple(commands)))
+
+
+def _lookup_blocked(facts: DomainFacts) -> bool:
+    """True when the domain could not be looked up at all: then 'not found' proves nothing."""
+    for f in facts.failures:
+        if f.kind == "no_credentials":
+            return True
+        service, _, operation = f.call.partition(".")
+        if service in ("apigateway", "apigatewayv2") and "DomainName" in operation \
+                and f.kind != "not_found":
+            return True
+    return False
+
+
+_STATUS_IDS = {
+    "PENDING_CERTIFICATE_REIMPORT": "DOMAIN_STATUS_PENDING_CERTIFICATE_REIMPORT",
+    "PENDING_OWNERSHIP_VERIFICATION": "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION",
+    "FAILED": "DOMAIN_STATUS_FAILED",
+    "UPDATING": "DOMAIN_STATUS_UPDATING",
+    "PENDING": "DOMAIN_STATUS_PENDING",
+}
+
+
+def _status(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    status = (f.status or "").upper()
+    finding_id = _STATUS_IDS.get(status)
+    if finding_id is None:
+        return []
+    cert = c.domain_cert
+    own = f.certificates.get(f.ownership_verification_certificate_arn or "")
+    said = f" API Gateway says: {f.status_message}." if f.status_message else ""
+    evidence: dict[str, Any] = {"status": f.status, "status_message": f.status_message,
+                                "certificate_arn": f.certificate_arn,
+                                "ownership_verification_certificate_arn":
+                                    f.ownership_verification_certificate_arn}
+    arn = f.certificate_arn or "<certificate-arn>"
+    subject = cert.subject if cert else None
+    if status == "PENDING_CERTIFICATE_REIMPORT":
+        names = _names_of(cert) if cert else ()
+        own_names = _names_of(own) if own else ()
+        evidence |= {"certificate_names": list(names), "certificate_covers_domain":
+                     covers(names, c.name) if cert else None,
+                     "ownership_certificate_names": list(own_names),
+                     "ownership_certificate_covers_domain": covers(own_names, c.name) if own else None}
+        seen = ""
+        if cert and not covers(names, c.name):
+            seen = f" The imported certificate names {', '.join(names) or 'nothing'}, not {c.name}."
+        if own and not covers(own_names, c.name):
+            seen += (f" The ownership verification certificate names {', '.join(own_names) or 'nothing'},"
+                     f" not {c.name}.")
+        detail = ("The certificate was re-imported into ACM and failed validation: the new "
+                  "certificate has SANs, and neither the ownership verification certificate nor the "
+                  f"certificate's subject or SANs cover {c.name}. Something is misconfigured or an "
+                  "invalid certificate was imported; import a valid one again (same issuer as "
+                  f"before).{seen}{said}")
+        fix = Fix(f"Re-import into {arn} a valid certificate whose names cover {c.name}, from the "
+                  "same issuer as before.",
+                  ("Check the names of the certificate in ACM and of the file you mean to import.",
+                   "Re-import it under the same ARN, then wait for the status to become AVAILABLE."),
+                  (c.describe_cert(arn, "Certificate.[DomainName,SubjectAlternativeNames,Issuer]"),
+                   "openssl x509 -in certificate.pem -noout -subject -issuer -ext subjectAltName",
+                   c.import_cert(arn), c.status_query()))
+        title = f"{c.name} is PENDING_CERTIFICATE_REIMPORT"
+    elif status == "PENDING_OWNERSHIP_VERIFICATION":
+        own_arn = f.ownership_verification_certificate_arn
+        if own:
+            evidence |= {"ownership_certificate_status": own.status,
+                         "ownership_certificate_not_after": own.not_after,
+                         "ownership_certificate_renewal_status": own.renewal_status,
+                         "ownership_certificate_renewal_reason": own.renewal_reason}
+        renewal = ""
+        if own and (own.renewal_status or own.renewal_reason):
+            renewal = (f" ACM's renewal of {own.arn}: {own.renewal_status or '?'}"
+                       + (f" ({own.renewal_reason})" if own.renewal_reason else "") + ".")
+        detail = ("The previously verified certificate expired and ACM could not renew it "
+                  "automatically. Every update of the domain is locked until "
+                  "ownershipVerificationCertificateArn points at a valid ACM-issued certificate; "
+                  f"renew the certificate or request a new one.{renewal}{said}")
+        steps, commands = c.new_ownership_steps()
+        if own_arn:
+            commands = (c.describe_cert(own_arn, "Certificate.[Status,NotAfter,RenewalSummary]"),
+                        *commands)
+        fix = Fix("Renew the ownership verification certificate, or request a new one, and update "
+                  "ownershipVerificationCertificateArn before any other change.", steps,
+                  (*commands, c.status_query()))
+        title = f"{c.name} is PENDING_OWNERSHIP_VERIFICATION: domain updates are locked"
+        subject = own.subject if own else subject
+    elif status == "FAILED":
+        detail = (f"API Gateway could not set up {c.name}; the domain does not serve traffic as "
+                  f"configured.{said or ' It gave no status message.'}")
+        fix = Fix("Fix the cause the status message names (usually the certificate), then update "
+                  "the domain again, or delete and re-create it.",
+                  ("Read the full domain description and the certificate's state.",),
+                  (c.get_domain(), c.describe_cert(arn, "Certificate.[Status,Type,NotAfter]")))
+        title = f"{c.name} is FAILED"
+    else:
+        detail = (f"The domain is {status}: an update is still being applied, so what API Gateway "
+                  "serves may not match these settings yet (a new truststore takes effect only "
+                  f"when the update finishes).{said}")
+        fix = Fix("Wait until the status is AVAILABLE, then check again.", (),
+                  (c.status_query(), f"mtls-doctor domain {q(c.name)}{c.region}"))
+        title = f"{c.name} is {status}"
+    return [make_finding(finding_id, title, detail, subject=subject, location=c.where,
+                         evidence=evidence, fix=fix)]
+
+
+def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    out: list[Finding] = []
+    endpoint = (f.endpoint_type or "").upper()
+    policy = f.security_policy
+    policy_ok = policy is None or policy.upper() == "TLS_1_2"
+    cert_arn = f.certificate_arn or "<regional-certificate-arn>"
+    if c.mtls is None:
+        blockers = []
+        if endpoint in ("EDGE", "PRIVATE"):
+            blockers.append(f"the endpoint type is {endpoint}, and mTLS needs REGIONAL")
+        if not policy_ok:
+            blockers.append(f"the security policy is {policy}, and mTLS needs TLS_1_2")
+        uri = "s3://<bucket>/<key>"
+        commands: list[str] = []
+        if not policy_ok and endpoint not in ("EDGE", "PRIVATE"):
+            commands.append(c.patch("/securityPolicy", "TLS_1_2") if c.rest else c.update_http())
+        commands.append(c.patch("/mutualTlsAuthentication/truststoreUri", uri) if c.rest
+                        else c.update_http(mtls=f"TruststoreUri={uri}"))
+        out.append(make_finding(
+            "DOMAIN_MTLS_DISABLED", f"{c.name} does not require client certificates",
+            "The custom domain has no mutualTlsAuthentication (no truststore), so API Gateway never "
+            "asks a client for a certificate." + (
+                " Before it can: " + "; ".join(blockers) + "." if blockers else ""),
+            location=c.where,
+            evidence={"mtls": None, "endpoint_type": f.endpoint_type, "security_policy": policy},
+            fix=Fix("Upload the truststore (the PEM bundle of CA certificates) to S3 and set its URI "
+                    "on the domain.",
+                    ("Check the bundle: mtls-doctor truststore truststore.pem",
+                     "Upload it to a bucket with versioning on.",
+                     "Set the truststore URI on the domain (REGIONAL, TLS_1_2)."),
+                    ("mtls-doctor truststore truststore.pem", f"aws s3 cp truststore.pem {q(uri)}",
+                     *commands))))
+    if endpoint in ("EDGE", "PRIVATE"):
+        if endpoint == "EDGE":
+            regional_arn = cert_arn if _arn_region(cert_arn) == f.region else "<regional-certificate-arn>"
+            ops = json.dumps([
+                {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "REGIONAL"},
+                {"op": "add", "path": "/regionalCertificateArn", "value": regional_arn},
+            ], separators=(",", ":"))
+            steps: tuple[str, ...] = (
+                f"Request or import a certificate for {c.name} in ACM in {f.region or 'the region'} "
+                "(an edge domain's certificate lives in us-east-1).",
+                "Migrate the domain to REGIONAL, then point DNS at its new regional domain name.")
+            commands = [c.request_cert(),
+                        f"aws apigateway update-domain-name --domain-name {q(c.name)} "
+                        f"--patch-operations {q(ops)}{c.region}"]
+            why = "an EDGE (CloudFront) endpoint cannot carry mutual TLS"
+        else:
+            steps = ("Private APIs cannot use mutual TLS: put a REGIONAL custom domain with a "
+                     "truststore in front of a REGIONAL API instead.",)
+            commands = [f"aws apigateway create-domain-name --domain-name {q(c.name)} "
+                        f"--regional-certificate-arn {q(cert_arn)} --endpoint-configuration "
+                        "types=REGIONAL --security-policy TLS_1_2 --mutual-tls-authentication "
+                        f"{q('truststoreUri=s3://<bucket>/<key>')}{c.region}"]
+            why = "private APIs and private custom domains do not support mutual TLS"
+        out.append(make_finding(
+            "DOMAIN_NOT_REGIONAL", f"{c.name} is an {endpoint} custom domain",
+            f"Mutual TLS needs a REGIONAL custom domain name with the TLS_1_2 security policy; {why}.",
+            location=c.where, evidence={"endpoint_type": f.endpoint_type},
+            fix=Fix("Use a REGIONAL custom domain name.", steps, tuple(commands))))
+    if c.mtls is not None and not policy_ok:
+        enhanced = " Enhanced SecurityPolicy_* policies cannot carry mTLS." \
+            if (policy or "").startswith("SecurityPolicy_") else ""
+        out.append(make_finding(
+            "DOMAIN_SECURITY_POLICY_INCOMPATIBLE",
+            f"{c.name} uses security policy {policy}, not TLS_1_2",
+            f"A mutual TLS custom domain needs the TLS_1_2 security policy; {policy} is not it."
+            + enhanced, location=c.where, evidence={"security_policy": policy},
+            fix=Fix("Switch the domain to the TLS_1_2 security policy.", (),
+                    (c.patch("/securityPolicy", "TLS_1_2") if c.rest else c.update_http(),
+                     c.get_domain("securityPolicy" if c.rest
+                                  else "DomainNameConfigurations[0].SecurityPolicy")))))
+    return out
+
+
+# --- truststore warnings ---------------------------------------------------------------------------
+
+_ESCAPED = re.compile(r"(?<!\\)[,+]")
+
+
+def _norm(text: str) -> str:
+    """Lower case, no escapes, one space, no space around `,` `=` `+` `;` `/`."""
+    t = " ".join(text.replace("\\", "").lower().split())
+    return re.sub(r"\s*([,=+;/])\s*", r"\1", t)
+
+
+def _contains(hay: str, needle: str) -> bool:
+    """`needle` occurs in `hay` with no letter or digit right before or after it."""
+    if not needle:
+        return False
+    for m in re.finditer(re.escape(needle), hay):
+        before = hay[m.start() - 1] if m.start() else ""
+        after = hay[m.end()] if m.end() < len(hay) else ""
+        if not before.isalnum() and not after.isalnum():
+            return True
+    return False
+
+
+def _rdns(subject: str) -> list[str]:
+    return [n for n in (_norm(p) for p in _ESCAPED.split(subject)) if "=" in n]
+
+
+def _score(warning: str, entry: CertSummary) -> tuple[int, int, int, str] | None:
+    """How well a truststore entry's subject matches a warning: (tier, RDNs, length, how)."""
+    rdns = _rdns(entry.subject)
+    if not rdns:
+        return None
+    matched = [r for r in rdns if _contains(warning, r)]
+    if len(matched) == len(rdns):
+        return 3, len(rdns), len(_norm(entry.subject)), "subject"
+    cns = [r for r in rdns if r.startswith("cn=")]
+    if cns and all(r in matched for r in cns):
+        return 2, len(matched), sum(map(len, matched)), "CN"
+    bare = [r[3:] for r in cns if len(r) >= 7]  # "cn=" + at least four characters
+    if bare and all(_contains(warning, b) for b in bare):
+        return 1, 0, sum(map(len, bare)), "CN text"
+    return None
+
+
+def match_warning(warning: str, truststore: Sequence[CertSummary],
+                  at: datetime | None = None) -> tuple[CertSummary | None, str | None, list[int]]:
+    """The truststore entry a truststoreWarnings string names: (entry, how, other candidates).
+
+    Tolerant of the forms a subject takes in text: RFC 4514 (`CN=a,O=b`), `CN=a, O=b`, reversed
+    RDN order, `CN = a`, `/CN=a/O=b`, or the bare CN; letter case never matters. The entry whose
+    whole subject matches beats one whose CN alone does, and the longer subject wins a tie
+    (`CN=Root 2` over `CN=Root`). Same-subject entries (a CA and its renewal): one whose validity
+    fits a warning about expiry is preferred.
+    """
+    text = _norm(warning)
+    scored = [(s, e) for e in truststore if (s := _score(text, e)) is not None]
+    if not scored:
+        return None, None, []
+    best = max(s[:3] for s, _ in scored)
+    top = [e for s, e in scored if s[:3] == best]
+    if len(top) > 1 and at is not None:
+        if "expire" in text:
+            top.sort(key=lambda e: not (e.not_after is not None and e.not_after <= at))
+        elif "not yet valid" in text or "not valid yet" in text:
+            top.sort(key=lambda e: not (e.not_before is not None and e.not_before > at))
+    how = next(s[3] for s, e in scored if e is top[0])
+    return top[0], how, [e.index for e in top[1:]]
+
+
+def _publish_steps(c: _Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Fetch the configured truststore, correct it, upload it, point the domain at it."""
+    bucket, key = c.s3 or ("<bucket>", "<key>")
+    version = c.configured_version
+    get = f"aws s3api get-object --bucket {q(bucket)} --key {q(key)}"
+    if version:
+        get += f" --version-id {q(version)}"
+    steps = (f"Download the truststore the domain uses and {what}.",
+             "Check the corrected bundle, upload it (a new object version), and point the domain "
+             "at that version: API Gateway reads the truststore only when the domain is updated.",
+             "Read the domain's truststoreWarnings again afterwards.")
+    commands = (f"{get} truststore.pem", "mtls-doctor truststore truststore.pem",
+                f"aws s3 cp truststore.pem {q(s3_uri(bucket, key))}",
+                f"aws s3api head-object --bucket {q(bucket)} --key {q(key)} --query VersionId",
+                c.set_truststore_version("<new-version-id>"),
+                c.get_domain("mutualTlsAuthentication.truststoreWarnings" if c.rest
+                             else "MutualTlsAuthentication.TruststoreWarnings"))
+    return steps, commands
+
+
+def _truststore_warnings(c: _Ctx, truststore: Sequence[CertSummary]) -> list[Finding]:
+    mtls = c.mtls
+    if mtls is None:
+        return []
+    out = []
+    for warning in mtls.truststore_warnings:
+        entry, how, others = match_warning(warning, truststore, c.at)
+        if entry is not None:
+            valid = (f" It is valid from {_day(entry.not_before)} to {_day(entry.not_after)}"
+                     f" and is issued by {entry.issuer}.")
+            seen = f" The warning names {entry.location}: {entry.subject}.{valid}"
+            what = f"replace or remove {entry.subject} ({entry.location})"
+        elif truststore:
+            seen = (f" No certificate of the configured truststore version ({len(truststore)} read)"
+                    " carries the subject it names; the warning may date from an earlier version.")
+            what = "replace or remove the certificate the warning names"
+        else:
+            seen = " The truststore could not be read, so the certificate cannot be pointed out."
+            what = "replace or remove the certificate the warning names"
+        steps, commands = _publish_steps(c, what)
+        short = warning if len(warning) <= 90 else warning[:89] + "…"
+        out.append(make_finding(
+            "DOMAIN_TRUSTSTORE_WARNING",
+            f"API Gateway warns about {entry.subject}" if entry else f"truststore warning: {short}",
+            f"API Gateway's truststoreWarnings for {c.name} says: {warning!r}.{seen} Mutual TLS "
+            "stays on, but clients whose certificates chain through this entry may be refused. "
+            "API Gateway produced the warning when the domain was last created or updated; it "
+            "does not re-check later.",
+            subject=entry.subject if entry else None,
+            location=entry.location if entry else c.truststore_where,
+            evidence={"warning": warning, "index": entry.index if entry else None,
+                      "location": entry.location if entry else None,
+                      "subject": entry.subject if entry else None, "matched_by": how,
+                      "other_matches": others, "truststore": c.truststore_where},
+            fix=Fix(f"Update or remove {entry.subject if entry else 'that certificate'}, upload the "
+                    "new truststore and update the domain to it.", steps, commands)))
+    return out
+
+
+# --- the truststore object -------------------------------------------------------------------------
+
+def _s3_reason(failure: AwsFailure | None, bucket: str, key: str, version: str | None) -> str:
+    if failure is None:
+        return "the configured version's content could not be read"
+    code = failure.code
+    low = code.lower()
+    if low == "nosuchkey":
+        return f"NoSuchKey: there is no object {key} in bucket {bucket}"
+    if low == "nosuchversion":
+        return (f"NoSuchVersion: version {version or '?'} of s3://{bucket}/{key} does not exist "
+                "(deleted, or the version id is wrong)")
+    if low == "nosuchbucket":
+        return f"NoSuchBucket: bucket {bucket} does not exist"
+    if failure.kind == "access_denied" or low in ("accessdenied", "403", "forbidden"):
+        return (f"{code or 'AccessDenied'}: S3 refused {failure.action or 's3:GetObject'}; "
+                "API Gateway needs s3:GetObject (and s3:GetObjectVersion for a pinned version) on "
+                "the object, and the bucket policy or the object's KMS key may deny it")
+    if low == "invaliduri":
+        return f"the truststore URI is not s3://bucket/key ({failure.message})"
+    if failure.kind in ("throttled", "endpoint"):
+        return f"{code}: the read failed for a passing reason ({failure.message}); try again"
+    return f"{code}: {failure.message}"
+
+
+def _truststore_object(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    mtls = c.mtls
+    ts = f.truststore_object
+    out: list[Finding] = []
+    failure = next((x for x in f.failures if x.call.lower() == "s3.getobject"), None)
+    bucket, key = c.s3 or ("<bucket>", "<key>")
+    version = c.configured_version
+    if mtls is not None and (failure is not None or (ts is not None and ts.content is None)):
+        reason = _s3_reason(failure, bucket, key, version)
+        where = c.truststore_where
+        head = f"aws s3api head-object --bucket {q(bucket)} --key {q(key)}"
+        commands = [head + (f" --version-id {q(version)}" if version else ""),
+                    f"aws s3api list-object-versions --bucket {q(bucket)} --prefix {q(key)} "
+                    f"--query {q('Versions[].[VersionId,IsLatest,LastModified]')}",
+                    f"aws s3api get-bucket-policy --bucket {q(bucket)}"]
+        code = (failure.code if failure else "").lower()
+        if code in ("nosuchkey", "nosuchbucket"):
+            commands += [f"aws s3 cp truststore.pem {q(s3_uri(bucket, key))}",
+                         c.set_truststore_version("<new-version-id>")]
+        elif code == "nosuchversion":
+            commands.append(c.set_truststore_version("<existing-version-id>"))
+        out.append(make_finding(
+            "DOMAIN_TRUSTSTORE_UNREADABLE", f"the truststore {where} cannot be read",
+            f"{reason[:1].upper()}{reason[1:]}. API Gateway must be able to read the truststore "
+            "object whenever the domain is created or updated, and mtls-doctor cannot check the "
+            "certificates in it.", location=where,
+            evidence={"uri": mtls.truststore_uri, "bucket": bucket, "key": key, "version": version,
+                      "call": failure.call if failure else None,
+                      "code": failure.code if failure else None,
+                      "message": failure.message if failure else None},
+            fix=Fix("Make the object exist at that key and version, and readable: s3:GetObject (and "
+                    "s3:GetObjectVersion) on it for API Gateway and for you.",
+                    ("Check that the object and the version exist.",
+                     "Check the bucket policy (and the KMS key policy if the object is encrypted "
+                     "with a customer key)."), tuple(commands))))
+    if ts is None or mtls is None:
+        return out
+    where = s3_uri(ts.bucket, ts.key)
+    if ts.versioning.lower() in _VERSIONING_OFF:
+        state = "suspended" if ts.versioning.lower() == "suspended" else "never turned on"
+        out.append(make_finding(
+            "DOMAIN_TRUSTSTORE_VERSIONING_OFF", f"versioning is off on bucket {ts.bucket}",
+            f"Versioning of bucket {ts.bucket} is {state}: every upload of {ts.key} replaces the "
+            "only copy, so the domain cannot pin a truststore version and there is no earlier "
+            "version to go back to if a new bundle is refused.", location=where,
+            evidence={"bucket": ts.bucket, "versioning": ts.versioning},
+            fix=Fix("Turn on S3 versioning for the bucket.", (),
+                    (f"aws s3api put-bucket-versioning --bucket {q(ts.bucket)} "
+                     "--versioning-configuration Status=Enabled",
+                     f"aws s3api get-bucket-versioning --bucket {q(ts.bucket)}"))))
+    latest, configured = ts.latest_version, ts.configured_version
+    # S3's latest version is the newest by definition; dates only guard against a configured
+    # version written later than the one S3 marks latest (clock skew, a restored copy)
+    newer = (ts.latest_modified is None or ts.configured_modified is None
+             or ts.latest_modified >= ts.configured_modified)
+    if latest and configured and latest != configured and newer:
+        dates = ""
+        if ts.latest_modified and ts.configured_modified:
+            dates = (f" The latest was uploaded {ts.latest_modified:%Y-%m-%d %H:%M} UTC, the one in "
+                     f"use {ts.configured_modified:%Y-%m-%d %H:%M} UTC.")
+        out.append(make_finding(
+            "DOMAIN_TRUSTSTORE_STALE", f"{c.name} uses an older truststore version than S3 holds",
+            f"S3 holds version {latest} of {where}, but the domain uses version {configured}.{dates} "
+            "API Gateway reads the truststore only when the domain is created or updated, so the "
+            "newer bundle is not in effect.", location=s3_uri(ts.bucket, ts.key, configured),
+            evidence={"bucket": ts.bucket, "key": ts.key, "latest_version": latest,
+                      "configured_version": configured, "latest_modified": ts.latest_modified,
+                      "configured_modified": ts.configured_modified},
+            fix=Fix(f"Check version {latest}, then update the domain's truststoreVersion to it.",
+                    ("Lint the newer version first: the domain will take whatever it holds.",
+                     "Update the domain, then read its truststoreWarnings."),
+                    (f"mtls-doctor truststore {q(s3_uri(ts.bucket, ts.key, latest))}",
+                     c.set_truststore_version(latest),
+                     c.get_domain("mutualTlsAuthentication" if c.rest
+                                  else "MutualTlsAuthentication")))))
+    return out
+
+
+# --- certificates ----------------------------------------------------------------------------------
+
+def _ownership_problems(c: _Ctx, cert: AcmCertificate) -> list[str]:
+    """Why a certificate cannot serve as the ownership verification certificate (none: it can)."""
+    problems = []
+    if (cert.status or "").upper() != "ISSUED":
+        problems.append(f"its status is {cert.status or 'unknown'}, not ISSUED")
+    if cert.not_after is not None and cert.not_after <= c.at:
+        problems.append(f"it expired on {_day(cert.not_after)}")
+    if (cert.type or "").upper() != "AMAZON_ISSUED":
+        problems.append(f"its type is {cert.type or 'unknown'}, not AMAZON_ISSUED (ACM-issued)")
+    names = _names_of(cert)
+    if not covers(names, c.name):
+        problems.append(f"its names ({', '.join(names) or 'none'}) do not cover {c.name}")
+    return problems
+
+
+def _cert_location(c: _Ctx, arn: str) -> str:
+    return f"{c.where}, ACM certificate {arn}"
+
+
+def _domain_certificate(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    cert = c.domain_cert
+    if cert is None:
+        return []
+    out: list[Finding] = []
+    status = (cert.status or "").upper()
+    kind = (cert.type or "").upper()
+    evidence = {"arn": cert.arn, "status": cert.status, "type": cert.type,
+                "not_after": cert.not_after, "renewal_status": cert.renewal_status,
+                "renewal_reason": cert.renewal_reason, "names": list(_names_of(cert))}
+    if status != "ISSUED":
+        commands = [c.describe_cert(cert.arn, "Certificate.[Status,FailureReason,RenewalSummary]")]
+        if status == "PENDING_VALIDATION":
+            steps: tuple[str, ...] = ("Create the DNS validation record ACM shows; ACM issues the "
+                                      "certificate once it sees it.",)
+            commands.append(c.describe_cert(cert.arn,
+                                            "Certificate.DomainValidationOptions[].ResourceRecord"))
+        elif kind == "IMPORTED":
+            steps = ("Re-import a valid certificate under the same ARN (same issuer as before).",)
+            commands.append(c.import_cert(cert.arn))
+        else:
+            steps = ("Request a new certificate, then point the domain at it.",)
+            commands += [c.request_cert(), c.set_certificate("<new-certificate-arn>")]
+        out.append(make_finding(
+            "DOMAIN_CERT_NOT_ISSUED", f"the domain's certificate is {cert.status or 'in an unknown state'}",
+            f"ACM says {cert.arn} ({cert.type or 'type unknown'}) is {cert.status or 'unknown'}, not "
+            f"ISSUED; {c.name} cannot serve it." + (
+                f" Renewal: {cert.renewal_status} ({cert.renewal_reason})." if cert.renewal_reason else ""),
+            subject=cert.subject, location=_cert_location(c, cert.arn), evidence=evidence,
+            fix=Fix("Get the certificate to ISSUED, or replace it.", steps, tuple(commands))))
+    elif cert.not_after is not None and cert.not_after - c.at <= timedelta(days=c.warn_days):
+        days = (cert.not_after - c.at).days
+        when = f"expired {-days} days ago" if cert.not_after <= c.at else f"expires in {days} days"
+        if kind == "AMAZON_ISSUED":
+            steps = ("ACM renews ACM-issued certificates that are in use when their DNS validation "
+                     "record is still in place: check the renewal status and the record.",)
+            commands = [c.describe_cert(cert.arn, "Certificate.RenewalSummary")]
+        elif kind == "PRIVATE":
+            steps = ("Renew the private certificate in ACM.",)
+            commands = [f"aws acm renew-certificate --certificate-arn {q(cert.arn)}"
+                        f"{c.acm_region(cert.arn)}", c.describe_cert(cert.arn, "Certificate.NotAfter")]
+        else:
+            steps = ("Get a renewed certificate from the same issuer and re-import it under the same "
+                     "ARN.",)
+            commands = [c.import_cert(cert.arn), c.describe_cert(cert.arn, "Certificate.NotAfter")]
+        out.append(make_finding(
+            "DOMAIN_CERT_EXPIRES_SOON", f"the domain's certificate {when}",
+            f"{cert.arn} ({cert.type or 'type unknown'}) is valid until {cert.not_after:%Y-%m-%d %H:%M} "
+            f"UTC ({when}; the horizon is {c.warn_days} days)."
+            + (f" ACM renewal: {cert.renewal_status}." if cert.renewal_status else ""),
+            subject=cert.subject, location=_cert_location(c, cert.arn),
+            evidence=evidence | {"days_left": days, "warn_days": c.warn_days},
+            fix=Fix("Renew it before it expires.", steps, tuple(commands))))
+    own_arn = f.ownership_verification_certificate_arn
+    if c.mtls is not None and kind in ("IMPORTED", "PRIVATE") and not own_arn:
+        steps, commands_t = c.new_ownership_steps()
+        out.append(make_finding(
+            "DOMAIN_OWNERSHIP_CERT_MISSING",
+            f"{c.name} has an {kind.lower()} certificate but no ownership verification certificate",
+            f"The domain's certificate {cert.arn} is {kind} ("
+            + ("imported into ACM" if kind == "IMPORTED" else "from AWS Private CA")
+            + "). With mutual TLS, API Gateway then needs an ACM-issued "
+            "ownershipVerificationCertificateArn proving the right to use the name; it is used for "
+            "that only, never in the TLS handshake.",
+            subject=cert.subject, location=c.where,
+            evidence={"certificate_arn": cert.arn, "certificate_type": cert.type,
+                      "ownership_verification_certificate_arn": None},
+            fix=Fix("Set up an ACM-issued ownership verification certificate for the name.", steps,
+                    commands_t)))
+    return out
+
+
+def _ownership_certificate(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    arn = f.ownership_verification_certificate_arn
+    if not arn:
+        return []
+    own = f.certificates.get(arn)
+    if own is not None:
+        problems = _ownership_problems(c, own)
+    elif any(x.call.lower() == "acm.describecertificate" and x.kind == "not_found"
+             and (arn in x.message or (f.certificate_arn or "") in f.certificates) for x in f.failures):
+        problems = ["ACM has no certificate with this ARN (deleted, or in another account or region)"]
+    else:
+        return []
+    if not problems:
+        return []
+    steps, commands = c.new_ownership_steps()
+    return [make_finding(
+        "DOMAIN_OWNERSHIP_CERT_INVALID", "the ownership verification certificate is not valid",
+        f"ownershipVerificationCertificateArn {arn}: " + "; ".join(problems) + ". It must be an "
+        f"ACM-issued certificate, ISSUED and unexpired, covering {c.name}, for the domain's whole "
+        "life; otherwise every update of the domain is locked.",
+        subject=own.subject if own else None, location=_cert_location(c, arn),
+        evidence={"arn": arn, "problems": problems, "status": own.status if own else None,
+                  "type": own.type if own else None, "not_after": own.not_after if own else None,
+                  "names": list(_names_of(own)) if own else []},
+        fix=Fix("Update ownershipVerificationCertificateArn with a valid ACM-issued certificate.",
+                steps, (c.describe_cert(arn, "Certificate.[Status,Type,NotAfter,DomainName]"),
+                        *commands)))]
+
+
+def _issuer_conflict(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    if not f.issuer_conflicts:
+        return []
+    mine = c.domain_cert
+    subject = (mine.subject if mine else None) or f.issuer_conflicts[0].subject or c.name
+    mine_text = (f"{mine.arn} (issuer {mine.issuer or 'unknown'})" if mine
+                 else f"{f.certificate_arn or 'the domain certificate'}")
+    others = "; ".join(f"{o.arn} (issuer {o.issuer or 'unknown'}, {o.status or '?'})"
+                       for o in f.issuer_conflicts)
+    commands = [c.describe_cert(o.arn, "Certificate.[Subject,Issuer,Status,InUseBy]")
+                for o in f.issuer_conflicts]
+    if mine:
+        commands.insert(0, c.describe_cert(mine.arn, "Certificate.[Subject,Issuer]"))
+    commands += [f"aws acm delete-certificate --certificate-arn {q(o.arn)}{c.acm_region(o.arn)}"
+                 for o in f.issuer_conflicts]
+    return [make_finding(
+        "DOMAIN_ISSUER_CONFLICT", f"two issuers for the certificate subject {subject}",
+        f"The domain's certificate {mine_text} and {others} have the same subject {subject} but "
+        "different issuers. A mutual TLS domain allows one issuer per certificate subject: API "
+        f"Gateway refuses it with \"The certificate subject {subject} conflicts with an existing "
+        "certificate from a different issuer.\"",
+        subject=subject, location=c.where,
+        evidence={"subject": subject,
+                  "certificate": {"arn": mine.arn, "issuer": mine.issuer} if mine
+                  else {"arn": f.certificate_arn, "issuer": None},
+                  "conflicts": [{"arn": o.arn, "issuer": o.issuer, "status": o.status,
+                                 "in_use_by": list(o.in_use_by)} for o in f.issuer_conflicts]},
+        fix=Fix("Get every certificate for that subject from one issuer; if a certificate you do "
+                "not control is in the way and you can prove you own the name, open an AWS "
+                "Support case.",
+                ("Compare the certificates' issuers.",
+                 "Re-issue or delete the ones from the other issuer (delete only what nothing "
+                 "uses: InUseBy empty)."), tuple(commands)))]
+
+
+# --- mappings and DNS ------------------------------------------------------------------------------
+
+def _base(m: Mapping) -> str:
+    return "/" if m.base_path in ("", "(none)") else "/" + m.base_path.lstrip("/")
+
+
+def _mappings(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    out: list[Finding] = []
+    if f.mappings_read and not f.mappings:
+        command = (f"aws apigateway create-base-path-mapping --domain-name {q(c.name)} "
+                   f"--rest-api-id {q('<rest-api-id>')} --stage {q('<stage>')}{c.region}" if c.rest else
+                   f"aws apigatewayv2 create-api-mapping --domain-name {q(c.name)} "
+                   f"--api-id {q('<api-id>')} --stage {q('<stage>')}{c.region}")
+        out.append(make_finding(
+            "DOMAIN_NO_MAPPINGS", f"{c.name} has no API mappings",
+            "No API is mapped on the custom domain, so every request to it gets 403 or 404 whatever "
+            "the client certificate.", location=c.where, evidence={"mappings": []},
+            fix=Fix("Create a base path mapping to the API's stage.", (), (command,))))
+    by_api: dict[tuple[str, str], list[Mapping]] = {}
+    for m in f.mappings:
+        if m.execute_api_endpoint_disabled is False:
+            by_api.setdefault((m.api_type, m.api_id), []).append(m)
+    for (api_type, api_id), maps in by_api.items():
+        region = f.region or "<region>"
+        stages = sorted({m.stage for m in maps if m.stage}) or ["<stage>"]
+        label = f"{maps[0].api_name} ({api_id})" if maps[0].api_name else api_id
+        paths = ", ".join(f"{_base(m)} -> stage {m.stage or '?'}" for m in maps)
+        if api_type == "http":
+            commands = [f"aws apigatewayv2 update-api --api-id {q(api_id)} "
+                        f"--disable-execute-api-endpoint{c.region}",
+                        *(f"aws apigatewayv2 create-deployment --api-id {q(api_id)} "
+                          f"--stage-name {q(s)}{c.region}" for s in stages)]
+            steps: tuple[str, ...] = ("Disable the default endpoint.",
+                                      "Deploy the stages that do not deploy automatically.")
+        else:
+            commands = [f"aws apigateway update-rest-api --rest-api-id {q(api_id)} --patch-operations "
+                        f"op=replace,path=/disableExecuteApiEndpoint,value='True'{c.region}",
+                        *(f"aws apigateway create-deployment --rest-api-id {q(api_id)} "
+                          f"--stage-name {q(s)}{c.region}" for s in stages)]
+            steps = ("Disable the default endpoint.", "Redeploy each stage so that it takes effect.")
+        endpoint = f"https://{api_id}.execute-api.{region}.amazonaws.com"
+        commands.append(f"curl -sS -o /dev/null -w '%{{http_code}}\\n' {q(f'{endpoint}/{stages[0]}/')}")
+        out.append(make_finding(
+            "DOMAIN_EXECUTE_API_ENABLED", f"API {label} still answers on its default execute-api endpoint",
+            f"{'HTTP' if api_type == 'http' else 'REST'} API {label}, mapped on {c.name} ({paths}), "
+            f"still has its default endpoint {endpoint} enabled: a client can call it there without "
+            "a client certificate and skip mutual TLS.",
+            location=f"{c.where}, base path {_base(maps[0])}",
+            evidence={"api_id": api_id, "api_type": api_type, "api_name": maps[0].api_name,
+                      "mappings": [{"base_path": m.base_path, "stage": m.stage} for m in maps],
+                      "execute_api_endpoint": endpoint},
+            fix=Fix("Disable the default execute-api endpoint so that clients can only come in "
+                    "through the mutual TLS domain.", (*steps, "Check that the default endpoint "
+                                                       "now refuses requests (403)."),
+                    tuple(commands))))
+    return out
+
+
+def _dns(c: _Ctx) -> list[Finding]:
+    f = c.facts
+    regional = (f.regional_domain_name or "").lower().rstrip(".")
+    if not f.dns_addresses or not regional:
+        return []
+    canonical = (f.dns_canonical or "").lower().rstrip(".")
+    if canonical == regional or set(f.dns_addresses) & set(f.regional_addresses):
+        return []
+    # an alias A record shows no CNAME: without the regional name's addresses, nothing to compare
+    if not f.regional_addresses and canonical in ("", c.name.lower().rstrip(".")):
+        return []
+    via = f" via {canonical}" if canonical and canonical != c.name.lower() else ""
+    zone = f.hosted_zone_id or "<regional-hosted-zone-id>"
+    batch = json.dumps({"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": c.name, "Type": "A", "AliasTarget": {
+            "HostedZoneId": zone, "DNSName": regional, "EvaluateTargetHealth": False}}}]},
+        separators=(",", ":"))
+    parent = c.name.split(".", 1)[1] if "." in c.name else c.name
+    return [make_finding(
+        "DOMAIN_DNS_ELSEWHERE", f"{c.name} does not resolve to the custom domain",
+        f"{c.name} resolves{via} to {', '.join(f.dns_addresses)}, not to the domain's regional "
+        f"domain name {regional}"
+        + (f" ({', '.join(f.regional_addresses)})" if f.regional_addresses else "")
+        + ". Clients using the name reach another endpoint (an old record, CloudFront, the "
+        "default execute-api endpoint), which may not ask for a client certificate at all.",
+        location=c.where,
+        evidence={"dns_canonical": f.dns_canonical, "dns_addresses": list(f.dns_addresses),
+                  "regional_domain_name": f.regional_domain_name,
+                  "regional_addresses": list(f.regional_addresses),
+                  "hosted_zone_id": f.hosted_zone_id},
+        fix=Fix(f"Point {c.name} at {regional}: a Route 53 alias A record (hosted zone {zone}) or a "
+                "CNAME.",
+                ("Find the hosted zone of the name.",
+                 f"Upsert an alias A record to {regional} (or a CNAME {c.name} -> {regional} "
+                 "elsewhere), then wait for the old record's TTL."),
+                (f"dig +short {q(c.name)}", f"dig +short {q(regional)}",
+                 f"aws route53 list-hosted-zones-by-name --dns-name {q(parent)} --max-items 1",
+                 f"aws route53 change-resource-record-sets --hosted-zone-id {q('<your-hosted-zone-id>')} "
+                 f"--change-batch {q(batch)}")))]
+
+
+# --- failed AWS calls ------------------------------------------------------------------------------
+
+def _failures(facts: DomainFacts) -> list[Finding]:
+    out: list[Finding] = []
+    fs = facts.failures
+    no_creds = [x for x in fs if x.kind == "no_credentials"]
+    if no_creds:
+        out.append(make_finding(
+            "AWS_NO_CREDENTIALS", "no usable AWS credentials",
+            f"{no_creds[0].code}: {no_creds[0].message}. The AWS checks were skipped; the other "
+            "checks go on.", location=f"custom domain {facts.name}",
+            evidence={"calls": sorted({x.call for x in no_creds}),
+                      "codes": sorted({x.code for x in no_creds})},
+            fix=Fix("Configure credentials (--profile, AWS_PROFILE, SSO login, environment "
+                    "variables), or pass --no-aws.", (),
+                    ("aws sts get-caller-identity", "aws configure sso",
+                     f"mtls-doctor domain {q(facts.name)} --profile {q('<profile>')}"))))
+    denied: dict[str, list[AwsFailure]] = {}
+    for x in fs:
+        if x.kind == "access_denied":
+            denied.setdefault(x.action or x.call, []).append(x)
+    principal = (f"arn:aws:iam::{facts.account_id}:role/<role-name>" if facts.account_id
+                 else "<principal-arn>")
+    for action, items in denied.items():
+        calls = sorted({x.call for x in items})
+        statement = json.dumps({"Effect": "Allow", "Action": action, "Resource": "*"})
+        out.append(make_finding(
+            "AWS_ACCESS_DENIED", f"AWS denied {action}",
+            f"{', '.join(calls)} failed with {items[0].code}: {items[0].message}. The checks that "
+            "need it were skipped; the others go on.", location=f"custom domain {facts.name}",
+            evidence={"action": action, "calls": calls, "codes": sorted({x.code for x in items}),
+                      "messages": [x.message for x in items]},
+            fix=Fix(f"Grant {action} to the identity mtls-doctor runs as.",
+                    (f"Add to its IAM policy: {statement} (narrow Resource as you see fit).",),
+                    ("aws sts get-caller-identity",
+                     f"aws iam simulate-principal-policy --policy-source-arn {q(principal)} "
+                     f"--action-names {q(action)}"))))
+    seen: set[tuple[str, str, str]] = set()
+    for x in fs:
+        if x.kind not in ("throttled", "endpoint", "error") or (x.call, x.code, x.message) in seen:
+            continue
+        seen.add((x.call, x.code, x.message))
+        advice = {"throttled": "AWS throttled the call: run again later, or set "
+                               "AWS_RETRY_MODE=adaptive and AWS_MAX_ATTEMPTS.",
+                  "endpoint": "The endpoint could not be reached: check the region, "
+                              "AWS_ENDPOINT_URL, proxies and the network."}.get(
+            x.kind, "See the message; run again, or report it if it persists.")
+        out.append(make_finding(
+            "AWS_ERROR", f"{x.call} failed: {x.code}",
+            f"{x.call} ({x.action}) failed with {x.code}: {x.message}. {advice}",
+            location=f"custom domain {facts.name}",
+            evidence={"call": x.call, "action": x.action, "code": x.code, "message": x.message,
+                      "kind": x.kind},
+            fix=Fix(advice, (), ("aws sts get-caller-identity",))))
+    return out
+
+
+def domain_findings(facts: DomainFacts, truststore: Sequence[CertSummary], *, at: datetime,
+                    warn_days: int = 30) -> list[Finding]:
+    """Every finding the AWS facts of one custom domain support.
+
+    `truststore` is the decoded certificates of the configured truststore version (empty when it
+    could not be read); truststore warnings are tied to its entries. `at` is the evaluation
+    instant, `warn_days` the "expires soon" horizon.
+    """
+    c = _Ctx(facts, at, warn_days)
+    out: list[Finding] = []
+    if not facts.found:
+        if not _lookup_blocked(facts):
+            out.append(_not_found(c))
+        return out + _failures(facts)
+    out += _status(c)
+    out += _mtls_and_endpoint(c)
+    out += _truststore_warnings(c, truststore)
+    out += _truststore_object(c)
+    out += _domain_certificate(c)
+    out += _ownership_certificate(c)
+    out += _issuer_conflict(c)
+    out += _mappings(c)
+    out += _dns(c)
+    return out + _failures(facts)
