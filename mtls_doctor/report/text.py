@@ -281,6 +281,54 @@ def _probe(o: _Out, r: ProbeResult) -> None:
             o()
 
 
+def _domain(o: _Out, d: dict[str, Any]) -> None:
+    """The custom domain as AWS describes it, one line per fact."""
+    where = f"{d.get('region') or '?'} (region from {d.get('region_source')})"
+    if not d.get("found"):
+        o(o.s(d["name"], "bold") + f" — not found in {where}")
+        o()
+        return
+    kind = {"rest": "REST API", "http": "HTTP API"}.get(d.get("api_type") or "", "API")
+    o(o.s(d["name"], "bold") + f" — {kind} custom domain in {where}")
+    o()
+    rows = [("status", (d.get("status") or "?")
+             + (f": {d['status_message']}" if d.get("status_message") else "")),
+            ("endpoint", ", ".join(str(x) for x in (d.get("endpoint_type"), d.get("security_policy"),
+                                                     d.get("regional_domain_name")) if x))]
+    certs = d.get("certificates") or {}
+    for label, arn in (("certificate", d.get("certificate_arn")),
+                       ("ownership", d.get("ownership_verification_certificate_arn"))):
+        c = certs.get(arn) if arn else None
+        if c is not None:
+            until = f", until {str(c['not_after'])[:10]}" if c.get("not_after") else ""
+            rows.append((label, f"{arn} ({c.get('type')}, {c.get('status')}{until})"))
+        else:
+            rows.append((label, arn or "none"))
+    m = d.get("mtls")
+    if m:
+        ts = d.get("truststore_object") or {}
+        latest = ts.get("latest_version")
+        stale = (f" (S3 latest: {latest})" if latest and latest != m.get("truststore_version")
+                 else "")
+        rows.append(("mTLS", f"{m['truststore_uri']} version {m.get('truststore_version') or 'latest'}"
+                     f"{stale}; {len(m.get('truststore_warnings') or ())} warning(s)"))
+    else:
+        rows.append(("mTLS", o.s("off", "red")))
+    for mp in d.get("mappings") or ():
+        off = mp.get("execute_api_endpoint_disabled")
+        state = {True: o.s("execute-api off", "green"), False: o.s("execute-api ON", "red"),
+                 None: "execute-api ?"}[off]
+        rows.append(("mapping", f"/{mp['base_path'].lstrip('/')} → {mp.get('api_name') or ''} "
+                                f"{mp['api_id']} [{mp.get('api_type')}] stage "
+                                f"{mp.get('stage') or '-'}, {state}"))
+    if d.get("dns_addresses") or d.get("dns_canonical"):
+        rows.append(("DNS", f"{d.get('dns_canonical') or d['name']} → "
+                            f"{', '.join(d.get('dns_addresses') or ()) or 'no address'}"))
+    for k, v in rows:
+        o(f"  {k:<12} {v}")
+    o()
+
+
 def _checks(o: _Out, checks: Sequence[Check]) -> None:
     if not checks:
         return
@@ -350,6 +398,11 @@ def render_text(report: Report, *, color: bool = False) -> str:
     _header(o, p)
     if "probe" in p:
         _probe(o, p["probe"])
+    if "domain" in p:
+        _domain(o, p["domain"])
+    if report.command == "domain" and isinstance(p.get("truststore"), dict):
+        o(o.s("Truststore in use", "bold") + f"  ({p['truststore']['source']['name']})")
+        _tree(o, p["truststore"]["certificates"])
     if "verdict" in p:
         _verdict(o, p["verdict"])
     certs = p.get("certificates")
