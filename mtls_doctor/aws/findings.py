@@ -19,6 +19,7 @@ from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.domain import AcmCertificate, AwsFailure, DomainFacts, Mapping, Mtls
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.pki.fixes import q
+from mtls_doctor.pki.hostname import name_covers
 
 #: versioning states that S3 reports for a bucket whose versioning is not on
 _VERSIONING_OFF = {"suspended", "never", "disabled", "off"}
@@ -48,17 +49,8 @@ def _names_of(cert: AcmCertificate) -> tuple[str, ...]:
 
 
 def covers(names: Iterable[str], host: str) -> bool:
-    """Whether one of the names covers `host`: exactly, or as a wildcard of one left-most label."""
-    h = host.lower().rstrip(".")
-    for name in names:
-        n = name.lower().rstrip(".")
-        if n == h:
-            return True
-        if n.startswith("*.") and "." in h:
-            first, rest = h.split(".", 1)
-            if first and rest == n[2:]:
-                return True
-    return False
+    """Whether one of the names covers `host` (RFC 6125: exact, or a one-label wildcard)."""
+    return any(name_covers(name, host) for name in names)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str] | None:

@@ -107,6 +107,8 @@ def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | 
                                       if c.id not in ("domain.found", "domain.aws")]
     if facts.found and truststore is None:
         skipped.append("domain.truststore_content")
+    if facts.found and facts.status is None:
+        skipped.append("domain.status")  # the API did not report one
     if not facts.dns_addresses or not facts.regional_domain_name:
         skipped.append("domain.dns")  # nothing to compare: the name or the target did not resolve
     payload: dict[str, Any] = {"domain": domain_payload(facts)}

@@ -84,6 +84,19 @@ def _wildcard_match(pattern: str, host: str) -> tuple[bool, str | None]:
     return False, None
 
 
+def name_covers(pattern: str, host: str) -> bool:
+    """Whether one DNS name (as a certificate or ACM lists it, wildcards included) covers `host`,
+    by the same RFC 6125 rules as `match_hostname`."""
+    try:
+        target = normalise_host(host)
+    except HostnameError:
+        return False
+    ascii_pattern = _dns_to_ascii(pattern)
+    if not isinstance(target, str) or ascii_pattern is None:
+        return False
+    return _wildcard_match(ascii_pattern, target)[0]
+
+
 def match_hostname(cert: x509.Certificate, host: str) -> HostnameMatch:
     """Check `host` against the SANs; the reason says why it does or does not match."""
     target = normalise_host(host)
