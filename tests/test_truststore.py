@@ -384,3 +384,17 @@ def test_fix_for_a_key_in_the_truststore_never_uploads_the_original(cli, write, 
     upload = [c for c in f["fix"]["commands"] if c.startswith("aws s3 cp")]
     assert upload and all("with-key.certs.pem" in c for c in upload)
     assert all(c.split()[3] != path for c in upload)
+
+
+def test_placeholders_in_commands_are_quoted(cli, write, chain3):
+    """`<bucket>`, `<new-version-id>`, ... unquoted would be shell redirections."""
+    import re
+
+    pki = PKI(key_offset=150)
+    weak = pki.intermediate(chain3[0], "Weak Quote", key="rsa1024")
+    run = cli("truststore", write("ts.pem", pem_bundle([*chain3[1:], weak]) + private_key_pem()))
+    commands = [c for f in run.doc["findings"] for c in f["fix"]["commands"]]
+    assert any("<new-version-id>" in c for c in commands)
+    for command in commands:
+        unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", command)
+        assert not re.search(r"<[a-z][a-z-]*>", unquoted), command

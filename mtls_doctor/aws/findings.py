@@ -18,7 +18,7 @@ from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.domain import AcmCertificate, AwsFailure, DomainFacts, Mapping, Mtls
 from mtls_doctor.model.finding import Finding, Fix
-from mtls_doctor.pki.fixes import q
+from mtls_doctor.pki.fixes import UploadTarget, q, with_upload
 from mtls_doctor.pki.hostname import name_covers
 
 #: versioning states that S3 reports for a bucket whose versioning is not on
@@ -515,23 +515,17 @@ def match_warning(warning: str, truststore: Sequence[CertSummary],
 
 
 def _publish_steps(c: _Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Fetch the configured truststore, correct it, upload it, point the domain at it."""
+    """Fetch the configured truststore, correct it, upload it, point the domain at it (the same
+    publishing steps the truststore lint gives, with this domain's real values)."""
     bucket, key = c.s3 or ("<bucket>", "<key>")
-    version = c.configured_version
-    get = f"aws s3api get-object --bucket {q(bucket)} --key {q(key)}"
-    if version:
-        get += f" --version-id {q(version)}"
-    steps = (f"Download the truststore the domain uses and {what}.",
-             "Check the corrected bundle, upload it (a new object version), and point the domain "
-             "at that version: API Gateway reads the truststore only when the domain is updated.",
-             "Read the domain's truststoreWarnings again afterwards.")
-    commands = (f"{get} truststore.pem", "mtls-doctor truststore truststore.pem",
-                f"aws s3 cp truststore.pem {q(s3_uri(bucket, key))}",
-                f"aws s3api head-object --bucket {q(bucket)} --key {q(key)} --query VersionId",
-                c.set_truststore_version("<new-version-id>"),
-                c.get_domain("mutualTlsAuthentication.truststoreWarnings" if c.rest
-                             else "MutualTlsAuthentication.TruststoreWarnings"))
-    return steps, commands
+    target = UploadTarget(bucket, key, c.configured_version, c.name, c.facts.region,
+                          "rest" if c.rest else "http")
+    fix = with_upload("", (f"Then {what}.",), ("mtls-doctor truststore truststore.pem",),
+                      "truststore.pem", target)
+    check = c.get_domain("mutualTlsAuthentication.truststoreWarnings" if c.rest
+                         else "MutualTlsAuthentication.TruststoreWarnings")
+    return (*fix.steps, "Read the domain's truststoreWarnings again afterwards."), (*fix.commands,
+                                                                                   check)
 
 
 def _truststore_warnings(c: _Ctx, truststore: Sequence[CertSummary]) -> list[Finding]:

@@ -76,7 +76,7 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
     client = (f"--cert-type P12 --cert {q(cert_file)}" if files.cert.container is Container.PKCS12
               else f"--cert {q(cert_file)} --key {q(key_file)}")
     retest = (f"mtls-doctor verify-client --cert {q(cert_file)} --truststore {q(truststore)}",
-              f"curl -v {client} https://<domain-name>/")
+              f"curl -v {client} 'https://<domain-name>/'")
     up_steps, up_cmds = upload_steps(truststore)
     new_key = ("openssl req -new -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
                "-subj '/CN=<client-name>'")

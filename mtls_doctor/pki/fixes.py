@@ -15,6 +15,7 @@ from mtls_doctor.pki.describe import find_extension
 #: placeholders for values only the AWS side knows; `diagnose` fills in the real ones
 BUCKET_KEY = "s3://<bucket>/<key>"
 DOMAIN = "<domain-name>"
+_PATCH_VERSION = "op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>"
 
 
 def q(text: str) -> str:
@@ -43,14 +44,15 @@ class UploadTarget:
         return f"aws s3api get-object --bucket {q(self.bucket)} --key {q(self.key)}{version} {q(dest)}"
 
     def update_command(self) -> str:
-        """Point the domain at the newest version."""
+        """Point the domain at the newest version (`<new-version-id>` is for the user to fill;
+        quoted, so that a shell never reads `<` as a redirection)."""
         if self.api_type == "http":
+            mtls = (f"TruststoreUri=s3://{self.bucket}/{self.key},"
+                    "TruststoreVersion=<new-version-id>")
             return (f"aws apigatewayv2 update-domain-name --domain-name {q(self.domain)} "
-                    f"--mutual-tls-authentication TruststoreUri=s3://{self.bucket}/{self.key},"
-                    f"TruststoreVersion=<new-version-id>{self._region()}")
+                    f"--mutual-tls-authentication {q(mtls)}{self._region()}")
         return (f"aws apigateway update-domain-name --domain-name {q(self.domain)} "
-                "--patch-operations op=replace,path=/mutualTlsAuthentication/truststoreVersion,"
-                f"value=<new-version-id>{self._region()}")
+                f"--patch-operations {q(_PATCH_VERSION)}{self._region()}")
 
 
 def upload_steps(source: str, target: UploadTarget | None = None
@@ -67,10 +69,10 @@ def upload_steps(source: str, target: UploadTarget | None = None
     )
     if target is None:
         return steps, (
-            f"aws s3 cp {q(source)} {BUCKET_KEY}",
-            "aws s3api list-object-versions --bucket <bucket> --prefix <key> --max-items 1",
-            f"aws apigateway update-domain-name --domain-name {DOMAIN} --patch-operations "
-            "op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>",
+            f"aws s3 cp {q(source)} {q(BUCKET_KEY)}",
+            "aws s3api list-object-versions --bucket '<bucket>' --prefix '<key>' --max-items 1",
+            f"aws apigateway update-domain-name --domain-name {q(DOMAIN)} --patch-operations "
+            f"{q(_PATCH_VERSION)}",
         )
     return steps, (
         f"aws s3 cp {q(source)} s3://{target.bucket}/{target.key}{target._region()}",
