@@ -33,6 +33,16 @@ def dumps(facts: DomainFacts) -> str:
     return json.dumps({"format": FORMAT, "domain": doc}, indent=2) + "\n"
 
 
+def _s(d: dict[str, Any], key: str, *, required: bool = False) -> Any:
+    """A text field: a string (or null), anything else makes the snapshot unreadable."""
+    value = d.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be text, not {type(value).__name__}")
+    return value
+
+
 def _dt(value: Any) -> datetime | None:
     if not value:
         return None
@@ -41,7 +51,7 @@ def _dt(value: Any) -> datetime | None:
 
 def _acm(d: dict[str, Any]) -> AcmCertificate:
     return AcmCertificate(
-        arn=d["arn"], status=d.get("status"), type=d.get("type"), subject=d.get("subject"),
+        arn=d["arn"], status=_s(d, "status"), type=d.get("type"), subject=d.get("subject"),
         issuer=d.get("issuer"), domain_name=d.get("domain_name"), sans=tuple(d.get("sans") or ()),
         not_before=_dt(d.get("not_before")), not_after=_dt(d.get("not_after")),
         renewal_status=d.get("renewal_status"), renewal_reason=d.get("renewal_reason"),
@@ -58,14 +68,15 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
         m = d.get("mtls")
         ts = d.get("truststore_object")
         return DomainFacts(
-            name=d["name"], region=d.get("region"), region_source=d.get("region_source", "snapshot"),
-            found=bool(d.get("found")), api_type=d.get("api_type"),
-            endpoint_type=d.get("endpoint_type"), status=d.get("status"),
-            status_message=d.get("status_message"), security_policy=d.get("security_policy"),
-            certificate_arn=d.get("certificate_arn"),
-            ownership_verification_certificate_arn=d.get("ownership_verification_certificate_arn"),
-            regional_domain_name=d.get("regional_domain_name"),
-            hosted_zone_id=d.get("hosted_zone_id"),
+            name=_s(d, "name", required=True), region=_s(d, "region"),
+            region_source=d.get("region_source", "snapshot"),
+            found=bool(d.get("found")), api_type=_s(d, "api_type"),
+            endpoint_type=_s(d, "endpoint_type"), status=_s(d, "status"),
+            status_message=_s(d, "status_message"), security_policy=_s(d, "security_policy"),
+            certificate_arn=_s(d, "certificate_arn"),
+            ownership_verification_certificate_arn=_s(d, "ownership_verification_certificate_arn"),
+            regional_domain_name=_s(d, "regional_domain_name"),
+            hosted_zone_id=_s(d, "hosted_zone_id"),
             mtls=Mtls(m["truststore_uri"], m.get("truststore_version"),
                       tuple(m.get("truststore_warnings") or ())) if m else None,
             mappings=tuple(Mapping(x["api_id"], x.get("stage"), x.get("base_path", "(none)"),
@@ -80,11 +91,11 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
                 _dt(ts.get("configured_modified")),
                 base64.b64decode(ts["content"]) if ts.get("content") else None) if ts else None,
             dns_addresses=tuple(d.get("dns_addresses") or ()),
-            dns_canonical=d.get("dns_canonical"),
+            dns_canonical=_s(d, "dns_canonical"),
             regional_addresses=tuple(d.get("regional_addresses") or ()),
             failures=tuple(AwsFailure(f["call"], f["action"], f["code"], f["message"], f["kind"])
                            for f in d.get("failures") or ()),
-            account_id=d.get("account_id"),
+            account_id=_s(d, "account_id"),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{source}: not a readable AWS snapshot ({exc})") from None
