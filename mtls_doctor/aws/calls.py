@@ -63,7 +63,9 @@ class Aws:
                              connect_timeout=timeout, read_timeout=timeout,
                              max_pool_connections=32)
         self._clients: dict[tuple[str, str | None], Any] = {}
+        self._client_locks: dict[tuple[str, str | None], threading.Lock] = {}
         self._lock = threading.Lock()
+        self._session_lock = threading.Lock()
         self.failures: list[AwsFailure] = []
 
     @property
@@ -73,12 +75,16 @@ class Aws:
         return str(region) if region else None
 
     def client(self, service: str, region: str | None) -> Any:
-        """A client (created once; botocore clients are thread-safe)."""
+        """A client (created once, one lock per client so that different services are built in
+        parallel; botocore clients are thread-safe, session.client is not)."""
         key = (service, region)
         with self._lock:
+            lock = self._client_locks.setdefault(key, threading.Lock())
+        with lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=region,
-                                                         config=self.config)
+                with self._session_lock:
+                    self._clients[key] = self.session.client(service, region_name=region,
+                                                             config=self.config)
             return self._clients[key]
 
     def attempt(self, service: str, region: str | None, operation: str, action: str,

@@ -96,7 +96,7 @@ class _Collector:
         return self.pool.submit(fn, *args)
 
     # --- the domain in one region, both APIs at once ---------------------------------------
-    def _view_calls(self, pool: ThreadPoolExecutor, region: str) -> tuple[Future[Any], Future[Any]]:
+    def view_calls(self, pool: ThreadPoolExecutor, region: str) -> tuple[Future[Any], Future[Any]]:
         rest_f = pool.submit(self.aws.attempt, "apigateway", region, "GetDomainName",
                              "apigateway:GET",
                              lambda c: c.get_domain_name(domainName=self.name), quiet=("not_found",))
@@ -106,14 +106,11 @@ class _Collector:
         return rest_f, http_f
 
     @staticmethod
-    def _views(rest_f: Future[Any], http_f: Future[Any]) -> tuple[_View | None, _View | None, bool]:
+    def views_of(rest_f: Future[Any], http_f: Future[Any]) -> tuple[_View | None, _View | None, bool]:
+        """(REST view, HTTP view, confirmed absent) from the two GetDomainName calls."""
         (rest, rest_fail), (http, http_fail) = rest_f.result(), http_f.result()
         absent = all(f is not None and f.kind == "not_found" for f in (rest_fail, http_fail))
         return (_rest_view(rest) if rest else None, _http_view(http) if http else None, absent)
-
-    def views(self, region: str) -> tuple[_View | None, _View | None, bool]:
-        """(REST view, HTTP view, confirmed absent) for one region."""
-        return self._views(*self._view_calls(self.pool, region))
 
     def scan(self, skip: str | None) -> tuple[str | None, _View | None, _View | None]:
         """Look in every region API Gateway offers, all at once; the first that knows it."""
@@ -122,9 +119,9 @@ class _Collector:
             return None, None, None
         with ThreadPoolExecutor(max_workers=2 * len(regions),
                                 thread_name_prefix="mtls-doctor-scan") as scan_pool:
-            calls = {r: self._view_calls(scan_pool, r) for r in regions}
+            calls = {r: self.view_calls(scan_pool, r) for r in regions}
             for region, (rest_f, http_f) in calls.items():
-                rest, http, _ = self._views(rest_f, http_f)
+                rest, http, _ = self.views_of(rest_f, http_f)
                 if rest or http:
                     return region, rest, http
         return None, None, None
@@ -135,8 +132,8 @@ class _Collector:
                           lambda c: c.describe_certificate(CertificateArn=arn))
         return _acm(d["Certificate"]) if d else None
 
-    def conflicts(self, region: str, mine: AcmCertificate) -> tuple[AcmCertificate, ...]:
-        """Other certificates in ACM with the same subject and another issuer."""
+    def list_certificates(self, region: str) -> list[dict[str, Any]]:
+        """ACM's certificate summaries, every key type (ACM lists only RSA-2048 by default)."""
         def list_all(c: Any) -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
             for page in c.get_paginator("list_certificates").paginate(
@@ -144,11 +141,17 @@ class _Collector:
                 out.extend(page.get("CertificateSummaryList", []))
             return out
 
-        summaries = self.aws.call("acm", region, "ListCertificates", "acm:ListCertificates",
-                                  list_all) or []
+        return self.aws.call("acm", region, "ListCertificates", "acm:ListCertificates",
+                             list_all) or []
+
+    def conflicts(self, region: str, mine: AcmCertificate, summaries: list[dict[str, Any]],
+                  own: set[str]) -> tuple[AcmCertificate, ...]:
+        """Other certificates in ACM with the same subject and another issuer (`own`: the
+        domain's certificates, the ownership verification one included, which are never a
+        conflict)."""
         wanted = {mine.domain_name, self.name}
         candidates = [s["CertificateArn"] for s in summaries
-                      if s.get("DomainName") in wanted and s.get("CertificateArn") != mine.arn]
+                      if s.get("DomainName") in wanted and s.get("CertificateArn") not in own]
         found = [f.result() for f in [self.submit(self.acm, region, arn)
                                       for arn in candidates[:MAX_CONFLICT_CANDIDATES]]]
         return tuple(c for c in found if c is not None and c.subject == mine.subject
@@ -293,7 +296,11 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         rest = http = None
         absent = False
         if region:
-            rest, http, absent = c.views(region)
+            calls = c.view_calls(pool, region)
+            # build the clients the next stage needs while the domain calls are in flight
+            for service in ("acm", "s3"):
+                pool.submit(aws.client, service, region)
+            rest, http, absent = c.views_of(*calls)
         no_credentials = any(f.kind == "no_credentials" for f in aws.failures)
         if not (rest or http) and source != "option" and not no_credentials:
             found_region, rest, http = c.scan(skip=region)
@@ -312,6 +319,9 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         view = next(v for v in (rest if rest and rest.mtls else None,
                                 http if http and http.mtls else None, rest, http) if v)
         cert_f = pool.submit(c.acm, region, view.certificate_arn) if view.certificate_arn else None
+        # listed at the same time as the description, so that looking for issuer conflicts
+        # adds no round trip to the chain
+        list_f = pool.submit(c.list_certificates, region) if view.certificate_arn else None
         own_f = pool.submit(c.acm, region, view.ownership_arn) if view.ownership_arn else None
         ts_f = pool.submit(c.truststore, region, view.mtls) if view.mtls else None
         map_f = pool.submit(c.mappings, region, view)
@@ -324,8 +334,9 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
             if acm is not None:
                 certificates[acm.arn] = acm
         mine = certificates.get(view.certificate_arn or "")
-        if mine is not None:
-            conflicts = c.conflicts(region, mine)
+        if mine is not None and list_f is not None:
+            own = {a for a in (view.certificate_arn, view.ownership_arn) if a}
+            conflicts = c.conflicts(region, mine, list_f.result(), own)
         mappings, mappings_read = map_f.result()
         regional = regional_f.result() if regional_f else None
         truststore = ts_f.result() if ts_f else None

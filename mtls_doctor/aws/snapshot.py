@@ -49,13 +49,29 @@ def _dt(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+def _texts(d: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A list of text values."""
+    values = d.get(key) or ()
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{key} must be a list of text")
+    return tuple(values)
+
+
+def _bool(d: dict[str, Any], key: str) -> bool | None:
+    value = d.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{key} must be true, false or null")
+    return value
+
+
 def _acm(d: dict[str, Any]) -> AcmCertificate:
     return AcmCertificate(
-        arn=d["arn"], status=_s(d, "status"), type=d.get("type"), subject=d.get("subject"),
-        issuer=d.get("issuer"), domain_name=d.get("domain_name"), sans=tuple(d.get("sans") or ()),
-        not_before=_dt(d.get("not_before")), not_after=_dt(d.get("not_after")),
-        renewal_status=d.get("renewal_status"), renewal_reason=d.get("renewal_reason"),
-        in_use_by=tuple(d.get("in_use_by") or ()), key_algorithm=d.get("key_algorithm"))
+        arn=_s(d, "arn", required=True), status=_s(d, "status"), type=_s(d, "type"),
+        subject=_s(d, "subject"), issuer=_s(d, "issuer"), domain_name=_s(d, "domain_name"),
+        sans=_texts(d, "sans"), not_before=_dt(d.get("not_before")),
+        not_after=_dt(d.get("not_after")), renewal_status=_s(d, "renewal_status"),
+        renewal_reason=_s(d, "renewal_reason"), in_use_by=_texts(d, "in_use_by"),
+        key_algorithm=_s(d, "key_algorithm"))
 
 
 def loads(text: str, source: str = "snapshot") -> DomainFacts:
@@ -77,23 +93,26 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
             ownership_verification_certificate_arn=_s(d, "ownership_verification_certificate_arn"),
             regional_domain_name=_s(d, "regional_domain_name"),
             hosted_zone_id=_s(d, "hosted_zone_id"),
-            mtls=Mtls(m["truststore_uri"], m.get("truststore_version"),
-                      tuple(m.get("truststore_warnings") or ())) if m else None,
-            mappings=tuple(Mapping(x["api_id"], x.get("stage"), x.get("base_path", "(none)"),
-                                   x.get("execute_api_endpoint_disabled"), x.get("api_name"),
-                                   x.get("api_type", "rest")) for x in d.get("mappings") or ()),
+            mtls=Mtls(_s(m, "truststore_uri", required=True), _s(m, "truststore_version"),
+                      _texts(m, "truststore_warnings")) if m else None,
+            mappings=tuple(Mapping(_s(x, "api_id", required=True), _s(x, "stage"),
+                                   _s(x, "base_path") or "(none)",
+                                   _bool(x, "execute_api_endpoint_disabled"), _s(x, "api_name"),
+                                   _s(x, "api_type") or "rest") for x in d.get("mappings") or ()),
             mappings_read=bool(d.get("mappings_read")),
             certificates={k: _acm(v) for k, v in (d.get("certificates") or {}).items()},
             issuer_conflicts=tuple(_acm(x) for x in d.get("issuer_conflicts") or ()),
             truststore_object=TruststoreObject(
-                ts["bucket"], ts["key"], ts.get("versioning", "unknown"), ts.get("latest_version"),
-                ts.get("configured_version"), _dt(ts.get("latest_modified")),
+                _s(ts, "bucket", required=True), _s(ts, "key", required=True),
+                _s(ts, "versioning") or "unknown", _s(ts, "latest_version"),
+                _s(ts, "configured_version"), _dt(ts.get("latest_modified")),
                 _dt(ts.get("configured_modified")),
                 base64.b64decode(ts["content"]) if ts.get("content") else None) if ts else None,
-            dns_addresses=tuple(d.get("dns_addresses") or ()),
+            dns_addresses=_texts(d, "dns_addresses"),
             dns_canonical=_s(d, "dns_canonical"),
-            regional_addresses=tuple(d.get("regional_addresses") or ()),
-            failures=tuple(AwsFailure(f["call"], f["action"], f["code"], f["message"], f["kind"])
+            regional_addresses=_texts(d, "regional_addresses"),
+            failures=tuple(AwsFailure(*(_s(f, k, required=True)
+                                        for k in ("call", "action", "code", "message", "kind")))
                            for f in d.get("failures") or ()),
             account_id=_s(d, "account_id"),
         )
