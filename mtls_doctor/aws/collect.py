@@ -8,9 +8,9 @@ once), then everything that needs it (ACM, S3, mappings, DNS) at once, then what
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -352,7 +352,3 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         regional_addresses=_addresses(regional), failures=tuple(aws.failures),
     )
 
-
-def with_failures(facts: DomainFacts, failures: Iterable[AwsFailure]) -> DomainFacts:
-    """The facts with more failures recorded."""
-    return replace(facts, failures=(*facts.failures, *failures))
