@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from mtls_doctor.errors import InputError
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
-from mtls_doctor.pki.load import LoadedFile, load_certificates
+from mtls_doctor.pki.keys import find_key_block, load_private_key
+from mtls_doctor.pki.load import LoadedFile, ProblemKind, load_certificates
 from mtls_doctor.source import read_source
 
 
@@ -57,3 +61,40 @@ def load_input(spec: str, what: str, password: bytes | None, *, profile: str | N
 def source_info(loaded: LoadedFile, at: datetime) -> dict[str, Any]:
     """The `source` object of a payload: which file, what encoding, evaluated when."""
     return {"name": loaded.source, "container": str(loaded.container), "at": at}
+
+
+@dataclass(frozen=True)
+class ClientInput:
+    """The client's certificate file and, when one is at hand, its private key (never shown)."""
+
+    file: LoadedFile
+    data: bytes = field(repr=False)
+    key: PrivateKeyTypes | None = field(default=None, repr=False)
+    key_source: str | None = None
+
+
+def load_client(cert: str, key: str | None, password: bytes | None, *,
+                key_required: bool) -> ClientInput:
+    """Read --cert and its key: --key, else the key of a PKCS#12, else a key block beside the
+    certificate. Without `key_required`, a key that does not open only skips the key check."""
+    src = read_source(cert, "client certificate")
+    loaded = load_certificates(src.data, src.name, password=password)
+    if not loaded.certificates and any(p.kind is ProblemKind.PRIVATE_KEY for p in loaded.problems):
+        raise InputError(f"--cert {cert} holds a private key, not a certificate "
+                         "(--cert and --key swapped?)")
+    if key is not None:
+        key_src = read_source(key, "key file")
+        return ClientInput(loaded, src.data, load_private_key(key_src.data, key_src.name, password),
+                           key)
+    if loaded.pkcs12_key is not None:
+        return ClientInput(loaded, src.data, loaded.pkcs12_key, cert)
+    if find_key_block(src.data) is not None:
+        try:
+            return ClientInput(loaded, src.data, load_private_key(src.data, src.name, password),
+                               cert)
+        except InputError:
+            if key_required:
+                raise
+    elif key_required:
+        raise InputError(f"{cert}: give the client's private key with --key FILE")
+    return ClientInput(loaded, src.data)

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-
-from mtls_doctor.commands.common import check, derive_checks, load_input
+from mtls_doctor.commands.common import check, derive_checks, load_client, load_input
 from mtls_doctor.errors import InputError
-from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import Container
-from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.probe import Outcome, ProbeResult
 from mtls_doctor.model.report import Report
-from mtls_doctor.pki.fixes import q
-from mtls_doctor.pki.keys import find_key_block, key_matches, load_private_key
-from mtls_doctor.pki.load import load_certificates
+from mtls_doctor.pki.client import key_mismatch
+from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.probe.findings import ProbeInputs, probe_findings
 from mtls_doctor.probe.run import run_probe
 from mtls_doctor.probe.target import parse_target, request_path
 from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
-from mtls_doctor.source import read_source
 
 CHECKS = (
     check("probe.connect", "name resolves and the port answers",
@@ -43,37 +38,20 @@ CHECKS = (
 def _credentials(cert: str, key: str | None, chain: str | None, password: bytes | None
                  ) -> tuple[ClientCredentials | None, bool, list[Finding]]:
     """The client's certificate and key; (None, ..., [CLIENT_KEY_MISMATCH]) when they differ."""
-    src = read_source(cert, "client certificate")
-    loaded = load_certificates(src.data, src.name, password=password)
-    good = loaded.good
+    client = load_client(cert, key, password, key_required=True)
+    good = client.file.good
     if not good or good[0].cert is None:
         raise InputError(f"{cert}: no readable certificate in the file")
+    assert client.key is not None  # key_required
     leaf = good[0].cert
-    private_key: PrivateKeyTypes | None
-    if key is not None:
-        key_src = read_source(key, "key file")
-        private_key = load_private_key(key_src.data, key_src.name, password)
-    elif loaded.pkcs12_key is not None:
-        private_key = loaded.pkcs12_key
-    elif find_key_block(src.data) is not None:
-        private_key = load_private_key(src.data, src.name, password)
-    else:
-        raise InputError(f"{cert}: give the client's private key with --key FILE")
     extra = [c.cert for c in good[1:] if c.cert is not None]
     if chain:
         extra += [c.cert for c in load_input(chain, "chain file", password).good if c.cert]
-    pkcs12 = loaded.container is Container.PKCS12
-    if not key_matches(leaf, private_key):
-        finding = make_finding(
-            "CLIENT_KEY_MISMATCH", "the private key does not belong to the client certificate",
-            f"The key in {key or cert} is not the private half of {cert}'s public key; the probe "
-            "went on without a client certificate.",
-            subject=leaf.subject.rfc4514_string(), location=key or cert,
-            fix=Fix("Use the key that was generated with this certificate's CSR.", (),
-                    (f"openssl x509 -in {q(cert)} -noout -pubkey | openssl sha256",
-                     f"openssl pkey -in {q(key or cert)} -pubout | openssl sha256")))
-        return None, pkcs12, [finding]
-    return ClientCredentials(leaf, private_key, tuple(extra)), pkcs12, []
+    pkcs12 = client.file.container is Container.PKCS12
+    if not key_matches(leaf, client.key):
+        return None, pkcs12, [key_mismatch(cert, key or cert, leaf.subject.rfc4514_string(),
+                                           "the probe went on without a client certificate")]
+    return ClientCredentials(leaf, client.key, tuple(extra)), pkcs12, []
 
 
 def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | None = None,

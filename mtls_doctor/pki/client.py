@@ -117,6 +117,17 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
                (), (f"openssl x509 -in {q(cert_file)} -noout -text", *retest))
 
 
+def key_mismatch(cert: str, key: str, subject: str, consequence: str) -> Finding:
+    """CLIENT_KEY_MISMATCH: the key in `key` is not the private half of `cert`'s public key."""
+    return make_finding(
+        "CLIENT_KEY_MISMATCH", "the private key does not belong to the client certificate",
+        f"The public key in {cert} is not the public half of the key in {key}; {consequence}.",
+        subject=subject, location=key,
+        fix=Fix("Use the key that was generated with this certificate's CSR.", (),
+                (f"openssl x509 -in {q(cert)} -noout -pubkey | openssl sha256",
+                 f"openssl pkey -in {q(key)} -pubout | openssl sha256")))
+
+
 def _sent_nodes(files: ClientFiles, at: datetime) -> list[Node]:
     """Intermediates the client sends: extra certificates of --cert, and --chain."""
     _, nodes = nodes_of(files.cert, at, trusted=False, label="sent by the client")
@@ -189,14 +200,8 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                         (*(append_cert_command(n.position, ts_name)
                            for n in missing if n.position), *up_cmds))))
     if files.key is not None and not key_matches(leaf_lc.cert, files.key):
-        findings.append(make_finding(
-            "CLIENT_KEY_MISMATCH", "the private key does not belong to the client certificate",
-            f"The public key in {files.cert.source} is not the public half of the key in "
-            f"{files.key_source}; a TLS client would fail its CertificateVerify.",
-            subject=leaf_s.subject, location=files.key_source,
-            fix=Fix("Use the key that was generated with this certificate's CSR.", (),
-                    (f"openssl x509 -in {q(files.cert.source)} -noout -pubkey | openssl sha256",
-                     f"openssl pkey -in {q(files.key_source or 'client.key')} -pubout | openssl sha256"))))
+        findings.append(key_mismatch(files.cert.source, files.key_source or files.cert.source,
+                                     leaf_s.subject, "a TLS client would fail its CertificateVerify"))
     eku = leaf_s.extended_key_usage
     if eku is not None and not _CLIENT_EKU_OK & set(eku):
         findings.append(make_finding(
