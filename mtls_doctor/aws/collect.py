@@ -268,7 +268,8 @@ def _acm(d: dict[str, Any]) -> AcmCertificate:
         not_before=_dt(d.get("NotBefore")), not_after=_dt(d.get("NotAfter")),
         renewal_status=renewal.get("RenewalStatus"),
         renewal_reason=renewal.get("RenewalStatusReason"),
-        in_use_by=tuple(d.get("InUseBy") or ()), key_algorithm=d.get("KeyAlgorithm"))
+        in_use_by=tuple(d.get("InUseBy") or ()), key_algorithm=d.get("KeyAlgorithm"),
+        serial=d.get("Serial"))
 
 
 def _dt(value: Any) -> datetime | None:

@@ -71,7 +71,7 @@ def _acm(d: dict[str, Any]) -> AcmCertificate:
         sans=_texts(d, "sans"), not_before=_dt(d.get("not_before")),
         not_after=_dt(d.get("not_after")), renewal_status=_s(d, "renewal_status"),
         renewal_reason=_s(d, "renewal_reason"), in_use_by=_texts(d, "in_use_by"),
-        key_algorithm=_s(d, "key_algorithm"))
+        key_algorithm=_s(d, "key_algorithm"), serial=_s(d, "serial"))
 
 
 def loads(text: str, source: str = "snapshot") -> DomainFacts:

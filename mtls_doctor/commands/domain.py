@@ -90,7 +90,6 @@ def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | 
                        profile: str | None = None, timeout: float = 10.0, warn_days: int = 30,
                        save: str | None = None, snapshot: str | None = None) -> Report:
     """Read (or replay) the domain and explain it."""
-    from mtls_doctor.aws.findings import domain_findings
     from mtls_doctor.aws.snapshot import dumps
 
     facts = collect_or_load(name, region=region, profile=profile, timeout=timeout,
@@ -100,6 +99,14 @@ def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | 
             Path(save).write_text(dumps(facts), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {save}: {exc.strerror}") from None
+    return domain_report(facts, at=at, now=now, warn_days=warn_days)
+
+
+def domain_report(facts: DomainFacts, *, at: datetime, now: datetime,
+                  warn_days: int = 30) -> Report:
+    """The domain report from facts already collected (diagnose reuses it)."""
+    from mtls_doctor.aws.findings import domain_findings
+
     truststore, certificates, lint_findings = truststore_of(facts, at, warn_days)
     findings = [*domain_findings(facts, certificates, at=at, warn_days=warn_days),
                 *lint_findings]

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mtls_doctor.commands.common import check, derive_checks, load_client, load_input, source_info
+from mtls_doctor.commands.common import (
+    ClientInput,
+    check,
+    derive_checks,
+    load_client,
+    load_input,
+    source_info,
+)
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import ClientFiles, verify_client
+from mtls_doctor.pki.load import LoadedFile
 
 CHECKS = (
     check("client.verdict", "API Gateway accepts the certificate", "CLIENT_REJECTED"),
@@ -25,6 +33,12 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
     client = load_client(cert, key, password, key_required=False)
     ts_file = load_input(truststore, "truststore", password, profile=profile, region=region)
     chain_file = load_input(chain, "chain file", password) if chain else None
+    return verdict_report(client, ts_file, chain_file, at=at, now=now, warn_days=warn_days)
+
+
+def verdict_report(client: ClientInput, ts_file: LoadedFile, chain_file: LoadedFile | None, *,
+                   at: datetime, now: datetime, warn_days: int = 30) -> Report:
+    """The verify-client report from files already read (diagnose passes the domain's truststore)."""
     files = ClientFiles(client.file, chain_file, client.key, client.key_source)
     result = verify_client(files, ts_file, at, warn_days)
     skipped = () if client.key is not None else ("client.key",)

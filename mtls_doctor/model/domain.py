@@ -57,6 +57,8 @@ class AcmCertificate:
     renewal_reason: str | None = None
     in_use_by: tuple[str, ...] = ()
     key_algorithm: str | None = None
+    #: ACM's `aa:bb:...` serial, to tell whether a served certificate is this one
+    serial: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,126 @@
+"""Rules that need facts from more than one collector. Pure."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from mtls_doctor.model.catalog import make_finding
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts
+from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.probe import Outcome, ProbeResult
+from mtls_doctor.model.verdict import Verdict
+from mtls_doctor.pki.fixes import q
+from mtls_doctor.pki.hostname import name_covers
+
+
+def _hex(serial: str | None) -> str:
+    return (serial or "").replace(":", "").lower().lstrip("0")
+
+
+def _configured(domain: DomainFacts) -> AcmCertificate | None:
+    return domain.certificates.get(domain.certificate_arn or "")
+
+
+def served_vs_configured(probe: ProbeResult, domain: DomainFacts) -> list[Finding]:
+    """SERVER_FQDN_INSTEAD_OF_WILDCARD and SERVER_CERT_NOT_CONFIGURED_ONE."""
+    configured = _configured(domain)
+    if not probe.served_chain or configured is None:
+        return []
+    leaf = probe.served_chain[0]
+    host = probe.host
+    served_names = [s[4:] for s in leaf.sans if s.startswith("DNS:")]
+    acm_names = [n for n in (configured.domain_name, *configured.sans) if n]
+    same = bool(configured.serial) and _hex(configured.serial) == _hex(leaf.serial)
+    region = f" --region {domain.region}" if domain.region else ""
+    replay = (f"openssl s_client -connect {host}:{probe.port} -servername {host} </dev/null "
+              "| openssl x509 -noout -subject -ext subjectAltName -serial",
+              f"aws acm describe-certificate --certificate-arn {q(configured.arn)}{region} "
+              "--query 'Certificate.[Serial,DomainName,SubjectAlternativeNames]'")
+    served_exact = any(n.lower() == host for n in served_names)
+    served_wildcard = any(n.startswith("*.") and name_covers(n, host) for n in served_names)
+    configured_wildcard = any(n.startswith("*.") and name_covers(n, host) for n in acm_names)
+    configured_exact = any(n.lower() == host for n in acm_names)
+    if served_exact and not served_wildcard and configured_wildcard and not configured_exact:
+        return [make_finding(
+            "SERVER_FQDN_INSTEAD_OF_WILDCARD",
+            f"{host} serves its own FQDN certificate, but the domain is configured with a wildcard",
+            f"The served certificate names {', '.join(served_names)}; the domain's ACM certificate "
+            f"{configured.arn} is {', '.join(acm_names)}. The API Gateway guide describes this "
+            "after a migration from an FQDN to a wildcard certificate: API Gateway may keep "
+            "returning the FQDN one, and only AWS Support can fix it.",
+            subject=leaf.subject, location=f"{host}:{probe.port}",
+            evidence={"served": served_names, "configured": acm_names,
+                      "served_serial": leaf.serial, "configured_serial": configured.serial},
+            fix=Fix("Confirm with openssl s_client, then open an AWS Support case quoting both "
+                    "certificates.", ("Capture the served certificate and the configured one.",),
+                    replay))]
+    if configured.serial and not same:
+        return [make_finding(
+            "SERVER_CERT_NOT_CONFIGURED_ONE",
+            f"{host} serves a certificate that is not the domain's ACM certificate",
+            f"Served: {leaf.subject} (serial {leaf.serial}); configured: {configured.subject} "
+            f"(serial {configured.serial}, {configured.arn}). The name may point somewhere else, "
+            "or the certificate was re-imported and the domain not updated.",
+            subject=leaf.subject, location=f"{host}:{probe.port}",
+            evidence={"served_serial": leaf.serial, "configured_serial": configured.serial,
+                      "configured_arn": configured.arn},
+            fix=Fix("Check where the name points and which certificate the domain uses.", (),
+                    replay))]
+    return []
+
+
+def explain_unrequested(findings: Sequence[Finding], domain: DomainFacts | None) -> list[Finding]:
+    """MTLS_NOT_REQUESTED while the domain has mTLS: say what that combination means."""
+    if domain is None or domain.mtls is None:
+        return list(findings)
+    out = []
+    for finding in findings:
+        f = finding
+        if f.id == "MTLS_NOT_REQUESTED":
+            why = ("The custom domain does have mTLS (truststore "
+                   f"{domain.mtls.truststore_uri}), so this endpoint is not the custom domain: "
+                   "check where the name resolves (DOMAIN_DNS_ELSEWHERE), whether clients use "
+                   "the default execute-api endpoint, or an edge distribution in front.")
+            f = dataclasses.replace(f, detail=f"{f.detail} {why}")
+        out.append(f)
+    return out
+
+
+def predicted_vs_live(findings: Sequence[Finding], verdict: Verdict | None,
+                      probe: ProbeResult | None) -> list[Finding]:
+    """Put the predicted verdict next to the live outcome, and say why they differ."""
+    if verdict is None or probe is None or not probe.client_certificate.presented:
+        return list(findings)
+    live = probe.client_certificate.outcome
+    out = []
+    for finding in findings:
+        f = finding
+        if f.id in ("MTLS_CLIENT_CERT_REJECTED", "CLIENT_REJECTED"):
+            note = ""
+            if live is Outcome.REJECTED and verdict.accepted:
+                note = (" The truststore mtls-doctor checked accepts this certificate, yet the "
+                        "server refused it: the domain may use another truststore version (see "
+                        "DOMAIN_TRUSTSTORE_STALE), or the request reached another endpoint.")
+            elif live is Outcome.ACCEPTED and not verdict.accepted:
+                note = (" The server accepted it although the truststore checked here rejects it "
+                        "(the live endpoint uses a different truststore, or does not enforce "
+                        "mTLS as API Gateway does).")
+            f = dataclasses.replace(
+                f, detail=f.detail + note,
+                evidence={**f.evidence, "predicted": verdict.reason.value,
+                          "live": live.value})
+        out.append(f)
+    return out
+
+
+def dedupe(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per (id, subject, location): collectors can see the same fault twice."""
+    seen: set[tuple[str, str | None, str | None]] = set()
+    out = []
+    for f in findings:
+        key = (f.id, f.subject, f.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
