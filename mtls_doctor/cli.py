@@ -20,7 +20,7 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
 
 PROG = "mtls-doctor"
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "markdown", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +75,9 @@ def _common(p: argparse.ArgumentParser, *, validity: bool = True, warn_days: boo
     out.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     out.add_argument("--no-color", action="store_true", help="no ANSI colours in text output")
+    out.add_argument("--redact", action="store_true",
+                     help="replace account ids, ARNs, bucket and host names with consistent "
+                          "pseudonyms (every format)")
     if validity:
         p.add_argument("--at", type=parse_instant, metavar="ISO8601",
                        help="evaluate validity at this instant instead of now")
@@ -201,6 +204,10 @@ def run(args: argparse.Namespace) -> Report:
 def _emit(report: Report, args: argparse.Namespace) -> None:
     from mtls_doctor.report import render
 
+    if getattr(args, "redact", False):
+        from mtls_doctor.report.redact import redact_report
+
+        report = redact_report(report)
     color = (args.format == "text" and not args.output and not args.no_color
              and "NO_COLOR" not in os.environ and sys.stdout.isatty())
     text = render(report, args.format, color=color)

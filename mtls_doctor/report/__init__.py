@@ -1,4 +1,5 @@
-"""Renderers of the one report model: text for people, JSON for scripts."""
+"""Renderers of the one report model: text for people, JSON for scripts, Markdown for tickets,
+HTML to hand on. Markdown and HTML draw from the JSON document, so they never disagree with it."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ from mtls_doctor.model.report import Report
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
-    """The report in the requested format."""
+    """The report in the requested format (`text`, `json`, `markdown` or `html`)."""
     if fmt == "json":
         from mtls_doctor.report.json import render_json
 
         return render_json(report)
+    if fmt == "markdown":
+        from mtls_doctor.report.markdown import render_markdown
+
+        return render_markdown(report)
+    if fmt == "html":
+        from mtls_doctor.report.html import render_html
+
+        return render_html(report)
     from mtls_doctor.report.text import render_text
 
     return render_text(report, color=color)
