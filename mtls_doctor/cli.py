@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mtls_doctor import __version__
 from mtls_doctor.errors import InputError
@@ -138,6 +138,29 @@ def build_parser() -> argparse.ArgumentParser:
     _aws(p)
     _common(p, password=False)
 
+    p = sub.add_parser("diagnose", help="the full diagnosis of one custom domain (also: HOST alone)",
+                       description="Probe the host, read the custom domain from AWS, lint its "
+                                   "truststore and check the client certificate, all at once, "
+                                   "and explain every finding.")
+    p.add_argument("host", metavar="HOST[:PORT]", help="the custom domain name (port 443)")
+    p.add_argument("--connect", metavar="ADDR[:PORT]",
+                   help="open the TCP connection to ADDR while HOST stays the SNI and Host")
+    p.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER or PKCS#12)")
+    p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
+    p.add_argument("--chain", metavar="FILE", help="intermediates the client sends")
+    p.add_argument("--truststore", metavar="SOURCE",
+                   help="check against this truststore (else the version the domain uses)")
+    p.add_argument("--path", metavar="/p", help="HTTP path to request (/)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="per network step (10)")
+    p.add_argument("--no-aws", action="store_true", help="skip every AWS call")
+    p.add_argument("--aws-snapshot", metavar="FILE",
+                   help="use AWS facts saved with `domain --save` instead of calling AWS")
+    p.add_argument("--no-tui", action="store_true",
+                   help="never open the TUI (it is not built yet: a report is printed anyway)")
+    _aws(p)
+    _common(p)
+
     p = sub.add_parser("probe", help="live TLS inspection of a host, s_client-style, explained",
                        description="Connect like openssl s_client, present the client certificate "
                                    "if given, send one HTTP GET, and explain what happened.")
@@ -184,6 +207,17 @@ def run(args: argparse.Namespace) -> Report:
                                  chain=args.chain, password=_password(args),
                                  warn_days=args.warn_days, profile=args.profile,
                                  region=args.region)
+    if args.command == "diagnose":
+        from mtls_doctor.commands.diagnose import run_diagnose_command
+        from mtls_doctor.diagnose.run import DiagnoseOptions
+
+        options = DiagnoseOptions(
+            host=args.host, at=at, now=now, connect=args.connect, cert=args.cert, key=args.key,
+            chain=args.chain, password=_password(args), password_env=args.key_password_env,
+            truststore=args.truststore, path=args.path, timeout=args.timeout,
+            region=args.region, profile=args.profile, no_aws=args.no_aws,
+            aws_snapshot=args.aws_snapshot, warn_days=args.warn_days)
+        return run_diagnose_command(options, _progress(args))
     if args.command == "domain":
         from mtls_doctor.commands.domain import run_domain_command
 
@@ -234,7 +268,7 @@ def _crash(exc: BaseException) -> int:
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
-    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot")
+    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot", "save")
     return [v for v in (getattr(args, n, None) for n in names) if isinstance(v, str)]
 
 
@@ -249,11 +283,34 @@ def _check_output(args: argparse.Namespace) -> None:
             raise InputError(f"-o {out} is also an input file; write the report elsewhere")
 
 
+def _progress(args: argparse.Namespace) -> Any:
+    """One line per finished collector on stderr, for a person at a terminal."""
+    if args.format != "text" or not sys.stderr.isatty():
+        return None
+
+    def show(attempt: Any) -> None:
+        mark = {"ok": "✓", "failed": "✗"}.get(attempt.status, "-")
+        sys.stderr.write(f"  {mark} {attempt.name:<14} {attempt.seconds:6.2f} s  "
+                         f"{attempt.summary}\n")
+
+    return show
+
+
+def _with_default_command(argv: Sequence[str]) -> list[str]:
+    """`mtls-doctor HOST ...` means `mtls-doctor diagnose HOST ...`."""
+    args = list(argv)
+    known = {"inspect", "truststore", "verify-client", "probe", "domain", "diagnose"}
+    if args and not args[0].startswith("-") and args[0] not in known:
+        return ["diagnose", *args]
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mtls-doctor` command; returns the exit code."""
     report: Report | None = None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(
+            _with_default_command(sys.argv[1:] if argv is None else argv))
         _check_output(args)
         report = run(args)
         _emit(report, args)

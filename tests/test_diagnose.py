@@ -124,3 +124,19 @@ def test_predicted_and_live_side_by_side(nginx, server_pki, tmp_path):
 
 def test_serial_forms_compare():
     assert serial_hex(0x0A1B) == "0a1b"
+
+
+def test_bare_host_is_the_diagnose_command(cli, nginx, server_pki, tmp_path):
+    snap = tmp_path / "snap.json"
+    snap.write_text(dumps(facts_for(server_pki, "api.example.test", "wildcard")))
+    run = cli(f"api.example.test:{nginx.port}", "--connect", f"127.0.0.1:{nginx.port}",
+              "--aws-snapshot", str(snap), "--cert", str(server_pki.client_pem),
+              "--key", str(server_pki.client_key))
+    assert run.doc["command"] == "diagnose"
+    assert {"probe", "domain", "truststore", "verdict"} <= set(run.doc)
+    assert "SERVER_FQDN_INSTEAD_OF_WILDCARD" in run.ids()
+    assert run.rc == 1
+    text = cli(f"api.example.test:{nginx.port}", "--connect", f"127.0.0.1:{nginx.port}",
+               "--no-aws", json_out=False)
+    assert text.out.startswith("Collected")
+    assert "domain" not in text.out.splitlines()[0]

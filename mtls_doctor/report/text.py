@@ -396,11 +396,19 @@ def render_text(report: Report, *, color: bool = False) -> str:
     o = _Out(color)
     p = dict(report.payload)
     _header(o, p)
+    if p.get("attempts"):
+        o(o.s("Collected", "bold") + "  " + "   ".join(
+            f"{a.name} {o.s(a.status, 'green' if a.status == 'ok' else 'red')} "
+            f"({a.seconds:.2f} s)" for a in p["attempts"]))
+        for a in p["attempts"]:
+            if a.status != "ok":
+                o(f"  {a.name}: {a.summary}")
+        o()
     if "probe" in p:
         _probe(o, p["probe"])
     if "domain" in p:
         _domain(o, p["domain"])
-    if report.command == "domain" and isinstance(p.get("truststore"), dict):
+    if report.command in ("domain", "diagnose") and isinstance(p.get("truststore"), dict):
         o(o.s("Truststore in use", "bold") + f"  ({p['truststore']['source']['name']})")
         _tree(o, p["truststore"]["certificates"])
     if "verdict" in p:
