@@ -161,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     _aws(p)
     _common(p)
 
+    p = sub.add_parser("explain", help="recognise a pasted error / status / finding id and walk "
+                                       "its decision tree",
+                       description="Recognise what the text says (a TLS alert as curl, openssl, "
+                                   "Python or Java print it, a domain status, API Gateway's "
+                                   "access-denied reasons, a 403, a finding id) and walk the "
+                                   "matching walkthrough to its fix.")
+    p.add_argument("text", metavar="TEXT", nargs="*", help="the text (quote it), or - for stdin")
+    p.add_argument("--walkthrough", metavar="ID", help="walk this walkthrough, whatever the text")
+    p.add_argument("--answer", action="append", metavar="NODE=ANSWER",
+                   help="answer a question the text does not decide (repeatable)")
+    _common(p, validity=False, password=False)
+
     p = sub.add_parser("probe", help="live TLS inspection of a host, s_client-style, explained",
                        description="Connect like openssl s_client, present the client certificate "
                                    "if given, send one HTTP GET, and explain what happened.")
@@ -207,6 +219,14 @@ def run(args: argparse.Namespace) -> Report:
                                  chain=args.chain, password=_password(args),
                                  warn_days=args.warn_days, profile=args.profile,
                                  region=args.region)
+    if args.command == "explain":
+        from mtls_doctor.commands.explain import parse_answers, run_explain
+
+        text = " ".join(args.text)
+        if text == "-":
+            text = sys.stdin.read(1 << 20)
+        return run_explain(text, now=now, answers=parse_answers(args.answer),
+                           walkthrough=args.walkthrough)
     if args.command == "diagnose":
         from mtls_doctor.commands.diagnose import run_diagnose_command
         from mtls_doctor.diagnose.run import DiagnoseOptions
@@ -299,7 +319,7 @@ def _progress(args: argparse.Namespace) -> Any:
 def _with_default_command(argv: Sequence[str]) -> list[str]:
     """`mtls-doctor HOST ...` means `mtls-doctor diagnose HOST ...`."""
     args = list(argv)
-    known = {"inspect", "truststore", "verify-client", "probe", "domain", "diagnose"}
+    known = {"inspect", "truststore", "verify-client", "probe", "domain", "diagnose", "explain"}
     if args and not args[0].startswith("-") and args[0] not in known:
         return ["diagnose", *args]
     return args

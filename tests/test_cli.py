@@ -136,7 +136,7 @@ def test_private_key_given_to_inspect_is_never_echoed(cli, write):
         (["inspect", "x.pem", "--at", "yesterday"], "ISO 8601"),
         (["truststore", "s3://bucket/key.pem"], "cannot read s3://bucket/key.pem"),
         (["verify-client", "--cert", "a.pem"], "required"),
-        (["frobnicate"], "invalid choice"),
+        (["inspect", "x.pem", "--bogus"], "unrecognized arguments"),
         (["inspect", "x.pem", "--host", "not a host"], "not a host name"),
         (["inspect", "x.pem", "--key-password-env", "MTLS_DOCTOR_UNSET_VAR"], "is not set"),
     ],

@@ -19,6 +19,8 @@ class Report:
     checks: tuple[Check, ...] = ()
     findings: tuple[Finding, ...] = ()
     payload: Mapping[str, Any] = field(default_factory=dict)
+    #: a command whose exit code is not about findings (`explain`: 1 when nothing was recognised)
+    status: int | None = None
 
     def count(self, severity: Severity) -> int:
         """How many findings have this severity."""
@@ -27,4 +29,6 @@ class Report:
     @property
     def exit_code(self) -> int:
         """0 without error findings, 1 with at least one (the contract's exit codes)."""
+        if self.status is not None:
+            return self.status
         return 1 if self.count(Severity.ERROR) else 0

@@ -329,6 +329,49 @@ def _domain(o: _Out, d: dict[str, Any]) -> None:
     o()
 
 
+def _walkthrough(o: _Out, p: dict[str, Any]) -> None:
+    """explain: what was recognised, the path taken, the question left, the fix."""
+    w = p.get("walkthrough")
+    if w is None:
+        recognised = p.get("recognised") or []
+        if recognised:
+            o("Recognised " + ", ".join(recognised) + ", which has no walkthrough.")
+        else:
+            o(o.s("Not recognised.", "yellow") + " mtls-doctor knows these walkthroughs "
+              "(mtls-doctor explain --walkthrough ID):")
+        for t in p.get("walkthroughs", []):
+            o(f"  {t['id']:<20} {t['title']}")
+        o()
+        return
+    if w.get("matched"):
+        o(f"Recognised {o.s(repr(w['matched']), 'bold')}"
+          + (f" ({w['finding']})" if w.get("finding") else ""))
+    o(o.s(f"Walkthrough {w['id']}: {w['title']}", "bold"))
+    o(f"  {w['summary']}")
+    o()
+    for step in w["steps"]:
+        o(f"  ? {step.question}")
+        o(f"    → {o.s(step.answer, 'bold')}  " + o.s(step.evidence or "answered", "dim"))
+    pending = w.get("pending")
+    if pending is not None:
+        o(f"  ? {o.s(pending.question, 'yellow')}")
+        o(f"    answers: {', '.join(pending.answers)}")
+        if pending.help:
+            o(o.s(f"    how to tell: {pending.help}", "dim"))
+        o(o.s(f"    continue with: --answer {pending.node}=ANSWER", "dim"))
+    fix = w.get("fix")
+    if fix is not None:
+        o()
+        o(o.s("Fix", "bold") + f": {fix.summary}")
+        for i, step in enumerate(fix.steps, 1):
+            o(f"  {i}. {step}")
+        for cmd in fix.commands:
+            o(f"  $ {o.s(cmd, 'blue')}")
+        if w.get("recheck"):
+            o(o.s(f"  re-check: mtls-doctor {w['recheck']} ...", "dim"))
+    o()
+
+
 def _checks(o: _Out, checks: Sequence[Check]) -> None:
     if not checks:
         return
@@ -396,6 +439,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
     o = _Out(color)
     p = dict(report.payload)
     _header(o, p)
+    if report.command == "explain":
+        _walkthrough(o, p)
     if p.get("attempts"):
         o(o.s("Collected", "bold") + "  " + "   ".join(
             f"{a.name} {o.s(a.status, 'green' if a.status == 'ok' else 'red')} "
@@ -428,5 +473,6 @@ def render_text(report: Report, *, color: bool = False) -> str:
         for c in certs:
             _cert_block(o, c)
     _checks(o, report.checks)
-    _findings(o, report.findings, report)
+    if report.command != "explain":
+        _findings(o, report.findings, report)
     return o.text()

@@ -1,0 +1,173 @@
+"""Walk a decision tree: answer what the facts decide, stop at the first question they do not,
+and render the leaf's fix with the facts filled in. Pure: no I/O, no clock.
+
+How a question is decided, in this order:
+
+1. an explicit answer for the node (`answers[node_id]`, the user's override), which must be one
+   of the node's answers (`true`/`false`/`y`/`n` are read as `yes`/`no`);
+2. the node's `fact`, when the facts hold it with a value other than None or "": the first of
+   these the node offers wins: `str(value).lower()`; `yes`/`no` for a bool, an int (non-zero is
+   yes) or the strings "true"/"false"; `other`;
+3. otherwise the walk stops there and `Walk.pending` holds the question.
+
+Templates: `{name}` is filled from the facts (see `trees.PLACEHOLDERS`). In a command the value is
+shell-quoted, and a missing value becomes `'<name>'`, so that every command stays safe to paste;
+in text (summary, steps, question, help) the value goes in as is and a missing one as `<name>`.
+`{{` and `}}` are literal braces.
+
+The fact keys each tree reads are listed in `trees.FACTS` (type, collector, meaning) and each
+tree's own list is `Tree.facts()`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mtls_doctor.model.finding import Fix
+from mtls_doctor.walkthroughs.model import (
+    FixTemplate,
+    LeafNode,
+    Question,
+    QuestionNode,
+    Step,
+    Tree,
+    Walk,
+    WalkthroughError,
+)
+from mtls_doctor.walkthroughs.trees import PLACEHOLDER
+
+_YES_NO = {"true": "yes", "false": "no", "y": "yes", "n": "no"}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _fill(template: str, facts: Mapping[str, Any], value: Callable[[str, Any], str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name is None:
+            return m.group(0)[0]  # `{{` -> `{`, `}}` -> `}`
+        return value(name, facts.get(name))
+    return PLACEHOLDER.sub(sub, template)
+
+
+def render_command(template: str, facts: Mapping[str, Any]) -> str:
+    """A command template with the facts filled in, shell-quoted; `'<name>'` for a missing one."""
+    return _fill(template, facts,
+                 lambda name, v: shlex.quote(f"<{name}>" if _missing(v) else str(v)))
+
+
+def render_text(template: str, facts: Mapping[str, Any]) -> str:
+    """A text template with the facts filled in as they are; `<name>` for a missing one."""
+    return _fill(template, facts, lambda name, v: f"<{name}>" if _missing(v) else str(v))
+
+
+def render_fix(fix: FixTemplate, facts: Mapping[str, Any]) -> Fix:
+    """The leaf's fix with every placeholder filled (or marked missing)."""
+    return Fix(
+        summary=render_text(fix.summary, facts),
+        steps=tuple(render_text(s, facts) for s in fix.steps),
+        commands=tuple(render_command(c, facts) for c in fix.commands),
+    )
+
+
+def _candidates(value: Any) -> list[str]:
+    """The answers a fact value can stand for, most specific first."""
+    text = str(value).strip().lower()
+    out = [text]
+    if isinstance(value, bool | int):
+        out.append("yes" if value else "no")
+    elif text in _YES_NO:
+        out.append(_YES_NO[text])
+    out.append("other")
+    return out
+
+
+def detect(node: QuestionNode, facts: Mapping[str, Any]) -> str | None:
+    """The answer the facts give to `node`, or None when they do not decide it."""
+    if node.fact is None or _missing(facts.get(node.fact)):
+        return None
+    return next((a for a in _candidates(facts[node.fact]) if a in node.answers), None)
+
+
+def _fact_text(node: QuestionNode, facts: Mapping[str, Any]) -> str:
+    return f"fact {node.fact}={facts.get(node.fact or '')!r}"
+
+
+def _explicit(tree: Tree, node: QuestionNode, given: str, facts: Mapping[str, Any]) -> Step:
+    answer = given.strip().lower()
+    if answer not in node.answers:
+        answer = _YES_NO.get(answer, answer)
+    if answer not in node.answers:
+        raise WalkthroughError(f"{given!r} is not an answer here (answers: {', '.join(node.answers)})",
+                               tree=tree.id, node=node.id)
+    detected = detect(node, facts)
+    if detected is None:
+        evidence = f"answered: {answer}"
+    elif detected == answer:
+        evidence = f"answered: {answer} (agrees with {_fact_text(node, facts)})"
+    else:
+        evidence = f"answered: {answer} (overrides detected: {detected} from {_fact_text(node, facts)})"
+    return Step(node.id, render_text(node.question, facts), answer, detected=False, evidence=evidence)
+
+
+def _pending(node: QuestionNode, facts: Mapping[str, Any]) -> Question:
+    note = None
+    if node.fact is not None and not _missing(facts.get(node.fact)):
+        note = f"{_fact_text(node, facts)} matches no answer"
+    return Question(
+        node=node.id,
+        question=render_text(node.question, facts),
+        answers=tuple(node.answers),
+        fact=node.fact,
+        help=None if node.help is None else render_text(node.help, facts),
+        note=note,
+    )
+
+
+def walk(tree: Tree, facts: Mapping[str, Any], answers: Mapping[str, str] | None = None) -> Walk:
+    """Follow `tree` from its start as far as the facts and the explicit answers go.
+
+    `answers` maps a node id to the user's answer and overrides what the facts say. Raises
+    `WalkthroughError` for an explicit answer the node does not offer.
+    """
+    given = answers or {}
+    steps: list[Step] = []
+    node_id = tree.start
+    for _ in range(len(tree.nodes)):  # validated trees have no loops; this only bounds the walk
+        node = tree.nodes[node_id]
+        if isinstance(node, LeafNode):
+            return Walk(tree.id, tuple(steps), fix=render_fix(node.fix, facts), recheck=node.recheck,
+                        leaf=node.id)
+        if node.id in given:
+            step = _explicit(tree, node, given[node.id], facts)
+        else:
+            answer = detect(node, facts)
+            if answer is None:
+                return Walk(tree.id, tuple(steps), pending=_pending(node, facts))
+            step = Step(node.id, render_text(node.question, facts), answer, detected=True,
+                        evidence=f"detected: {answer} (from {_fact_text(node, facts)})")
+        steps.append(step)
+        node_id = node.answers[step.answer]
+    raise WalkthroughError("the walk does not end (the tree loops)", tree=tree.id, node=node_id)
+
+
+def leaf_paths(tree: Tree) -> list[tuple[dict[str, str], str]]:
+    """Every path from start to a leaf, as (node id -> answer, leaf id): what a test or a TUI
+    needs to show every way through a tree."""
+    out: list[tuple[dict[str, str], str]] = []
+
+    def visit(node_id: str, path: dict[str, str]) -> None:
+        node = tree.nodes[node_id]
+        if isinstance(node, LeafNode):
+            out.append((path, node.id))
+            return
+        for answer, target in node.answers.items():
+            visit(target, {**path, node.id: answer})
+
+    visit(tree.start, {})
+    return out
