@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     _aws(p)
     _common(p)
 
+    p = sub.add_parser("demo", help="the full diagnosis on a built-in local lab (no AWS needed)",
+                       description="Start a small lab on loopback that reproduces the usual "
+                                   "API Gateway mTLS faults, and diagnose it.")
+    p.add_argument("--no-tui", action="store_true",
+                   help="never open the TUI (it is not built yet: a report is printed anyway)")
+    _common(p, validity=False, password=False)
+
     p = sub.add_parser("explain", help="recognise a pasted error / status / finding id and walk "
                                        "its decision tree",
                        description="Recognise what the text says (a TLS alert as curl, openssl, "
@@ -219,6 +226,10 @@ def run(args: argparse.Namespace) -> Report:
                                  chain=args.chain, password=_password(args),
                                  warn_days=args.warn_days, profile=args.profile,
                                  region=args.region)
+    if args.command == "demo":
+        from mtls_doctor.commands.demo import run_demo
+
+        return run_demo(at=at, now=now, progress=_progress(args))
     if args.command == "explain":
         from mtls_doctor.commands.explain import parse_answers, run_explain
 
@@ -319,7 +330,8 @@ def _progress(args: argparse.Namespace) -> Any:
 def _with_default_command(argv: Sequence[str]) -> list[str]:
     """`mtls-doctor HOST ...` means `mtls-doctor diagnose HOST ...`."""
     args = list(argv)
-    known = {"inspect", "truststore", "verify-client", "probe", "domain", "diagnose", "explain"}
+    known = {"inspect", "truststore", "verify-client", "probe", "domain", "diagnose", "explain",
+             "demo"}
     if args and not args[0].startswith("-") and args[0] not in known:
         return ["diagnose", *args]
     return args

@@ -117,7 +117,12 @@ class TlsClient:
     def exchange(self, request: bytes, deadline: Deadline,
                  on_first_byte: Callable[[], None]) -> bytes:
         """Send the request and read the answer until it is complete, closed, or long enough."""
-        self._io(lambda: self.conn.sendall(request), deadline, "request")
+        try:
+            self._io(lambda: self.conn.sendall(request), deadline, "request")
+        except StepFailed as exc:
+            if exc.kind is ErrorKind.RESET:
+                self._raise_pending_alert()  # a refused certificate: its alert is still readable
+            raise
         data = b""
         while len(data) < MAX_RESPONSE and not response_complete(data):
             try:
@@ -134,6 +139,19 @@ class TlsClient:
                 on_first_byte()
             data += chunk
         return data
+
+    def _raise_pending_alert(self) -> None:
+        """After a write failed because the server closed, read what it sent before closing:
+        under TLS 1.3 that is the alert refusing the client certificate."""
+        try:
+            self.conn.recv(4096)
+        except (SSL.WantReadError, SSL.ZeroReturnError, SSL.SysCallError):
+            return
+        except SSL.Error as exc:
+            message = _openssl_message(exc)
+            kind, alert = classify(message)
+            if alert is not None:
+                raise StepFailed(kind, message, "request", alert) from None
 
     def served_chain(self) -> list[x509.Certificate]:
         """The certificates the server sent, in its order (also after a failed handshake)."""

@@ -1,0 +1,23 @@
+"""`mtls-doctor demo`: the full diagnosis against the built-in lab (no AWS, no internet)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from mtls_doctor.diagnose.run import DiagnoseOptions, Progress, run_diagnosis
+from mtls_doctor.model.report import Report
+
+
+def run_demo(*, at: datetime, now: datetime, progress: Progress | None = None,
+             timeout: float = 10.0) -> Report:
+    """Start the lab, diagnose it like a real custom domain, stop the lab."""
+    from mtls_doctor.demo.lab import HOST, running_lab
+
+    with running_lab() as lab:
+        options = DiagnoseOptions(
+            host=f"{HOST}:{lab.port}", at=at, now=now, connect=f"127.0.0.1:{lab.port}",
+            cert=str(lab.client_cert), key=str(lab.client_key), aws_snapshot=str(lab.snapshot),
+            timeout=timeout)
+        report = run_diagnosis(options, progress)
+    return dataclasses.replace(report, command="demo")

@@ -1,0 +1,1 @@
+"""`mtls-doctor demo`: the full diagnosis on a built-in lab, no AWS and no internet needed."""
