@@ -453,7 +453,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         _probe(o, p["probe"])
     if "domain" in p:
         _domain(o, p["domain"])
-    if report.command in ("domain", "diagnose") and isinstance(p.get("truststore"), dict):
+    if report.command in ("domain", "diagnose", "demo") and isinstance(p.get("truststore"), dict):
         o(o.s("Truststore in use", "bold") + f"  ({p['truststore']['source']['name']})")
         _tree(o, p["truststore"]["certificates"])
     if "verdict" in p:
