@@ -14,6 +14,7 @@ from mtls_doctor.commands.common import (
 )
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import ClientFiles, verify_client
+from mtls_doctor.pki.fixes import UploadTarget
 from mtls_doctor.pki.load import LoadedFile
 
 CHECKS = (
@@ -37,10 +38,12 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
 
 
 def verdict_report(client: ClientInput, ts_file: LoadedFile, chain_file: LoadedFile | None, *,
-                   at: datetime, now: datetime, warn_days: int = 30) -> Report:
-    """The verify-client report from files already read (diagnose passes the domain's truststore)."""
+                   at: datetime, now: datetime, warn_days: int = 30,
+                   target: UploadTarget | None = None) -> Report:
+    """The verify-client report from files already read (diagnose passes the domain's truststore
+    and where it is published)."""
     files = ClientFiles(client.file, chain_file, client.key, client.key_source)
-    result = verify_client(files, ts_file, at, warn_days)
+    result = verify_client(files, ts_file, at, warn_days, target)
     skipped = () if client.key is not None else ("client.key",)
     return Report(
         command="verify-client",

@@ -132,9 +132,11 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None) -> Repor
 def _verdict(o: DiagnoseOptions, facts: DomainFacts | None) -> Report:
     from mtls_doctor.commands.common import load_client, load_input
     from mtls_doctor.commands.verify_client import verdict_report
+    from mtls_doctor.pki.fixes import UploadTarget
     from mtls_doctor.pki.load import load_certificates
 
     client = load_client(o.cert or "", o.key, o.password, key_required=False)
+    target: UploadTarget | None = None
     chain = load_input(o.chain, "chain file", o.password) if o.chain else None
     if o.truststore:
         ts_file = load_input(o.truststore, "truststore", o.password, profile=o.profile,
@@ -144,10 +146,13 @@ def _verdict(o: DiagnoseOptions, facts: DomainFacts | None) -> Report:
         name = f"s3://{ts.bucket}/{ts.key}" + (f"?versionId={ts.configured_version}"
                                                if ts.configured_version else "")
         ts_file = load_certificates(ts.content or b"", name)
+        target = UploadTarget(ts.bucket, ts.key, ts.configured_version, facts.name, facts.region,
+                              facts.api_type or "rest")
     else:
         raise InputError("no truststore to check the client against: give --truststore, or let "
                          "mtls-doctor read the domain's from AWS")
-    return verdict_report(client, ts_file, chain, at=o.at, now=o.now, warn_days=o.warn_days)
+    return verdict_report(client, ts_file, chain, at=o.at, now=o.now, warn_days=o.warn_days,
+                          target=target)
 
 
 def _merge(o: DiagnoseOptions, reports: dict[str, Report], attempts: list[Attempt],

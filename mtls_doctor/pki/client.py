@@ -21,7 +21,7 @@ from mtls_doctor.model.certificate import CertSummary, Container
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
 from mtls_doctor.pki.chain import Node, Path, SignatureCache, find_paths
-from mtls_doctor.pki.fixes import append_cert_command, pem_file_for, q, upload_steps
+from mtls_doctor.pki.fixes import UploadTarget, append_cert_command, pem_file_for, q, upload_steps
 from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.pki.truststore import nodes_of
@@ -70,14 +70,24 @@ def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
     return Verdict(False, primary.reason, subjects, primary.detail + more, _problems(path))
 
 
-def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
+def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
+                target: UploadTarget | None = None) -> Fix:
     cert_file = files.cert.source
     key_file = files.key_source or "client.key"
     client = (f"--cert-type P12 --cert {q(cert_file)}" if files.cert.container is Container.PKCS12
               else f"--cert {q(cert_file)} --key {q(key_file)}")
     retest = (f"mtls-doctor verify-client --cert {q(cert_file)} --truststore {q(truststore)}",
-              f"curl -v {client} 'https://<domain-name>/'")
-    up_steps, up_cmds = upload_steps(truststore)
+              f"curl -v {client} " + q(f"https://{target.domain if target else '<domain-name>'}/"))
+    # edits happen on a local copy: the file itself, or the S3 version downloaded first
+    work = "truststore.pem" if target is not None else truststore
+    up_steps, up_cmds = upload_steps(work, target)
+    fetch: tuple[str, ...] = ()
+    publish = up_cmds
+    if target is not None:
+        up_steps = (f"Download the truststore version the domain uses to {work}, then edit it.",
+                    *up_steps)
+        fetch = (target.download_command(work),)
+        up_cmds = (*fetch, *up_cmds)
     new_key = ("openssl req -new -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
                "-subj '/CN=<client-name>'")
     r = v.reason
@@ -88,7 +98,7 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str) -> Fix:
                    (f"Get the certificate of the missing CA ({missing}) from its owner, check "
                     "its fingerprint out of band, and append it (PEM) to the truststore bundle.",
                     *up_steps),
-                   (f"cat {pem_file_for(missing)} >> {q(truststore)}", *up_cmds, *retest))
+                   (*fetch, f"cat {pem_file_for(missing)} >> {q(work)}", *publish, *retest))
     if r is VerdictReason.BAD_SIGNATURE:
         return Fix("The CA certificate in the truststore has the right name but not the key that "
                    "signed the client certificate: put the real issuing CA in the truststore, or "
@@ -138,8 +148,9 @@ def _sent_nodes(files: ClientFiles, at: datetime) -> list[Node]:
 
 
 def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
-                  warn_days: int = 30) -> ClientResult:
-    """The verdict and findings for one client certificate against one truststore."""
+                  warn_days: int = 30, target: UploadTarget | None = None) -> ClientResult:
+    """The verdict and findings for one client certificate against one truststore (`target`:
+    where that truststore is published, so that fixes name the real bucket and domain)."""
     cert_summaries, _ = nodes_of(files.cert, at, trusted=False)
     ts_summaries, pool = nodes_of(truststore, at, trusted=True)
     findings: list[Finding] = []
@@ -150,7 +161,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
         findings.append(make_finding(
             "CLIENT_REJECTED", "API Gateway would reject the client certificate: MALFORMED",
             v.detail, location=files.cert.source,
-            evidence={"reason": v.reason.value}, fix=_reject_fix(v, files, ts_name)))
+            evidence={"reason": v.reason.value}, fix=_reject_fix(v, files, ts_name, target)))
         return ClientResult(v, cert_summaries[0] if cert_summaries else None,
                             tuple(cert_summaries[1:]), tuple(findings), tuple(ts_summaries))
     leaf_lc, leaf_s = files.cert.certificates[0], cert_summaries[0]
@@ -172,7 +183,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             verdict.detail, subject=leaf_s.subject, location=leaf_s.location,
             evidence={"reason": verdict.reason.value, "path": list(verdict.path),
                       "problems": [p.detail for p in verdict.problems]},
-            fix=_reject_fix(verdict, files, ts_name)))
+            fix=_reject_fix(verdict, files, ts_name, target)))
     if verdict.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE and sent:
         # what if the certificates the client sends were in the truststore?
         as_if_trusted = [dataclasses.replace(n, trusted=True) for n in sent]
@@ -183,7 +194,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             names = ", ".join(f"{n.summary.subject} ({n.summary.location})" for n in missing)
             still = with_sent[0].primary()
             outcome = "would be accepted" if still is None else f"would still fail: {still.detail}"
-            up_steps, up_cmds = upload_steps(ts_name)
+            up_steps, up_cmds = upload_steps(ts_name, target)
             findings.append(make_finding(
                 "CLIENT_CHAIN_IGNORED",
                 f"the client sends {len(missing)} CA certificate(s) missing from the truststore",
