@@ -53,6 +53,18 @@ def _non_negative(text: str) -> int:
     return n
 
 
+def _live(p: argparse.ArgumentParser) -> None:
+    """The options of a live connection (probe, diagnose)."""
+    p.add_argument("--connect", metavar="ADDR[:PORT]",
+                   help="open the TCP connection to ADDR while HOST stays the SNI and Host")
+    p.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER or PKCS#12)")
+    p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
+    p.add_argument("--chain", metavar="FILE", help="intermediates to send with the certificate")
+    p.add_argument("--path", metavar="/p", help="HTTP path to request (/, or the path of a URL)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                   help="per network step (10)")
+
+
 def _aws(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("AWS")
     g.add_argument("--region", metavar="R", help="AWS region (else from DNS, then the profile)")
@@ -143,16 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "truststore and check the client certificate, all at once, "
                                    "and explain every finding.")
     p.add_argument("host", metavar="HOST[:PORT]", help="the custom domain name (port 443)")
-    p.add_argument("--connect", metavar="ADDR[:PORT]",
-                   help="open the TCP connection to ADDR while HOST stays the SNI and Host")
-    p.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER or PKCS#12)")
-    p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
-    p.add_argument("--chain", metavar="FILE", help="intermediates the client sends")
+    _live(p)
     p.add_argument("--truststore", metavar="SOURCE",
                    help="check against this truststore (else the version the domain uses)")
-    p.add_argument("--path", metavar="/p", help="HTTP path to request (/)")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                   help="per network step (10)")
     p.add_argument("--no-aws", action="store_true", help="skip every AWS call")
     p.add_argument("--aws-snapshot", metavar="FILE",
                    help="use AWS facts saved with `domain --save` instead of calling AWS")
@@ -184,14 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Connect like openssl s_client, present the client certificate "
                                    "if given, send one HTTP GET, and explain what happened.")
     p.add_argument("host", metavar="HOST[:PORT]", help="host name (SNI and Host header), port 443")
-    p.add_argument("--connect", metavar="ADDR[:PORT]",
-                   help="open the TCP connection to ADDR while HOST stays the SNI and Host")
-    p.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER or PKCS#12)")
-    p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
-    p.add_argument("--chain", metavar="FILE", help="intermediates to send with the certificate")
-    p.add_argument("--path", metavar="/p", help="HTTP path to request (/, or the path of a URL)")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                   help="per network step (10)")
+    _live(p)
     _common(p, validity=False)
     return parser
 
