@@ -50,15 +50,11 @@ def read_file(path: str, what: str = "file") -> SourceData:
     return SourceData(path, data)
 
 
-def read_source(spec: str, what: str = "file", *, profile: str | None = None,
-                region: str | None = None) -> SourceData:
-    """Read a file path, `-` (standard input) or `s3://bucket/key[?versionId=V]`."""
+def read_source(spec: str, what: str = "file") -> SourceData:
+    """Read a file path or `-` (standard input). `s3://` sources are read by the AWS package
+    (commands.common.read_input chooses); anything else with a scheme is refused here."""
     parts = urlsplit(spec)
     if parts.scheme and len(parts.scheme) > 1 and "://" in spec:
-        if parts.scheme == "s3":
-            from mtls_doctor.aws.s3source import read_s3  # boto3 loads only for s3:// inputs
-
-            return read_s3(spec, what, profile, region)
         raise InputError(f"{what} {spec!r}: unsupported scheme {parts.scheme}://")
     if spec == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)

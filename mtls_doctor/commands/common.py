@@ -13,7 +13,7 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.pki.keys import find_key_block, load_private_key
 from mtls_doctor.pki.load import LoadedFile, ProblemKind, load_certificates
-from mtls_doctor.source import read_source
+from mtls_doctor.source import SourceData, read_source
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,20 @@ def derive_checks(specs: Sequence[CheckSpec], findings: Sequence[Finding],
     return tuple(out)
 
 
+def read_input(spec: str, what: str, *, profile: str | None = None,
+               region: str | None = None) -> SourceData:
+    """The bytes of a file, `-` or `s3://bucket/key[?versionId=V]` (read with boto3)."""
+    if spec.lower().startswith("s3://"):
+        from mtls_doctor.aws.s3source import read_s3  # boto3 loads only for s3:// inputs
+
+        return read_s3(spec, what, profile, region)
+    return read_source(spec, what)
+
+
 def load_input(spec: str, what: str, password: bytes | None, *, profile: str | None = None,
                region: str | None = None) -> LoadedFile:
     """Read a file or `s3://` source and decode every certificate in it."""
-    src = read_source(spec, what, profile=profile, region=region)
+    src = read_input(spec, what, profile=profile, region=region)
     return load_certificates(src.data, src.name, password=password)
 
 
