@@ -102,15 +102,27 @@ def _serve(ctx: ssl.SSLContext, listener: socket.socket, stop: threading.Event) 
             continue
         except OSError:
             return
-        with contextlib.suppress(OSError, ssl.SSLError):
-            conn.settimeout(5)
-            with ctx.wrap_socket(conn, server_side=True) as tls:
-                tls.recv(4096)
-                body = b'{"message":"Forbidden"}'
-                tls.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
-                            b"x-amzn-ErrorType: ForbiddenException\r\n"
-                            b"Content-Length: " + str(len(body)).encode() + b"\r\n"
-                            b"Connection: close\r\n\r\n" + body)
+        conn.settimeout(5)
+        tls = ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        try:
+            tls.do_handshake()
+        except (OSError, ssl.SSLError):
+            # refused (the alert is sent): read what the client still sends before closing, so
+            # that it meets the alert on its first read rather than a reset on its write
+            with contextlib.suppress(OSError, ValueError):
+                raw = socket.socket(fileno=tls.detach())
+                raw.settimeout(1)
+                while raw.recv(4096):
+                    pass
+                raw.close()
+            continue
+        with contextlib.suppress(OSError, ssl.SSLError), tls:
+            tls.recv(4096)
+            body = b'{"message":"Forbidden"}'
+            tls.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+                        b"x-amzn-ErrorType: ForbiddenException\r\n"
+                        b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+                        b"Connection: close\r\n\r\n" + body)
 
 
 @contextlib.contextmanager
