@@ -403,7 +403,7 @@ def _finding(o: _Out, f: Finding, shown: set[str]) -> None:
             o(o.s(f"        (+ {repeated} step(s)/command(s) shown above)", "dim"))
         shown.update(f.fix.steps, f.fix.commands)
     if f.walkthrough:
-        o(o.s(f"      walkthrough: {f.walkthrough}", "dim"))
+        o(o.s(f"      walkthrough: {f.walkthrough} (mtls-doctor explain {f.id})", "dim"))
     o()
 
 
