@@ -13,11 +13,14 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mtls_doctor import __version__
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
+
+if TYPE_CHECKING:
+    from mtls_doctor.diagnose.run import DiagnoseOptions
 
 PROG = "mtls-doctor"
 FORMATS = ("text", "json", "markdown", "html")
@@ -84,7 +87,7 @@ def _seconds(text: str) -> float:
 def _common(p: argparse.ArgumentParser, *, validity: bool = True, warn_days: bool = True,
             password: bool = True) -> None:
     out = p.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
+    out.add_argument("--format", choices=FORMATS, default=None, help="output format (text)")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     out.add_argument("--no-color", action="store_true", help="no ANSI colours in text output")
     out.add_argument("--redact", action="store_true",
@@ -162,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--aws-snapshot", metavar="FILE",
                    help="use AWS facts saved with `domain --save` instead of calling AWS")
     p.add_argument("--no-tui", action="store_true",
-                   help="never open the TUI (it is not built yet: a report is printed anyway)")
+                   help="print the report instead of opening the TUI at a terminal")
     _aws(p)
     _common(p)
 
@@ -170,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Start a small lab on loopback that reproduces the usual "
                                    "API Gateway mTLS faults, and diagnose it.")
     p.add_argument("--no-tui", action="store_true",
-                   help="never open the TUI (it is not built yet: a report is printed anyway)")
+                   help="print the report instead of opening the TUI at a terminal")
     _common(p, validity=False, password=False)
 
     p = sub.add_parser("explain", help="recognise a pasted error / status / finding id and walk "
@@ -238,15 +241,8 @@ def run(args: argparse.Namespace) -> Report:
                            walkthrough=args.walkthrough)
     if args.command == "diagnose":
         from mtls_doctor.commands.diagnose import run_diagnose_command
-        from mtls_doctor.diagnose.run import DiagnoseOptions
 
-        options = DiagnoseOptions(
-            host=args.host, at=at, now=now, connect=args.connect, cert=args.cert, key=args.key,
-            chain=args.chain, password=_password(args), password_env=args.key_password_env,
-            truststore=args.truststore, path=args.path, timeout=args.timeout,
-            region=args.region, profile=args.profile, no_aws=args.no_aws,
-            aws_snapshot=args.aws_snapshot, warn_days=args.warn_days)
-        return run_diagnose_command(options, _progress(args))
+        return run_diagnose_command(_diagnose_options(args, at, now), _progress(args))
     if args.command == "domain":
         from mtls_doctor.commands.domain import run_domain_command
 
@@ -262,6 +258,34 @@ def run(args: argparse.Namespace) -> Report:
                                  password_env=args.key_password_env, path=args.path,
                                  timeout=args.timeout)
     raise InputError(f"unknown command {args.command!r}")
+
+
+def _diagnose_options(args: argparse.Namespace, at: datetime, now: datetime) -> DiagnoseOptions:
+    from mtls_doctor.diagnose.run import DiagnoseOptions
+
+    return DiagnoseOptions(
+        host=args.host, at=at, now=now, connect=args.connect, cert=args.cert, key=args.key,
+        chain=args.chain, password=_password(args), password_env=args.key_password_env,
+        truststore=args.truststore, path=args.path, timeout=args.timeout,
+        region=args.region, profile=args.profile, no_aws=args.no_aws,
+        aws_snapshot=args.aws_snapshot, warn_days=args.warn_days)
+
+
+def _wants_tui(args: argparse.Namespace) -> bool:
+    """`diagnose`, `demo` and a bare HOST open the TUI at a terminal, unless a report was asked
+    for (`--format`, `-o`, `--redact`) or refused (`--no-tui`)."""
+    return (args.command in ("diagnose", "demo") and not args.no_tui and args.format is None
+            and not args.output and not args.redact
+            and sys.stdin.isatty() and sys.stdout.isatty())
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from mtls_doctor.tui import run_tui
+
+    if args.command == "demo":
+        return run_tui(demo=True)
+    now = datetime.now(UTC).replace(microsecond=0)
+    return run_tui(_diagnose_options(args, args.at or now, now))
 
 
 def _emit(report: Report, args: argparse.Namespace) -> None:
@@ -342,6 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(
             _with_default_command(sys.argv[1:] if argv is None else argv))
         _check_output(args)
+        if _wants_tui(args):
+            return _run_tui(args)
+        if args.format is None:
+            args.format = "text"
         report = run(args)
         _emit(report, args)
         return report.exit_code

@@ -1,0 +1,216 @@
+"""`MtlsDoctorApp`: runs the diagnosis (or the demo lab) in a thread worker and shows it live.
+
+The first frame is painted before any network result: the collectors are listed as `running`
+and fill in as `run_diagnosis` reports each one (from its own threads, through messages).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
+from mtls_doctor.errors import InputError
+from mtls_doctor.model.report import Report
+from mtls_doctor.tui import render
+from mtls_doctor.tui.messages import (
+    CollectorFinished,
+    DiagnosisDone,
+    DiagnosisFailed,
+    ExportDone,
+    ExportFailed,
+)
+from mtls_doctor.tui.screens import DashboardScreen, ExportScreen, HelpScreen, WalkthroughScreen
+from mtls_doctor.walkthroughs import WalkthroughError, load_tree
+
+DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
+
+
+class MtlsDoctorApp(App[int]):
+    """The mtls-doctor TUI. With `demo=True` it diagnoses the built-in lab, else `options`."""
+
+    TITLE = "mtls-doctor"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("w", "walkthrough", "Walkthrough"),
+        Binding("e", "export", "Export"),
+        Binding("r", "rerun", "Rerun"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    def __init__(self, options: DiagnoseOptions | None = None, demo: bool = False) -> None:
+        super().__init__()
+        if options is None and not demo:
+            raise ValueError("MtlsDoctorApp needs DiagnoseOptions, or demo=True")
+        self.options = options
+        self.demo = demo
+        self.run_id = 0
+        self.report: Report | None = None
+        self.error: str | None = None
+        self.last_export: Path | None = None
+        self.dashboard = DashboardScreen(self._target(), self._collectors())
+
+    # -- what is diagnosed ------------------------------------------------------------------
+
+    def _target(self) -> str:
+        if self.options is not None and not self.demo:
+            return self.options.host
+        return "demo lab on loopback (api.demo.mtls-doctor.test)"
+
+    def _collectors(self) -> list[str]:
+        if self.options is not None and not self.demo:
+            o = self.options
+            return render.expected_collectors(bool(o.cert), o.no_aws, bool(o.truststore))
+        return list(DEMO_COLLECTORS)
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.dashboard
+
+    def on_mount(self) -> None:
+        self.sub_title = self._target()
+        self.call_after_refresh(self._start)  # paint the dashboard first, then start working
+
+    def _start(self) -> None:
+        self.run_id += 1
+        self.report, self.error = None, None
+        self.run_diagnosis(self.run_id)
+
+    # -- the workers ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="diagnosis", exit_on_error=False)
+    def run_diagnosis(self, run: int) -> None:
+        """The whole diagnosis, off the event loop; results come back as messages."""
+
+        def progress(attempt: Attempt) -> None:
+            self.post_message(CollectorFinished(run, attempt))
+
+        try:
+            now = datetime.now(UTC).replace(microsecond=0)
+            if self.demo or self.options is None:
+                from mtls_doctor.commands.demo import run_demo
+
+                report = run_demo(at=now, now=now, progress=progress)
+            else:
+                from mtls_doctor.diagnose.run import run_diagnosis
+
+                report = run_diagnosis(self._fresh(self.options, now), progress)
+        except InputError as exc:
+            self.post_message(DiagnosisFailed(run, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
+            self.post_message(DiagnosisFailed(run, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(DiagnosisDone(run, report))
+
+    @staticmethod
+    def _fresh(options: DiagnoseOptions, now: datetime) -> DiagnoseOptions:
+        """The options for a (re)run now: `at` follows `now` unless an instant was given."""
+        if options.at == options.now:
+            return dataclasses.replace(options, at=now, now=now)
+        return dataclasses.replace(options, now=now)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export_report(self, report: Report, fmt: str, path: Path) -> None:
+        """Render and write the report, off the event loop."""
+        from mtls_doctor.report import render as render_report
+
+        try:
+            text = render_report(report, fmt)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.post_message(ExportFailed(f"cannot write {path}: {exc.strerror or exc}"))
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
+            self.post_message(ExportFailed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(ExportDone(path.resolve(), fmt))
+
+    # -- messages from the workers ----------------------------------------------------------
+
+    def on_collector_finished(self, message: CollectorFinished) -> None:
+        if message.run == self.run_id:
+            self.dashboard.add_attempt(message.attempt)
+
+    def on_diagnosis_done(self, message: DiagnosisDone) -> None:
+        if message.run != self.run_id:
+            return
+        self.report = message.report
+        self.dashboard.show_report(message.report)
+        self.sub_title = self.dashboard.target
+
+    def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
+        if message.run != self.run_id:
+            return
+        self.error = message.error
+        self.dashboard.show_failure(message.error)
+        self.notify(message.error, title="Diagnosis failed", severity="error", timeout=10)
+
+    def on_export_done(self, message: ExportDone) -> None:
+        self.last_export = message.path
+        self.notify(f"{message.fmt} report written to {message.path}", title="Exported", timeout=8)
+
+    def on_export_failed(self, message: ExportFailed) -> None:
+        self.notify(message.error, title="Export failed", severity="error", timeout=10)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; the exit code is the report's (0 when it has not finished)."""
+        self.exit(self.report.exit_code if self.report is not None else 0)
+
+    def action_rerun(self) -> None:
+        """Run the whole diagnosis again."""
+        self.dashboard.start(self.dashboard.target, self._collectors())
+        self._start()
+
+    def action_help(self) -> None:
+        """The key bindings."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        """Ask for a format and a path, then write the report there."""
+        report = self.report
+        if report is None:
+            self.notify("the diagnosis has not finished yet", severity="warning")
+            return
+        if isinstance(self.screen, ExportScreen):
+            return
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is not None:
+                self.export_report(report, choice[0], Path(choice[1]))
+
+        self.push_screen(ExportScreen(), chosen)
+
+    def action_walkthrough(self) -> None:
+        """The selected finding's walkthrough, one question at a time."""
+        finding = self.dashboard.selected
+        if finding is None:
+            self.notify("select a finding first", severity="warning")
+            return
+        if not finding.walkthrough:
+            self.notify(f"{finding.id} has no walkthrough", severity="warning")
+            return
+        try:
+            tree = load_tree(finding.walkthrough)
+        except WalkthroughError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.push_screen(WalkthroughScreen(tree, render.walk_facts(finding, self.report)))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Rerun", "Run the diagnosis again", self.action_rerun)
+        yield SystemCommand("Export", "Write the report as text, JSON, Markdown or HTML",
+                            self.action_export)
+        yield SystemCommand("Walkthrough", "Walk the selected finding's decision tree",
+                            self.action_walkthrough)
+        yield SystemCommand("Help", "Key bindings", self.action_help)

@@ -1,0 +1,54 @@
+"""What the TUI's thread workers send back to the app (they never touch widgets themselves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.message import Message
+
+from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.model.report import Report
+
+
+class CollectorFinished(Message):
+    """One collector of run `run` finished (ok, failed or skipped)."""
+
+    def __init__(self, run: int, attempt: Attempt) -> None:
+        super().__init__()
+        self.run = run
+        self.attempt = attempt
+
+
+class DiagnosisDone(Message):
+    """Run `run` finished with its report."""
+
+    def __init__(self, run: int, report: Report) -> None:
+        super().__init__()
+        self.run = run
+        self.report = report
+
+
+class DiagnosisFailed(Message):
+    """Run `run` could not finish: the one-line reason."""
+
+    def __init__(self, run: int, error: str) -> None:
+        super().__init__()
+        self.run = run
+        self.error = error
+
+
+class ExportDone(Message):
+    """The report was written to `path`."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        super().__init__()
+        self.path = path
+        self.fmt = fmt
+
+
+class ExportFailed(Message):
+    """The report could not be written: the one-line reason."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error

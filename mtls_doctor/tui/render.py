@@ -1,0 +1,209 @@
+"""Rich text for the TUI's panes: checks, findings, a finding's detail, a walkthrough.
+
+Nothing here decides anything; it only draws the core's results. Every string from the outside
+world (certificate names, server answers) goes in as plain `Text`, never as markup, with control
+characters escaped like the text report does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.model.finding import Check, CheckStatus, Finding, Fix, Severity
+from mtls_doctor.model.probe import ProbeResult
+from mtls_doctor.model.report import Report
+from mtls_doctor.report.text import _escape_controls
+from mtls_doctor.walkthroughs import Tree, Walk, recognise
+
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow",
+                  Severity.INFO: "bold blue"}
+CHECK_MARK = {
+    CheckStatus.PASS: ("✓", "green"),
+    CheckStatus.WARN: ("!", "yellow"),
+    CheckStatus.FAIL: ("✗", "red"),
+    CheckStatus.SKIP: ("-", "dim"),
+    CheckStatus.ERROR: ("?", "red"),
+}
+ATTEMPT_MARK = {"ok": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("-", "dim")}
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def clean(value: object) -> str:
+    """Outside text made safe to draw: control characters escaped."""
+    return _escape_controls(str(value))
+
+
+def expected_collectors(cert: bool, no_aws: bool, truststore: bool) -> list[str]:
+    """The collectors `run_diagnosis` will run for these options, in its order."""
+    names = ["probe"]
+    if not no_aws:
+        names.append("domain")
+    if truststore:
+        names.append("truststore")
+    if cert:
+        names.append("verify-client")
+    return names
+
+
+def attempt_line(name: str, attempt: Attempt | None, frame: int) -> Text:
+    """One collector: a spinner and `running` until it finishes, then its mark and duration."""
+    if attempt is None:
+        return Text.assemble((SPINNER[frame % len(SPINNER)], "cyan"), " ",
+                             (f"{name:<14}", "bold"), ("running", "cyan"))
+    mark, style = ATTEMPT_MARK.get(attempt.status, ("-", "dim"))
+    return Text.assemble((mark, style), " ", (f"{name:<14}", "bold"),
+                         (f"{attempt.seconds:5.2f}s ", "dim"), clean(attempt.summary))
+
+
+def check_line(check: Check) -> Text:
+    """One check of the finished report: mark, title, detail."""
+    mark, style = CHECK_MARK[check.status]
+    return Text.assemble((mark, style), " ", clean(check.title), "  ", (clean(check.detail), "dim"))
+
+
+def checks_text(collectors: Sequence[str], attempts: Mapping[str, Attempt],
+                report: Report | None, frame: int) -> Text:
+    """The checks pane: the collectors live, then (once done) every check of the report."""
+    lines = [attempt_line(n, attempts.get(n), frame) for n in collectors]
+    lines += [attempt_line(n, a, frame) for n, a in attempts.items() if n not in collectors]
+    if report is not None:
+        checks = [c for c in report.checks if not c.id.startswith("collect.")]
+        if checks:
+            lines.append(Text(""))
+        lines += [check_line(c) for c in checks]
+    out = Text("\n").join(lines)
+    out.no_wrap, out.overflow = True, "ellipsis"
+    return out
+
+
+def counts_text(findings: Sequence[Finding]) -> str:
+    """`2 error(s), 1 warning(s), 0 info`."""
+    n = {s: sum(1 for f in findings if f.severity is s) for s in SEVERITY_ORDER}
+    return (f"{n[Severity.ERROR]} error(s), {n[Severity.WARNING]} warning(s), "
+            f"{n[Severity.INFO]} info")
+
+
+def grouped(findings: Iterable[Finding]) -> list[tuple[Severity, list[Finding]]]:
+    """Findings grouped by severity, most severe first; empty groups left out."""
+    items = list(findings)
+    out = [(s, [f for f in items if f.severity is s]) for s in SEVERITY_ORDER]
+    return [(s, fs) for s, fs in out if fs]
+
+
+def finding_label(f: Finding) -> Text:
+    """One line of the findings list."""
+    return Text(f.id, style=SEVERITY_STYLE[f.severity].replace("bold ", ""), no_wrap=True,
+                overflow="ellipsis")
+
+
+def _evidence_value(value: Any) -> str:
+    if isinstance(value, str | int | float | bool) or value is None:
+        text = str(value)
+    elif isinstance(value, Mapping):
+        text = ", ".join(f"{k}={v}" for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    text = clean(text)
+    return text if len(text) <= 300 else text[:297] + "…"
+
+
+def fix_renderable(fix: Fix, *, title: str = "Fix") -> Group:
+    """A fix: summary, numbered steps, commands to copy."""
+    parts: list[RenderableType] = [Text.assemble((f"{title}: ", "bold green"), clean(fix.summary))]
+    for i, step in enumerate(fix.steps, 1):
+        parts.append(Text(f"  {i}. {clean(step)}"))
+    if fix.commands:
+        parts.append(Text("Commands", style="bold"))
+    for cmd in fix.commands:
+        parts.append(Text.assemble(("  $ ", "dim"), (clean(cmd), "cyan")))
+    return Group(*parts)
+
+
+def finding_detail(f: Finding) -> Group:
+    """The detail pane / finding screen: detail, location, evidence, fix steps and commands."""
+    parts: list[RenderableType] = [
+        Text.assemble((f.severity.upper(), SEVERITY_STYLE[f.severity]), " ", (f.id, "bold")),
+        Text(clean(f.title), style="bold"),
+        Text(""),
+    ]
+    if f.subject:
+        parts.append(Text.assemble(("subject  ", "dim"), clean(f.subject)))
+    if f.location:
+        parts.append(Text.assemble(("where    ", "dim"), clean(f.location)))
+    parts += [Text(clean(f.detail)), Text("")]
+    if f.evidence:
+        parts.append(Text("Evidence", style="bold"))
+        for key, value in f.evidence.items():
+            parts.append(Text.assemble((f"  {key}: ", "dim"), _evidence_value(value)))
+        parts.append(Text(""))
+    if f.fix is not None:
+        parts += [fix_renderable(f.fix), Text("")]
+    if f.walkthrough:
+        parts.append(Text.assemble(("walkthrough ", "dim"), (f.walkthrough, "bold"),
+                                   (" — press w to walk it", "dim")))
+    return Group(*parts)
+
+
+def target_of(report: Report) -> str | None:
+    """host:port as probed, from the report's payload."""
+    probe = report.payload.get("probe")
+    if isinstance(probe, ProbeResult):
+        return f"{probe.host}:{probe.port}"
+    return None
+
+
+def walk_facts(finding: Finding, report: Report | None) -> dict[str, Any]:
+    """Facts for the finding's walkthrough: what its id implies, its evidence (scalar values),
+    and the placeholders the report knows (host, port, domain, region, bucket, key, version)."""
+    facts: dict[str, Any] = {}
+    if report is not None:
+        probe = report.payload.get("probe")
+        if isinstance(probe, ProbeResult):
+            facts.update(host=probe.host, port=probe.port)
+        domain = report.payload.get("domain")
+        if isinstance(domain, Mapping):
+            facts.update(domain=domain.get("name"), region=domain.get("region"),
+                         certificate_arn=domain.get("certificate_arn"))
+            ts = domain.get("truststore_object")
+            if isinstance(ts, Mapping):
+                facts.update(bucket=ts.get("bucket"), key=ts.get("key"),
+                             version=ts.get("configured_version"),
+                             new_version=ts.get("latest_version"))
+    for match in recognise(finding.id):
+        if match.walkthrough == finding.walkthrough:
+            facts.update({k: v for k, v in match.facts.items() if k not in facts})
+    for key, value in finding.evidence.items():
+        if isinstance(value, str | int | bool) and facts.get(key) is None:
+            facts[key] = value
+    return {k: v for k, v in facts.items() if v is not None}
+
+
+def walk_renderable(tree: Tree, result: Walk) -> Group:
+    """The walkthrough so far: the answered steps (how each was decided), then the question or
+    the fix."""
+    parts: list[RenderableType] = [Text(clean(tree.title), style="bold"),
+                                   Text(clean(tree.summary), style="dim"), Text("")]
+    for step in result.steps:
+        parts.append(Text.assemble(("? ", "dim"), clean(step.question)))
+        parts.append(Text.assemble(("  → ", "dim"), (step.answer, "bold"), "  ",
+                                   (clean(step.evidence or ""), "dim")))
+    if result.pending is not None:
+        q = result.pending
+        parts.append(Text.assemble(("? ", "bold yellow"), (clean(q.question), "bold")))
+        if q.help:
+            parts.append(Text(f"  how to tell: {clean(q.help)}", style="dim"))
+        if q.note:
+            parts.append(Text(f"  note: {clean(q.note)}", style="dim"))
+    if result.fix is not None:
+        parts += [Text(""), fix_renderable(result.fix)]
+        if result.recheck:
+            parts.append(Text(f"re-check: mtls-doctor {result.recheck} …", style="dim"))
+    return Group(*parts)

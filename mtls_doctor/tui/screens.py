@@ -1,0 +1,348 @@
+"""The TUI's screens: dashboard, finding detail, walkthrough, export dialog and help.
+
+Screens only draw what the app hands them and turn keys into actions; the diagnosis itself runs
+in the app's thread workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+
+from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.model.finding import Finding
+from mtls_doctor.model.report import Report
+from mtls_doctor.tui import render
+from mtls_doctor.walkthroughs import Tree, Walk, WalkthroughError, walk
+
+FORMATS = ("text", "json", "markdown", "html")
+EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html"}
+
+
+def default_export_path(fmt: str) -> str:
+    """Where an export goes unless the user says otherwise."""
+    return f"mtls-doctor-report.{EXTENSIONS[fmt]}"
+
+
+class DashboardScreen(Screen[None]):
+    """The target, the checks filling in live, the findings by severity, the selected finding."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_finding", "Detail", show=False),
+    ]
+
+    def __init__(self, target: str, collectors: list[str]) -> None:
+        super().__init__()
+        self.target = target
+        self.collectors = collectors
+        self.attempts: dict[str, Attempt] = {}
+        self.report: Report | None = None
+        self.findings: list[Finding] = []
+        self.selected: Finding | None = None
+        self.frame = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(id="target")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                with VerticalScroll(id="checks-pane"):
+                    yield Static(id="checks")
+                yield OptionList(id="findings")
+            with VerticalScroll(id="detail-pane"):
+                yield Static(Text("Findings appear here when the collectors finish.", style="dim"),
+                             id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#checks-pane").border_title = "Checks"
+        self.query_one("#findings").border_title = "Findings"
+        self.query_one("#detail-pane").border_title = "Detail"
+        self.set_interval(0.1, self._tick)
+        self.start(self.target, self.collectors)
+
+    def start(self, target: str, collectors: list[str]) -> None:
+        """A new run: every collector `running`, no findings yet."""
+        self.target, self.collectors = target, collectors
+        self.attempts, self.report, self.findings, self.selected = {}, None, [], None
+        self._show_target("running")
+        self._show_checks()
+        findings = self.query_one("#findings", OptionList)
+        findings.clear_options()
+        findings.border_title = "Findings"
+        self.query_one("#detail", Static).update(
+            Text("Findings appear here when the collectors finish.", style="dim"))
+
+    def _show_target(self, state: str, style: str = "cyan") -> None:
+        self.query_one("#target", Static).update(
+            Text.assemble(("Target ", "dim"), (render.clean(self.target), "bold"), "  ",
+                          (state, style)))
+
+    def _tick(self) -> None:
+        if self.report is None and len(self.attempts) < len(self.collectors):
+            self.frame += 1
+            self._show_checks()
+
+    def _show_checks(self) -> None:
+        self.query_one("#checks", Static).update(
+            render.checks_text(self.collectors, self.attempts, self.report, self.frame))
+
+    def add_attempt(self, attempt: Attempt) -> None:
+        """A collector finished."""
+        self.attempts[attempt.name] = attempt
+        self._show_checks()
+
+    def show_failure(self, error: str) -> None:
+        """The run stopped without a report."""
+        self._show_target(f"failed: {render.clean(error)}", "bold red")
+        self.query_one("#detail", Static).update(Text(render.clean(error), style="red"))
+
+    def show_report(self, report: Report) -> None:
+        """The run finished: every check, the findings grouped by severity, the first selected."""
+        self.report = report
+        self.target = render.target_of(report) or self.target
+        errors = sum(1 for f in report.findings if f.severity == "error")
+        self._show_target("done: " + render.counts_text(report.findings),
+                          "bold red" if errors else "bold green")
+        self._show_checks()
+        options: list[Option | None] = []
+        self.findings = []
+        for severity, group in render.grouped(report.findings):
+            if options:
+                options.append(None)
+            options.append(Option(Text(f"{severity.upper()} ({len(group)})",
+                                       style=render.SEVERITY_STYLE[severity]), disabled=True))
+            for f in group:
+                options.append(Option(render.finding_label(f), id=f"finding-{len(self.findings)}"))
+                self.findings.append(f)
+        widget = self.query_one("#findings", OptionList)
+        widget.clear_options()
+        widget.add_options(options)
+        widget.border_title = f"Findings: {render.counts_text(report.findings)}"
+        if self.findings:
+            widget.highlighted = widget.get_option_index("finding-0")
+            self._select(self.findings[0])
+        else:
+            self.query_one("#detail", Static).update(Text("No findings.", style="green"))
+
+    def _select(self, finding: Finding) -> None:
+        self.selected = finding
+        self.query_one("#detail", Static).update(render.finding_detail(finding))
+        self.query_one("#detail-pane", VerticalScroll).scroll_home(animate=False)
+
+    def _finding_of(self, option: Option) -> Finding | None:
+        if option.id and option.id.startswith("finding-"):
+            return self.findings[int(option.id.removeprefix("finding-"))]
+        return None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        finding = self._finding_of(event.option)
+        if finding is not None:
+            self._select(finding)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        finding = self._finding_of(event.option)
+        if finding is not None:
+            self._select(finding)
+            self.app.push_screen(FindingScreen(finding))
+
+    def action_open_finding(self) -> None:
+        if self.selected is not None:
+            self.app.push_screen(FindingScreen(self.selected))
+
+
+class FindingScreen(Screen[None]):
+    """One finding on the whole screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__()
+        self.finding = finding
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="finding-pane"):
+            yield Static(render.finding_detail(self.finding), id="finding-detail")
+        yield Footer()
+
+
+class WalkthroughScreen(Screen[None]):
+    """One question at a time: answer with the buttons, go back or restart; the fix at the end."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Close"),
+        Binding("b", "back", "Back"),
+        Binding("ctrl+r", "restart", "Restart"),
+    ]
+
+    def __init__(self, tree: Tree, facts: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.walk_tree = tree
+        self.facts = dict(facts)
+        self.answers: dict[str, str] = {}
+        self.result: Walk | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="walk-pane"):
+            yield Static(id="walk")
+        yield OptionList(id="answers")
+        with Horizontal(id="walk-nav"):
+            yield Button("Back", id="walk-back", compact=True)
+            yield Button("Restart", id="walk-restart", compact=True)
+            yield Button("Close", id="walk-close", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#walk-pane").border_title = f"Walkthrough {self.walk_tree.id}"
+        self.refresh_walk()
+
+    def refresh_walk(self) -> None:
+        """Walk again with the answers so far and show where it got to."""
+        try:
+            self.result = walk(self.walk_tree, self.facts, self.answers)
+        except WalkthroughError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.query_one("#walk", Static).update(render.walk_renderable(self.walk_tree, self.result))
+        box = self.query_one("#answers", OptionList)
+        box.clear_options()
+        pending = self.result.pending
+        if pending is not None:
+            box.add_options(Option(answer, id=answer) for answer in pending.answers)
+            box.highlighted = 0
+            box.border_title = "Answer (enter)"
+            box.focus()
+        box.display = pending is not None
+        self.query_one("#walk-pane", VerticalScroll).scroll_end(animate=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.answer(event.option.id)
+
+    def answer(self, value: str) -> None:
+        """Answer the pending question."""
+        if self.result is not None and self.result.pending is not None:
+            self.answers[self.result.pending.node] = value
+            self.refresh_walk()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button
+        if button.id == "walk-back":
+            self.action_back()
+        elif button.id == "walk-restart":
+            self.action_restart()
+        elif button.id == "walk-close":
+            self.app.pop_screen()
+
+    def action_back(self) -> None:
+        """Take back the last answer given."""
+        if self.answers:
+            self.answers.popitem()
+            self.refresh_walk()
+
+    def action_restart(self) -> None:
+        """Forget every answer."""
+        self.answers.clear()
+        self.refresh_walk()
+
+
+class ExportScreen(ModalScreen[tuple[str, str] | None]):
+    """Pick a format and a path; dismissed with (format, path) or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, fmt: str = "html") -> None:
+        super().__init__()
+        self.fmt = fmt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-dialog"):
+            yield Label("Export the report", id="export-title")
+            with RadioSet(id="export-format"):
+                for fmt in FORMATS:
+                    yield RadioButton(fmt, value=fmt == self.fmt, id=f"fmt-{fmt}")
+            yield Input(default_export_path(self.fmt), placeholder="file to write",
+                        id="export-path")
+            with Horizontal(id="export-buttons"):
+                yield Button("Write", variant="primary", id="export-write", compact=True)
+                yield Button("Cancel", id="export-cancel", compact=True)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        new = str(event.pressed.label)
+        path = self.query_one("#export-path", Input)
+        if path.value == default_export_path(self.fmt):
+            path.value = default_export_path(new)
+        self.fmt = new
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._write()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export-write":
+            self._write()
+        else:
+            self.dismiss(None)
+
+    def _write(self) -> None:
+        path = self.query_one("#export-path", Input).value.strip()
+        if not path:
+            self.notify("give a file to write the report to", severity="warning")
+            return
+        self.dismiss((self.fmt, str(Path(path).expanduser())))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+HELP_KEYS = (
+    ("↑ ↓", "move in the findings list"),
+    ("enter", "the selected finding on its own screen"),
+    ("w", "walk the selected finding's walkthrough"),
+    ("e", "export the report (text, json, markdown, html)"),
+    ("r", "run the diagnosis again"),
+    ("tab", "next pane"),
+    ("ctrl+p", "command palette (rerun, export, help)"),
+    ("?", "this help"),
+    ("q", "quit (exit code 1 when a finding is an error)"),
+    ("", ""),
+    ("In a walkthrough", ""),
+    ("b", "back one answer"),
+    ("ctrl+r", "restart"),
+    ("escape", "close the screen or dialog"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """The key bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Close"),
+        Binding("question_mark", "app.pop_screen", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for key, what in HELP_KEYS:
+            if key and not what:
+                text.append(f"\n{key}\n", style="bold")
+            elif key:
+                text.append(f"{key:>8}  ", style="bold cyan")
+                text.append(f"{what}\n")
+        with VerticalScroll(id="help-dialog"):
+            yield Label("mtls-doctor keys", id="help-title")
+            yield Static(text, id="help-keys")
+            yield Button("Close", id="help-close", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.app.pop_screen()
