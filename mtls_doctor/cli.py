@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> Report:
                                  warn_days=args.warn_days, profile=args.profile,
                                  region=args.region)
     if args.command == "demo":
-        from mtls_doctor.commands.demo import run_demo
+        from mtls_doctor.diagnose.demo import run_demo
 
         return run_demo(at=at, now=now, progress=_progress(args))
     if args.command == "explain":
@@ -240,9 +240,9 @@ def run(args: argparse.Namespace) -> Report:
         return run_explain(text, now=now, answers=parse_answers(args.answer),
                            walkthrough=args.walkthrough)
     if args.command == "diagnose":
-        from mtls_doctor.commands.diagnose import run_diagnose_command
+        from mtls_doctor.diagnose.run import run_diagnosis
 
-        return run_diagnose_command(_diagnose_options(args, at, now), _progress(args))
+        return run_diagnosis(_diagnose_options(args, at, now), _progress(args))
     if args.command == "domain":
         from mtls_doctor.commands.domain import run_domain_command
 

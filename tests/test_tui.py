@@ -18,7 +18,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from mtls_doctor.commands import demo as demo_command
+from mtls_doctor.diagnose import demo as demo_command
 from mtls_doctor.tui.app import MtlsDoctorApp
 from mtls_doctor.tui.screens import ExportScreen, FindingScreen, HelpScreen, WalkthroughScreen
 

@@ -96,7 +96,7 @@ class MtlsDoctorApp(App[int]):
         try:
             now = datetime.now(UTC).replace(microsecond=0)
             if self.demo or self.options is None:
-                from mtls_doctor.commands.demo import run_demo
+                from mtls_doctor.diagnose.demo import run_demo
 
                 report = run_demo(at=now, now=now, progress=progress)
             else:
