@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Probe the host, read the custom domain from AWS, lint its "
                                    "truststore and check the client certificate, all at once, "
                                    "and explain every finding.")
-    p.add_argument("host", metavar="HOST[:PORT]", help="the custom domain name (port 443)")
+    p.add_argument("host", metavar="HOST[:PORT]", nargs="?",
+                   help="the custom domain name (port 443; omit at a terminal for the start form)")
     _live(p)
     p.add_argument("--truststore", metavar="SOURCE",
                    help="check against this truststore (else the version the domain uses)")
@@ -285,7 +286,7 @@ def _run_tui(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return run_tui(demo=True)
     now = datetime.now(UTC).replace(microsecond=0)
-    return run_tui(_diagnose_options(args, args.at or now, now))
+    return run_tui(_diagnose_options(args, args.at or now, now) if args.host else None)
 
 
 def _emit(report: Report, args: argparse.Namespace) -> None:
@@ -368,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_output(args)
         if _wants_tui(args):
             return _run_tui(args)
+        if args.command == "diagnose" and not args.host:
+            raise InputError("diagnose needs HOST (at a terminal, without HOST, the TUI asks for it)")
         if args.format is None:
             args.format = "text"
         report = run(args)

@@ -19,8 +19,20 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from mtls_doctor.diagnose import demo as demo_command
+from mtls_doctor.model.probe import ClientAuth, ClientCertificate, HttpAnswer, Outcome, ProbeResult
+from mtls_doctor.model.report import Report
+from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
+from mtls_doctor.tui import facts as tui_facts
+from mtls_doctor.tui import form as tui_form
 from mtls_doctor.tui.app import MtlsDoctorApp
-from mtls_doctor.tui.screens import ExportScreen, FindingScreen, HelpScreen, WalkthroughScreen
+from mtls_doctor.tui.screens import (
+    CertificatesScreen,
+    ExportScreen,
+    FindingScreen,
+    HelpScreen,
+    StartScreen,
+    WalkthroughScreen,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -322,6 +334,376 @@ def test_options_run_the_diagnosis_itself() -> None:
         assert asyncio.run(main()).return_value == 1
 
 
-def test_an_app_needs_options_or_demo() -> None:
-    with pytest.raises(ValueError, match="DiagnoseOptions"):
-        MtlsDoctorApp()
+# -- walkthrough facts from the whole report ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_report() -> Report:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    return demo_command.run_demo(at=now, now=now)
+
+
+def test_report_facts_from_the_demo(demo_report: Report) -> None:
+    facts = tui_facts.report_facts(demo_report)
+    assert facts["alert"] == "unknown_ca"
+    assert facts["tls_version"] == "TLSv1.3"
+    assert facts["client_cert_requested"] is True and facts["client_cert_presented"] is True
+    assert facts["served_names"] == ["DNS:api.demo.mtls-doctor.test"]
+    assert facts["status"] == "AVAILABLE" and facts["endpoint_type"] == "REGIONAL"
+    assert facts["security_policy"] == "TLS_1_2" and facts["api_type"] == "rest"
+    assert facts["mtls_enabled"] is True
+    assert facts["truststore_stale"] is True  # v2-demo in S3, v1-demo configured
+    assert facts["version"] == "v1-demo" and facts["new_version"] == "v2-demo"
+    assert facts["truststore_warning_count"] == 1
+    assert facts["execute_api_enabled"] is True
+    assert facts["ownership_cert_present"] is False
+    assert facts["certificate_type"] == "AMAZON_ISSUED" and facts["domain_cert_issued"] is True
+    assert facts["verdict_reason"] == "ISSUER_NOT_IN_TRUSTSTORE"
+    assert facts["client_issuer_in_truststore"] is False
+    assert facts["client_expired"] is False and facts["client_self_signed"] is False
+    assert None not in facts.values()
+    from mtls_doctor.walkthroughs import FACTS, PLACEHOLDERS
+    extra = set(facts) - set(FACTS) - set(PLACEHOLDERS)
+    assert extra == {"tls_version", "served_names", "verdict_reason"}, extra
+
+
+def _probe(**kwargs: Any) -> ProbeResult:
+    base: dict[str, Any] = {"host": "api.example.com", "port": 443, "address": "192.0.2.1:443",
+                            "sni": "api.example.com"}
+    return ProbeResult(**{**base, **kwargs})
+
+
+def _report(**payload: Any) -> Report:
+    from datetime import UTC, datetime
+
+    return Report(command="diagnose", generated_at=datetime(2026, 1, 1, tzinfo=UTC), payload=payload)
+
+
+def test_report_facts_decide_only_what_the_payload_says() -> None:
+    assert tui_facts.report_facts(None) == {}
+    assert tui_facts.report_facts(_report()) == {}
+    # no handshake at all: no alert, nothing about the client certificate
+    facts = tui_facts.report_facts(_report(probe=_probe()))
+    assert facts == {"host": "api.example.com", "port": 443}
+    # the handshake went through and the answer was 403
+    ok = _probe(tls_version="TLSv1.2", client_auth=ClientAuth(True, True),
+                client_certificate=ClientCertificate(True, Outcome.ACCEPTED),
+                http=HttpAnswer(403, "Forbidden", {}, "{}"))
+    facts = tui_facts.report_facts(_report(probe=ok))
+    assert facts["alert"] == "none" and facts["http_status"] == 403
+    # a domain AWS does not know: its name only
+    facts = tui_facts.report_facts(_report(domain={"name": "x.example.com", "found": False}))
+    assert facts == {"domain": "x.example.com"}
+    # mTLS off, no mappings read, a versioned truststore that is current
+    domain = {"name": "x.example.com", "found": True, "status": "AVAILABLE", "mtls": None,
+              "ownership_verification_certificate_arn": "arn:own",
+              "truststore_object": {"bucket": "b", "key": "k", "latest_version": "v1",
+                                    "configured_version": "v1", "versioning": "Suspended"}}
+    facts = tui_facts.report_facts(_report(domain=domain))
+    assert facts["mtls_enabled"] is False and "truststore_warning_count" not in facts
+    assert "execute_api_enabled" not in facts
+    assert facts["truststore_stale"] is False and facts["versioning_enabled"] is False
+    assert facts["ownership_cert_present"] is True and facts["ownership_arn"] == "arn:own"
+
+
+@pytest.mark.parametrize(("reason", "expected"), [
+    (VerdictReason.EXPIRED, {"client_issuer_in_truststore": True, "client_expired": True,
+                             "client_weak_algorithm": False}),
+    (VerdictReason.WEAK_KEY, {"client_issuer_in_truststore": True, "client_expired": False,
+                              "client_weak_algorithm": True}),
+    (VerdictReason.OK, {"client_issuer_in_truststore": True, "client_expired": False,
+                        "client_weak_algorithm": False}),
+])
+def test_report_facts_from_the_verdict(reason: VerdictReason, expected: dict[str, bool]) -> None:
+    accepted = reason is VerdictReason.OK
+    problems = () if accepted else (PathProblem(reason, "CN=c", "c.pem", "bad"),)
+    verdict = Verdict(accepted, reason, ("CN=c",), "detail", problems)
+    facts = tui_facts.report_facts(_report(verdict=verdict))
+    assert facts == {"verdict_reason": str(reason), **expected}
+
+
+def test_malformed_verdict_decides_nothing_about_the_path() -> None:
+    verdict = Verdict(False, VerdictReason.MALFORMED, (), "not a certificate")
+    assert tui_facts.report_facts(_report(verdict=verdict)) == {"verdict_reason": "MALFORMED"}
+
+
+async def open_walkthrough(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: str) -> WalkthroughScreen:
+    await select_finding(app, pilot, finding_id)
+    await pilot.press("w")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, WalkthroughScreen)
+    return screen
+
+
+def test_client_rejected_walkthrough_answers_itself_from_the_report() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "MTLS_CLIENT_CERT_REJECTED")
+        result = screen.result
+        assert result is not None and result.finished, result
+        assert [s.node for s in result.steps] == ["alert", "issuer-in-truststore", "self-signed"]
+        assert all(s.detected for s in result.steps)
+        assert result.leaf == "add-issuer"
+        text = plain(screen.query_one("#walk", Static))
+        assert "s3://demo-truststores/prod/truststore.pem" in text  # placeholders filled
+        assert "v1-demo" in text
+
+    drive(test)
+
+
+# -- re-check at a walkthrough leaf -------------------------------------------------------------
+
+
+def test_recheck_at_a_leaf_says_still_there() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "CLIENT_REJECTED")
+        assert screen.result is not None and screen.result.finished
+        assert screen.query_one("#walk-recheck").display
+        await pilot.click("#walk-recheck")
+        assert screen.recheck_state == "running"
+        assert app.run_id == 2
+        for _ in range(400):  # the first run's report is still set: wait for the re-check itself
+            if screen.recheck_state != "running":
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        assert app.screen is screen  # the walkthrough stays on top
+        assert screen.recheck_state == "still there"
+        assert "CLIENT_REJECTED is still there" in plain(screen.query_one("#recheck", Static))
+
+    drive(test)
+
+
+def test_recheck_says_gone_when_the_finding_is_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    real = demo_command.run_demo
+    calls: list[int] = []
+
+    def fixed_after_first(**kwargs: Any) -> Any:
+        report = real(**kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            return report
+        kept = tuple(f for f in report.findings if f.id != "CLIENT_REJECTED")
+        return dataclasses.replace(report, findings=kept)
+
+    monkeypatch.setattr(demo_command, "run_demo", fixed_after_first)
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "CLIENT_REJECTED")
+        await pilot.press("r")  # on the walkthrough, r re-checks
+        assert screen.recheck_state == "running"
+        for _ in range(400):  # the first run's report is still set: wait for the re-check itself
+            if screen.recheck_state != "running":
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        assert screen.recheck_state == "gone"
+        assert "CLIENT_REJECTED is gone" in plain(screen.query_one("#recheck", Static))
+
+    drive(test)
+
+
+def test_recheck_before_the_leaf_is_a_warning() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "SERVER_FQDN_INSTEAD_OF_WILDCARD")
+        assert screen.result is not None and not screen.result.finished
+        assert not screen.query_one("#walk-recheck").display
+        await pilot.press("r")
+        assert screen.recheck_state is None and app.run_id == 1
+
+    drive(test)
+
+
+# -- the certificate viewer --------------------------------------------------------------------
+
+
+def test_report_certificates_lists_served_client_and_truststore(demo_report: Report) -> None:
+    certs = tui_facts.report_certificates(demo_report)
+    sources = [s for s, _ in certs]
+    assert sources[0] == "served" and "client" in sources and "truststore" in sources
+    assert sources.count("truststore") == 3
+    assert tui_facts.report_certificates(None) == []
+    source, client = next(c for c in certs if c[0] == "client")
+    fields = dict(tui_facts.certificate_fields(client))
+    assert fields["Subject"] == client.subject and fields["Serial"] == client.serial
+    assert fields["SHA-256 fingerprint"] == client.sha256_fingerprint
+    assert fields["Public key"] == "EC 256 bit (secp256r1)"
+    assert "DNS:sensor-17.partner.example" in fields["SANs"]
+    assert any(k.startswith("Extension ") for k in fields)
+    assert tui_facts.certificate_matches(source, client, "SENSOR-17")
+    assert tui_facts.certificate_matches(source, client, "")
+    assert not tui_facts.certificate_matches(source, client, "no such thing")
+
+
+def selected_certificate(screen: CertificatesScreen) -> Any:
+    """The highlighted certificate (a function, so mypy forgets earlier narrowing)."""
+    return screen.selected
+
+
+def displayed(widget: Static) -> bool:
+    """Whether the widget is displayed (a function, so mypy forgets earlier narrowing)."""
+    return bool(widget.display)
+
+
+def test_certificate_viewer_lists_filters_and_shows_fields() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen)
+        box = screen.query_one("#cert-list", OptionList)
+        total = len(screen.certificates)
+        assert box.option_count == total >= 5
+        detail = plain(screen.query_one("#cert-detail", Static))
+        for field in ("Subject", "Issuer", "Serial", "Not after", "Public key", "Signature",
+                      "SANs", "SHA-256 fingerprint", "Extension "):
+            assert field in detail, field
+        assert "api.demo.mtls-doctor.test" in detail  # the served leaf comes first
+        await pilot.click("#cert-filter")
+        await pilot.press(*"partner")
+        await pilot.pause()
+        assert 0 < box.option_count < total
+        assert all("partner" in (s + c.subject + c.issuer).lower()
+                   for s, c in (screen.certificates[i] for i in screen.shown))
+        box.focus()
+        box.highlighted = box.option_count - 1
+        await pilot.pause()
+        assert screen.selected is not None
+        assert screen.selected[1].subject in plain(screen.query_one("#cert-detail", Static))
+        screen.query_one("#cert-filter", Input).value = "zzz-nothing"
+        await pilot.pause()
+        assert box.option_count == 0 and selected_certificate(screen) is None
+        assert "No certificate matches" in plain(screen.query_one("#cert-detail", Static))
+        await pilot.press("escape")
+        assert on_dashboard(app)
+
+    drive(test)
+
+
+def test_certificates_before_the_report_is_a_warning(gate: threading.Event) -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await pilot.pause()
+        await pilot.press("c")
+        assert on_dashboard(app)
+        gate.set()
+
+    drive(test)
+
+
+# -- the start form ----------------------------------------------------------------------------
+
+
+def test_form_validation(tmp_path: Path) -> None:
+    cert = tmp_path / "client.pem"
+    cert.write_text("x")
+    assert tui_form.validate({}) == {"host": "the host to diagnose is required"}
+    assert tui_form.validate({"host": "api.example.com"}) == {}
+    errors = tui_form.validate({"host": "bad host", "port": "70000", "cert": str(tmp_path / "no.pem"),
+                                "key": str(cert), "truststore": str(tmp_path),
+                                "connect": "bad connect"})
+    assert set(errors) == {"host", "port", "cert", "truststore", "connect"}
+    assert "1 to 65535" in errors["port"] and "no such file" in errors["cert"]
+    assert "not a file" in errors["truststore"]
+    assert tui_form.validate({"host": "h.example", "port": "0"})["port"]
+    assert tui_form.validate({"host": "h.example", "key": str(cert)}) == {
+        "key": "a key needs its client certificate"}
+    assert tui_form.validate({"host": "h.example", "truststore": "s3://b/k.pem"}) == {}
+
+
+def test_form_builds_the_options(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from mtls_doctor.errors import InputError
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    cert = tmp_path / "client.pem"
+    cert.write_text("x")
+    o = tui_form.build_options({"host": "API.Example.com", "port": "8443", "cert": str(cert),
+                                "key": str(cert), "region": "eu-west-1", "profile": " p "}, now)
+    assert o.host == "api.example.com:8443" and o.at == o.now == now
+    assert o.cert == o.key == str(cert) and o.truststore is None and o.connect is None
+    assert o.region == "eu-west-1" and o.profile == "p"
+    o = tui_form.build_options({"host": "https://h.example:9443/health",
+                                "truststore": "s3://b/k.pem"}, now)
+    assert o.host == "h.example:9443" and o.path == "/health" and o.truststore == "s3://b/k.pem"
+    with pytest.raises(InputError, match="host"):
+        tui_form.build_options({}, now)
+
+
+def test_no_options_opens_the_start_form_with_messages_in_place(tmp_path: Path) -> None:
+    async def main() -> MtlsDoctorApp:
+        app = MtlsDoctorApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, StartScreen)
+            assert app.run_id == 0 and app.options is None  # nothing runs before the form
+            error = screen.query_one("#start-host-error", Static)
+            assert not displayed(error)
+            await pilot.click("#start-run")
+            assert app.screen is screen and displayed(error)
+            assert "required" in plain(error)
+            assert screen.query_one("#start-host", Input).has_class("-invalid")
+            screen.query_one("#start-host", Input).value = "api.example.com"
+            screen.query_one("#start-port", Input).value = "99999"
+            screen.query_one("#start-cert", Input).value = str(tmp_path / "missing.pem")
+            await pilot.click("#start-run")
+            assert not displayed(error)
+            assert "65535" in plain(screen.query_one("#start-port-error", Static))
+            assert "no such file" in plain(screen.query_one("#start-cert-error", Static))
+            assert app.screen is screen
+            await pilot.press("escape")
+        return app
+
+    assert asyncio.run(main()).return_value == 0
+
+
+def test_the_start_form_runs_the_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from mtls_doctor.demo.lab import HOST, running_lab
+    from mtls_doctor.diagnose import run as run_module
+
+    real = run_module.run_diagnosis
+    seen: list[Any] = []
+
+    def offline(options: Any, progress: Any = None) -> Any:
+        seen.append(options)  # the form's options, with the lab's AWS snapshot (never real AWS)
+        return real(dataclasses.replace(options, aws_snapshot=str(lab.snapshot)), progress)
+
+    monkeypatch.setattr(run_module, "run_diagnosis", offline)
+    with running_lab() as lab:
+        async def main() -> MtlsDoctorApp:
+            app = MtlsDoctorApp(options=None, demo=False)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                screen = app.screen
+                assert isinstance(screen, StartScreen)
+                for name, value in (("host", HOST), ("port", str(lab.port)),
+                                    ("connect", f"127.0.0.1:{lab.port}"),
+                                    ("cert", str(lab.client_cert)), ("key", str(lab.client_key))):
+                    screen.query_one(f"#start-{name}", Input).value = value
+                assert app.screen is screen
+                await pilot.click("#start-run")
+                await pilot.pause()
+                assert on_dashboard(app)
+                assert app.options is not None and app.options.host == f"{HOST}:{lab.port}"
+                assert app.dashboard.collectors == ["probe", "domain", "verify-client"]
+                await finished(app, pilot)
+                assert app.run_id == 1 and len(seen) == 1
+                assert seen[0].cert == str(lab.client_cert) and seen[0].aws_snapshot is None
+                assert app.report is not None and app.report.command == "diagnose"
+                assert "CLIENT_REJECTED" in {f.id for f in app.report.findings}
+                await pilot.press("q")
+            return app
+
+        assert asyncio.run(main()).return_value == 1

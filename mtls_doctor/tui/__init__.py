@@ -1,5 +1,6 @@
-"""The Textual front end of `mtls-doctor diagnose` / `demo`: dashboard, finding detail,
-walkthrough and export screens on top of the headless core.
+"""The Textual front end of `mtls-doctor diagnose` / `demo`: start form, dashboard, finding
+detail, walkthrough (with re-check), certificate viewer and export screens on top of the headless
+core.
 
 Importing this package does not import textual; `run_tui` does, when it is called, so that the
 command line stays fast and `textual` stays optional for every other command.
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def run_tui(options: DiagnoseOptions | None = None, *, demo: bool = False) -> int:
-    """Run the TUI until the user quits; the exit code is the report's (0 when quit early)."""
+    """Run the TUI until the user quits; the exit code is the report's (0 when quit early).
+    Without options and without `demo` it opens the start form first."""
     from mtls_doctor.tui.app import MtlsDoctorApp
 
     result = MtlsDoctorApp(options, demo=demo).run()

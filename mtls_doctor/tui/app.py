@@ -21,21 +21,31 @@ from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
+from mtls_doctor.tui.facts import report_certificates
 from mtls_doctor.tui.messages import (
     CollectorFinished,
     DiagnosisDone,
     DiagnosisFailed,
     ExportDone,
     ExportFailed,
+    RecheckRequested,
 )
-from mtls_doctor.tui.screens import DashboardScreen, ExportScreen, HelpScreen, WalkthroughScreen
+from mtls_doctor.tui.screens import (
+    CertificatesScreen,
+    DashboardScreen,
+    ExportScreen,
+    HelpScreen,
+    StartScreen,
+    WalkthroughScreen,
+)
 from mtls_doctor.walkthroughs import WalkthroughError, load_tree
 
 DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
 
 
 class MtlsDoctorApp(App[int]):
-    """The mtls-doctor TUI. With `demo=True` it diagnoses the built-in lab, else `options`."""
+    """The mtls-doctor TUI. With `demo=True` it diagnoses the built-in lab, else `options`; with
+    neither it first asks for them in a form."""
 
     TITLE = "mtls-doctor"
     CSS_PATH = "app.tcss"
@@ -43,14 +53,13 @@ class MtlsDoctorApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("w", "walkthrough", "Walkthrough"),
         Binding("e", "export", "Export"),
+        Binding("c", "certificates", "Certificates"),
         Binding("r", "rerun", "Rerun"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
     def __init__(self, options: DiagnoseOptions | None = None, demo: bool = False) -> None:
         super().__init__()
-        if options is None and not demo:
-            raise ValueError("MtlsDoctorApp needs DiagnoseOptions, or demo=True")
         self.options = options
         self.demo = demo
         self.run_id = 0
@@ -64,20 +73,39 @@ class MtlsDoctorApp(App[int]):
     def _target(self) -> str:
         if self.options is not None and not self.demo:
             return self.options.host
+        if self.needs_form:
+            return "not chosen yet"
         return "demo lab on loopback (api.demo.mtls-doctor.test)"
+
+    @property
+    def needs_form(self) -> bool:
+        """Nothing to diagnose yet: the start form asks for it."""
+        return self.options is None and not self.demo
 
     def _collectors(self) -> list[str]:
         if self.options is not None and not self.demo:
             o = self.options
             return render.expected_collectors(bool(o.cert), o.no_aws, bool(o.truststore))
-        return list(DEMO_COLLECTORS)
+        return [] if self.needs_form else list(DEMO_COLLECTORS)
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
 
     def on_mount(self) -> None:
         self.sub_title = self._target()
-        self.call_after_refresh(self._start)  # paint the dashboard first, then start working
+        if self.needs_form:
+            self.push_screen(StartScreen(), self._chosen)
+        else:
+            self.call_after_refresh(self._start)  # paint the dashboard first, then start working
+
+    def _chosen(self, options: DiagnoseOptions | None) -> None:
+        """The start form's options: diagnose them."""
+        if options is None:
+            return
+        self.options = options
+        self.sub_title = self._target()
+        self.dashboard.start(self._target(), self._collectors())
+        self._start()
 
     def _start(self) -> None:
         self.run_id += 1
@@ -144,13 +172,24 @@ class MtlsDoctorApp(App[int]):
         self.report = message.report
         self.dashboard.show_report(message.report)
         self.sub_title = self.dashboard.target
+        for screen in self._rechecking():
+            screen.recheck_done(message.report)
 
     def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
         if message.run != self.run_id:
             return
         self.error = message.error
         self.dashboard.show_failure(message.error)
+        for screen in self._rechecking():
+            screen.recheck_done(None, message.error)
         self.notify(message.error, title="Diagnosis failed", severity="error", timeout=10)
+
+    def _rechecking(self) -> list[WalkthroughScreen]:
+        return [s for s in self.screen_stack
+                if isinstance(s, WalkthroughScreen) and s.recheck_state == "running"]
+
+    def on_recheck_requested(self, message: RecheckRequested) -> None:
+        self.action_rerun()
 
     def on_export_done(self, message: ExportDone) -> None:
         self.last_export = message.path
@@ -167,6 +206,8 @@ class MtlsDoctorApp(App[int]):
 
     def action_rerun(self) -> None:
         """Run the whole diagnosis again."""
+        if self.needs_form:
+            return
         self.dashboard.start(self.dashboard.target, self._collectors())
         self._start()
 
@@ -190,6 +231,14 @@ class MtlsDoctorApp(App[int]):
 
         self.push_screen(ExportScreen(), chosen)
 
+    def action_certificates(self) -> None:
+        """Every certificate of the report, with a filter."""
+        if self.report is None:
+            self.notify("the diagnosis has not finished yet", severity="warning")
+            return
+        if not isinstance(self.screen, CertificatesScreen):
+            self.push_screen(CertificatesScreen(report_certificates(self.report)))
+
     def action_walkthrough(self) -> None:
         """The selected finding's walkthrough, one question at a time."""
         finding = self.dashboard.selected
@@ -204,7 +253,15 @@ class MtlsDoctorApp(App[int]):
         except WalkthroughError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.push_screen(WalkthroughScreen(tree, render.walk_facts(finding, self.report)))
+        facts = render.walk_facts(finding, self.report, self._files())
+        self.push_screen(WalkthroughScreen(tree, facts, finding.id))
+
+    def _files(self) -> dict[str, str | None]:
+        """The files the diagnosis was given, for the fix commands' placeholders."""
+        o = self.options
+        if o is None or self.demo:
+            return {}
+        return {"cert_file": o.cert, "key_file": o.key, "truststore_file": o.truststore}
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -213,4 +270,6 @@ class MtlsDoctorApp(App[int]):
                             self.action_export)
         yield SystemCommand("Walkthrough", "Walk the selected finding's decision tree",
                             self.action_walkthrough)
+        yield SystemCommand("Certificates", "Every certificate of the report",
+                            self.action_certificates)
         yield SystemCommand("Help", "Key bindings", self.action_help)

@@ -52,3 +52,7 @@ class ExportFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class RecheckRequested(Message):
+    """A walkthrough leaf asks for the diagnosis to run again (to see if its finding is gone)."""

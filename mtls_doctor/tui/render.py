@@ -11,13 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 
 from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Fix, Severity
 from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.report.text import _escape_controls
+from mtls_doctor.tui.facts import certificate_fields, report_facts
 from mtls_doctor.walkthroughs import Tree, Walk, recognise
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -160,26 +163,18 @@ def target_of(report: Report) -> str | None:
     return None
 
 
-def walk_facts(finding: Finding, report: Report | None) -> dict[str, Any]:
-    """Facts for the finding's walkthrough: what its id implies, its evidence (scalar values),
-    and the placeholders the report knows (host, port, domain, region, bucket, key, version)."""
-    facts: dict[str, Any] = {}
-    if report is not None:
-        probe = report.payload.get("probe")
-        if isinstance(probe, ProbeResult):
-            facts.update(host=probe.host, port=probe.port)
-        domain = report.payload.get("domain")
-        if isinstance(domain, Mapping):
-            facts.update(domain=domain.get("name"), region=domain.get("region"),
-                         certificate_arn=domain.get("certificate_arn"))
-            ts = domain.get("truststore_object")
-            if isinstance(ts, Mapping):
-                facts.update(bucket=ts.get("bucket"), key=ts.get("key"),
-                             version=ts.get("configured_version"),
-                             new_version=ts.get("latest_version"))
+def walk_facts(finding: Finding, report: Report | None,
+               extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Facts for the finding's walkthrough: what the whole report decides (`facts.report_facts`),
+    `extra` (the files the diagnosis was given), what the finding's id implies and its evidence
+    (scalar values); earlier sources win."""
+    facts: dict[str, Any] = report_facts(report)
+    for key, value in (extra or {}).items():
+        if value is not None and facts.get(key) is None:
+            facts[key] = value
     for match in recognise(finding.id):
         if match.walkthrough == finding.walkthrough:
-            facts.update({k: v for k, v in match.facts.items() if k not in facts})
+            facts.update({k: v for k, v in match.facts.items() if facts.get(k) is None})
     for key, value in finding.evidence.items():
         if isinstance(value, str | int | bool) and facts.get(key) is None:
             facts[key] = value
@@ -207,3 +202,22 @@ def walk_renderable(tree: Tree, result: Walk) -> Group:
         if result.recheck:
             parts.append(Text(f"re-check: mtls-doctor {result.recheck} …", style="dim"))
     return Group(*parts)
+
+
+def certificate_label(source: str, cert: CertSummary) -> Text:
+    """One line of the certificate list: where it came from and its subject."""
+    style = "red" if cert.validity is not None and cert.validity.status != "valid" else ""
+    return Text.assemble((f"{source:<12}", "dim"), (clean(cert.subject), style), no_wrap=True,
+                         overflow="ellipsis")
+
+
+def certificate_detail(source: str, cert: CertSummary) -> Group:
+    """One certificate, field by field, like `openssl x509 -text` but structured."""
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(style="dim", max_width=20, overflow="fold")
+    table.add_column(overflow="fold", ratio=1)
+    for name, value in certificate_fields(cert):
+        bad = (name == "Validity" and not value.startswith("valid,")) or name == "Malformed"
+        table.add_row(name, Text(clean(value), style="red" if bad else ""))
+    return Group(Text.assemble((source.upper(), "bold cyan"), " ", (clean(cert.subject), "bold")),
+                 Text(""), table)

@@ -18,10 +18,12 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
+from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
-from mtls_doctor.tui import render
+from mtls_doctor.tui import facts, form, render
+from mtls_doctor.tui.messages import RecheckRequested
 from mtls_doctor.walkthroughs import Tree, Walk, WalkthroughError, walk
 
 FORMATS = ("text", "json", "markdown", "html")
@@ -183,23 +185,29 @@ class WalkthroughScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Close"),
         Binding("b", "back", "Back"),
         Binding("ctrl+r", "restart", "Restart"),
+        Binding("r", "recheck", "Re-check"),
     ]
 
-    def __init__(self, tree: Tree, facts: Mapping[str, Any]) -> None:
+    def __init__(self, tree: Tree, facts: Mapping[str, Any], finding_id: str | None = None) -> None:
         super().__init__()
         self.walk_tree = tree
         self.facts = dict(facts)
+        self.finding_id = finding_id
         self.answers: dict[str, str] = {}
         self.result: Walk | None = None
+        #: None before a re-check; "running", then "still there", "gone" or "failed: ..."
+        self.recheck_state: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with VerticalScroll(id="walk-pane"):
             yield Static(id="walk")
         yield OptionList(id="answers")
+        yield Static(id="recheck")
         with Horizontal(id="walk-nav"):
             yield Button("Back", id="walk-back", compact=True)
             yield Button("Restart", id="walk-restart", compact=True)
+            yield Button("Re-check", id="walk-recheck", variant="primary", compact=True)
             yield Button("Close", id="walk-close", compact=True)
         yield Footer()
 
@@ -224,7 +232,48 @@ class WalkthroughScreen(Screen[None]):
             box.border_title = "Answer (enter)"
             box.focus()
         box.display = pending is not None
+        self.query_one("#walk-recheck", Button).display = self.result.finished
+        self._show_recheck()
         self.query_one("#walk-pane", VerticalScroll).scroll_end(animate=False)
+
+    def _show_recheck(self) -> None:
+        widget = self.query_one("#recheck", Static)
+        state = self.recheck_state
+        widget.display = state is not None and self.result is not None and self.result.finished
+        if state is None:
+            return
+        finding = self.finding_id or "the finding"
+        if state == "running":
+            widget.update(Text.assemble(("Re-checking ", "cyan"), (finding, "bold"), "…"))
+        elif state == "gone":
+            widget.update(Text.assemble(("✓ ", "green"), (finding, "bold"),
+                                        (" is gone", "bold green")))
+        elif state == "still there":
+            widget.update(Text.assemble(("✗ ", "red"), (finding, "bold"),
+                                        (" is still there", "bold red")))
+        else:
+            widget.update(Text(f"re-check {render.clean(state)}", style="red"))
+
+    def action_recheck(self) -> None:
+        """At a leaf: run the diagnosis again and tell whether the finding is still there."""
+        if self.result is None or not self.result.finished:
+            self.notify("answer the questions first: re-check is at the fix", severity="warning")
+            return
+        if self.recheck_state == "running":
+            return
+        self.recheck_state = "running"
+        self._show_recheck()
+        self.post_message(RecheckRequested())
+
+    def recheck_done(self, report: Report | None, error: str | None = None) -> None:
+        """The re-run finished: is the finding this walkthrough came from still reported?"""
+        if report is None:
+            self.recheck_state = f"failed: {error or 'no report'}"
+        elif any(f.id == self.finding_id for f in report.findings):
+            self.recheck_state = "still there"
+        else:
+            self.recheck_state = "gone"
+        self._show_recheck()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
@@ -242,6 +291,8 @@ class WalkthroughScreen(Screen[None]):
             self.action_back()
         elif button.id == "walk-restart":
             self.action_restart()
+        elif button.id == "walk-recheck":
+            self.action_recheck()
         elif button.id == "walk-close":
             self.app.pop_screen()
 
@@ -255,6 +306,124 @@ class WalkthroughScreen(Screen[None]):
         """Forget every answer."""
         self.answers.clear()
         self.refresh_walk()
+
+
+class CertificatesScreen(Screen[None]):
+    """Every certificate of the report (served chain, client, truststore): a list narrowed by a
+    filter, and the highlighted one field by field."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, certificates: list[tuple[str, CertSummary]]) -> None:
+        super().__init__()
+        self.certificates = certificates
+        self.shown: list[int] = []
+        self.selected: tuple[str, CertSummary] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Input(placeholder="filter: subject, issuer, serial, SAN, fingerprint…",
+                    id="cert-filter")
+        with Horizontal(id="cert-body"):
+            yield OptionList(id="cert-list")
+            with VerticalScroll(id="cert-pane"):
+                yield Static(id="cert-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#cert-pane").border_title = "Certificate"
+        self.show_matching("")
+        self.query_one("#cert-list", OptionList).focus()
+
+    def show_matching(self, needle: str) -> None:
+        """List the certificates the filter matches; select the first."""
+        self.shown = [i for i, (source, cert) in enumerate(self.certificates)
+                      if facts.certificate_matches(source, cert, needle)]
+        box = self.query_one("#cert-list", OptionList)
+        box.clear_options()
+        box.add_options(Option(render.certificate_label(*self.certificates[i]), id=f"cert-{i}")
+                        for i in self.shown)
+        box.border_title = f"Certificates {len(self.shown)}/{len(self.certificates)}"
+        if self.shown:
+            box.highlighted = 0
+            self._select(self.shown[0])
+        else:
+            self.selected = None
+            self.query_one("#cert-detail", Static).update(
+                Text("No certificate matches." if self.certificates
+                     else "The report holds no certificate.", style="dim"))
+
+    def _select(self, index: int) -> None:
+        self.selected = self.certificates[index]
+        self.query_one("#cert-detail", Static).update(render.certificate_detail(*self.selected))
+        self.query_one("#cert-pane", VerticalScroll).scroll_home(animate=False)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.show_matching(event.value)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id.startswith("cert-"):
+            self._select(int(event.option.id.removeprefix("cert-")))
+
+
+class StartScreen(Screen[DiagnoseOptions]):
+    """What to diagnose, when the app was started without a host: a form, checked in place,
+    dismissed with the options when Run is pressed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="start-form"):
+            yield Label("What should mtls-doctor diagnose?", id="start-title")
+            for name, label, placeholder in form.FIELDS:
+                with Horizontal(classes="start-row"):
+                    yield Label(label, classes="start-label")
+                    yield Input(placeholder=placeholder, id=f"start-{name}", compact=True)
+                yield Static("", id=f"start-{name}-error", classes="start-error")
+            with Horizontal(id="start-buttons"):
+                yield Button("Run", variant="primary", id="start-run", compact=True)
+                yield Button("Quit", id="start-quit", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget in self.query(".start-error"):
+            widget.display = False
+        self.query_one("#start-host", Input).focus()
+
+    def values(self) -> dict[str, str]:
+        """What the fields hold now."""
+        return {name: self.query_one(f"#start-{name}", Input).value for name, _, _ in form.FIELDS}
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """Each field's message under it (hidden when the field is fine)."""
+        for name, _, _ in form.FIELDS:
+            widget = self.query_one(f"#start-{name}-error", Static)
+            message = errors.get(name)
+            widget.update(Text(render.clean(message or ""), style="red"))
+            widget.display = message is not None
+            self.query_one(f"#start-{name}", Input).set_class(message is not None, "-invalid")
+
+    def run(self) -> None:
+        """Check the form; when it is fine, leave with the options."""
+        from datetime import UTC, datetime
+
+        values = self.values()
+        errors = form.validate(values)
+        self.show_errors(errors)
+        if errors:
+            self.query_one(f"#start-{next(iter(errors))}", Input).focus()
+            return
+        self.dismiss(form.build_options(values, datetime.now(UTC).replace(microsecond=0)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.run()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start-run":
+            self.run()
+        else:
+            self.app.exit(0)
 
 
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
@@ -309,6 +478,7 @@ HELP_KEYS = (
     ("↑ ↓", "move in the findings list"),
     ("enter", "the selected finding on its own screen"),
     ("w", "walk the selected finding's walkthrough"),
+    ("c", "every certificate of the report, with a filter"),
     ("e", "export the report (text, json, markdown, html)"),
     ("r", "run the diagnosis again"),
     ("tab", "next pane"),
@@ -319,6 +489,7 @@ HELP_KEYS = (
     ("In a walkthrough", ""),
     ("b", "back one answer"),
     ("ctrl+r", "restart"),
+    ("r", "at the fix: re-check whether the finding is gone"),
     ("escape", "close the screen or dialog"),
 )
 
