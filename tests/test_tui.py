@@ -707,3 +707,19 @@ def test_the_start_form_runs_the_diagnosis(monkeypatch: pytest.MonkeyPatch) -> N
             return app
 
         assert asyncio.run(main()).return_value == 1
+
+
+def test_copy_fix_commands_at_the_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
+    copied: list[str] = []
+    monkeypatch.setattr(MtlsDoctorApp, "copy_to_clipboard", lambda self, text: copied.append(text))
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "CLIENT_REJECTED")
+        assert screen.result is not None and screen.result.finished
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen.result.fix is not None
+        assert copied == ["\n".join(screen.result.fix.commands) + "\n"]
+
+    drive(test)

@@ -186,6 +186,7 @@ class WalkthroughScreen(Screen[None]):
         Binding("b", "back", "Back"),
         Binding("ctrl+r", "restart", "Restart"),
         Binding("r", "recheck", "Re-check"),
+        Binding("y", "copy_fix", "Copy commands"),
     ]
 
     def __init__(self, tree: Tree, facts: Mapping[str, Any], finding_id: str | None = None) -> None:
@@ -295,6 +296,15 @@ class WalkthroughScreen(Screen[None]):
             self.action_recheck()
         elif button.id == "walk-close":
             self.app.pop_screen()
+
+    def action_copy_fix(self) -> None:
+        """Copy the fix's commands to the clipboard (through the terminal, OSC 52)."""
+        fix = self.result.fix if self.result is not None else None
+        if fix is None or not fix.commands:
+            self.notify("no fix yet: answer the questions first", severity="warning")
+            return
+        self.app.copy_to_clipboard("\n".join(fix.commands) + "\n")
+        self.notify(f"copied {len(fix.commands)} command(s) to the clipboard")
 
     def action_back(self) -> None:
         """Take back the last answer given."""
@@ -490,6 +500,7 @@ HELP_KEYS = (
     ("b", "back one answer"),
     ("ctrl+r", "restart"),
     ("r", "at the fix: re-check whether the finding is gone"),
+    ("y", "at the fix: copy its commands to the clipboard"),
     ("escape", "close the screen or dialog"),
 )
 
