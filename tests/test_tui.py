@@ -24,6 +24,7 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
 from mtls_doctor.tui import facts as tui_facts
 from mtls_doctor.tui import form as tui_form
+from mtls_doctor.tui import render
 from mtls_doctor.tui.app import MtlsDoctorApp
 from mtls_doctor.tui.screens import (
     CertificatesScreen,
@@ -33,6 +34,7 @@ from mtls_doctor.tui.screens import (
     StartScreen,
     WalkthroughScreen,
 )
+from mtls_doctor.walkthroughs import QuestionNode
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -721,5 +723,177 @@ def test_copy_fix_commands_at_the_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.pause()
         assert screen.result.fix is not None
         assert copied == ["\n".join(screen.result.fix.commands) + "\n"]
+
+    drive(test)
+
+
+# -- overriding a detected walkthrough step -------------------------------------------------------
+
+
+def shown(widget: OptionList) -> bool:
+    """Whether a widget is displayed (a function, so mypy forgets earlier narrowing)."""
+    return bool(widget.display)
+
+
+def overriding(screen: WalkthroughScreen) -> str | None:
+    """The node being overridden (a function, so mypy forgets earlier narrowing)."""
+    return screen.overriding
+
+
+def test_override_a_detected_step_then_back_and_restart() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "MTLS_CLIENT_CERT_REJECTED")
+        assert screen.result is not None and screen.result.finished
+        detected = [s.node for s in screen.result.steps if s.detected]
+        assert detected == ["alert", "issuer-in-truststore", "self-signed"]
+        assert "detected: " in plain(screen.query_one("#walk", Static))
+        box = screen.query_one("#answers", OptionList)
+        assert not shown(box)
+        await pilot.press("o")  # the answers of the latest detected step
+        await pilot.pause()
+        assert overriding(screen) == "self-signed" and shown(box)
+        node = screen.walk_tree.nodes["self-signed"]
+        assert isinstance(node, QuestionNode)
+        auto = screen.result.steps[-1].answer
+        other = next(a for a in node.answers if a != auto)
+        assert [str(box.get_option_at_index(i).prompt) for i in range(box.option_count)] == \
+            list(node.answers)
+        box.highlighted = option_index(box, lambda p: p == other)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert overriding(screen) is None
+        assert screen.answers == {"self-signed": other}
+        step = screen.result.steps[-1]
+        assert step.node == "self-signed" and step.answer == other and not step.detected
+        assert "overrides detected" in plain(screen.query_one("#walk", Static))
+        await pilot.press("o")  # o twice: cancelled, nothing changes
+        await pilot.press("o")
+        await pilot.pause()
+        assert overriding(screen) is None and screen.answers == {"self-signed": other}
+        await pilot.press("b")  # back: the override is taken back, the facts answer again
+        await pilot.pause()
+        assert screen.answers == {}
+        assert screen.result.steps[-1].answer == auto and screen.result.steps[-1].detected
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("ctrl+r")  # restart ends the override too
+        await pilot.pause()
+        assert overriding(screen) is None and screen.answers == {}
+        assert screen.result.finished
+
+    drive(test)
+
+
+def test_override_without_detected_steps_is_a_warning() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "SERVER_FQDN_INSTEAD_OF_WILDCARD")
+        assert screen.result is not None
+        if screen.result.steps and any(s.detected for s in screen.result.steps):
+            pytest.skip("this walkthrough detects its first steps")
+        await pilot.press("o")
+        await pilot.pause()
+        assert overriding(screen) is None
+
+    drive(test)
+
+
+# -- the finding screen: served vs configured certificate, the chain ------------------------------
+
+
+async def open_finding(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: str) -> FindingScreen:
+    await select_finding(app, pilot, finding_id)
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, FindingScreen)
+    return screen
+
+
+def test_server_finding_shows_served_vs_configured_certificate() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_finding(app, pilot, "SERVER_FQDN_INSTEAD_OF_WILDCARD")
+        text = plain(screen.query_one("#finding-extras", Static))
+        assert "Served vs configured certificate" in text
+        assert "served (probe)" in text and "configured (ACM)" in text
+        for field in ("Subject", "SANs", "Serial", "Issuer", "Validity"):
+            assert field in text
+        assert "*.demo.mtls-doctor.test" in text  # the ACM certificate's name
+        assert "Certificate chain" not in text
+        await pilot.press("escape")
+        assert on_dashboard(app)
+
+    drive(test, size=(160, 50))
+
+
+def test_certificate_finding_shows_the_chain_tree() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_finding(app, pilot, "TRUSTSTORE_MISSING_ISSUER")
+        text = plain(screen.query_one("#finding-extras", Static))
+        assert "Certificate chain" in text and "Served vs configured" not in text
+        assert "#1 " in text
+        assert "└─ " in text or text.count("#") >= 1
+
+    drive(test, size=(160, 50))
+
+
+def test_chain_lines_fall_back_to_the_verdict_path() -> None:
+    verdict = Verdict(accepted=False, reason=VerdictReason.ISSUER_NOT_IN_TRUSTSTORE,
+                      path=("CN=client", "CN=Intermediate", "CN=Root"), detail="")
+    lines = render.chain_lines(_report(verdict=verdict))
+    assert lines == ["CN=Root", "  └─ CN=Intermediate", "    └─ CN=client"]
+    assert render.chain_lines(_report()) is None
+    assert render.served_vs_configured(_report()) is None
+
+
+def test_palette_toggles_dark_mode() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Rerun", "Export", "Walkthrough", "Help", "Toggle dark mode"} <= set(commands)
+        dark = app.current_theme.dark
+        commands["Toggle dark mode"].callback()
+        await pilot.pause()
+        assert app.current_theme.dark is not dark
+        commands["Toggle dark mode"].callback()
+        await pilot.pause()
+        assert app.current_theme.dark is dark
+
+    drive(test)
+
+
+def test_overriding_an_earlier_step_forgets_the_answers_after_it() -> None:
+    async def pick(screen: WalkthroughScreen, pilot: Pilot[int], node_id: str) -> str:
+        await pilot.press("o")
+        await pilot.pause()
+        assert overriding(screen) == node_id
+        assert screen.result is not None
+        auto = next(s.answer for s in screen.result.steps if s.node == node_id)
+        node = screen.walk_tree.nodes[node_id]
+        assert isinstance(node, QuestionNode)
+        other = next(a for a in node.answers if a != auto)
+        box = screen.query_one("#answers", OptionList)
+        box.highlighted = option_index(box, lambda p: p == other)
+        await pilot.press("enter")
+        await pilot.pause()
+        return other
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_walkthrough(app, pilot, "MTLS_CLIENT_CERT_REJECTED")
+        first = await pick(screen, pilot, "self-signed")
+        assert screen.answers == {"self-signed": first}
+        second = await pick(screen, pilot, "issuer-in-truststore")  # the latest still detected
+        assert screen.answers == {"issuer-in-truststore": second}
+        assert screen.result is not None
+        assert any(s.node == "issuer-in-truststore" and s.answer == second
+                   for s in screen.result.steps)
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.answers == {}
+        assert screen.result.finished and screen.result.leaf == "add-issuer"
 
     drive(test)

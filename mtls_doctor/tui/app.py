@@ -211,6 +211,10 @@ class MtlsDoctorApp(App[int]):
         self.dashboard.start(self.dashboard.target, self._collectors())
         self._start()
 
+    def action_toggle_dark_mode(self) -> None:
+        """Switch between textual's dark and light themes."""
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
     def action_help(self) -> None:
         """The key bindings."""
         if not isinstance(self.screen, HelpScreen):
@@ -272,4 +276,6 @@ class MtlsDoctorApp(App[int]):
                             self.action_walkthrough)
         yield SystemCommand("Certificates", "Every certificate of the report",
                             self.action_certificates)
+        yield SystemCommand("Toggle dark mode", "Switch between the dark and the light theme",
+                            self.action_toggle_dark_mode)
         yield SystemCommand("Help", "Key bindings", self.action_help)

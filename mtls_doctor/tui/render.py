@@ -8,6 +8,7 @@ characters escaped like the text report does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -19,6 +20,7 @@ from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Fix, Severity
 from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
+from mtls_doctor.model.verdict import Verdict
 from mtls_doctor.report.text import _escape_controls
 from mtls_doctor.tui.facts import certificate_fields, report_facts
 from mtls_doctor.walkthroughs import Tree, Walk, recognise
@@ -221,3 +223,129 @@ def certificate_detail(source: str, cert: CertSummary) -> Group:
         table.add_row(name, Text(clean(value), style="red" if bad else ""))
     return Group(Text.assemble((source.upper(), "bold cyan"), " ", (clean(cert.subject), "bold")),
                  Text(""), table)
+
+
+# -- the finding screen's certificate views -----------------------------------------------------
+
+COMPARED_FIELDS = ("Subject", "SANs", "Serial", "Issuer", "Validity")
+
+
+def _when(value: object) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal up to formatting: case, colons, blanks, `DNS:` prefixes."""
+    def norm(v: str) -> str:
+        return v.lower().replace("dns:", "").replace(":", "").replace(" ", "")
+    return norm(a) == norm(b)
+
+
+def served_vs_configured(report: Report | None) -> list[tuple[str, str, str]] | None:
+    """(field, served, configured) rows comparing the probe's served leaf with the domain's ACM
+    certificate; None when the report lacks either."""
+    if report is None:
+        return None
+    probe = report.payload.get("probe")
+    domain = report.payload.get("domain")
+    if not isinstance(probe, ProbeResult) or not probe.served_chain or not isinstance(domain, Mapping):
+        return None
+    certificates = domain.get("certificates")
+    acm = certificates.get(domain.get("certificate_arn")) if isinstance(certificates, Mapping) else None
+    if not isinstance(acm, Mapping):
+        return None
+    leaf = probe.served_chain[0]
+    served = (leaf.subject, ", ".join(leaf.sans), leaf.serial, leaf.issuer,
+              f"{_when(leaf.not_before)} → {_when(leaf.not_after)}")
+    configured = (str(acm.get("subject") or "?"), ", ".join(str(s) for s in acm.get("sans") or ()),
+                  str(acm.get("serial") or "?"), str(acm.get("issuer") or "?"),
+                  f"{_when(acm.get('not_before'))} → {_when(acm.get('not_after'))}")
+    return list(zip(COMPARED_FIELDS, served, configured, strict=True))
+
+
+def comparison_renderable(rows: Sequence[tuple[str, str, str]]) -> Group:
+    """Served vs configured certificate, side by side; differing fields in yellow."""
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    table.add_column("", style="dim", no_wrap=True)
+    table.add_column("served (probe)", overflow="fold", ratio=1)
+    table.add_column("configured (ACM)", overflow="fold", ratio=1)
+    for name, served, configured in rows:
+        style = "" if _same(served, configured) else "yellow"
+        table.add_row(name, Text(clean(served), style=style), Text(clean(configured), style=style))
+    return Group(Text("Served vs configured certificate", style="bold"), table)
+
+
+def chain_lines(report: Report | None, *, verdict_first: bool = False) -> list[str] | None:
+    """The certificate chain as indented tree lines: the truststore by `issuer_index` (roots
+    first), else the verdict's path (root first), or the other way round with `verdict_first`;
+    None when the report has neither."""
+    if report is None:
+        return None
+    if verdict_first:
+        return _verdict_lines(report) or _truststore_lines(report)
+    return _truststore_lines(report) or _verdict_lines(report)
+
+
+def _verdict_lines(report: Report) -> list[str] | None:
+    verdict = report.payload.get("verdict")
+    if isinstance(verdict, Verdict) and verdict.path:
+        return ["  " * i + ("└─ " if i else "") + name
+                for i, name in enumerate(reversed(verdict.path))]
+    return None
+
+
+def _truststore_lines(report: Report) -> list[str] | None:
+    truststore = report.payload.get("truststore")
+    certs = truststore.get("certificates") if isinstance(truststore, Mapping) else None
+    if isinstance(certs, tuple | list) and certs:
+        summaries = [c for c in certs if isinstance(c, CertSummary)]
+        children: dict[int | None, list[CertSummary]] = {}
+        for c in summaries:
+            parent = c.issuer_index if c.issuer_index != c.index else None
+            children.setdefault(parent, []).append(c)
+        lines: list[str] = []
+        seen: set[int] = set()
+
+        def visit(c: CertSummary, depth: int) -> None:
+            if c.index in seen:
+                return
+            seen.add(c.index)
+            prefix = "  " * depth + ("└─ " if depth else "")
+            line = f"{prefix}#{c.index + 1} {c.subject}"
+            if c.issuer_index is None and not c.self_signed:
+                line += f"  (issuer not in the truststore: {c.issuer})"
+            lines.append(line)
+            for child in children.get(c.index, []):
+                visit(child, depth + 1)
+
+        for root in children.get(None, []):
+            visit(root, 0)
+        for c in summaries:  # anything left (a loop): flat
+            visit(c, 0)
+        return lines
+    return None
+
+
+def chain_renderable(lines: Sequence[str]) -> Group:
+    """The chain tree for the finding screen."""
+    return Group(Text("Certificate chain", style="bold"),
+                 *(Text(clean(line), no_wrap=True, overflow="ellipsis") for line in lines))
+
+
+def finding_extras(finding: Finding, report: Report | None) -> list[RenderableType]:
+    """What the finding screen adds to the detail: the served vs configured certificate for
+    SERVER_* findings, the chain tree for certificate findings."""
+    out: list[RenderableType] = []
+    if finding.id.startswith("SERVER_"):
+        rows = served_vs_configured(report)
+        if rows is not None:
+            out += [Text(""), comparison_renderable(rows)]
+    if finding.id.startswith(("TRUSTSTORE_", "CLIENT_", "CERT_")):
+        lines = chain_lines(report, verdict_first=finding.id.startswith("CLIENT_"))
+        if lines:
+            out += [Text(""), chain_renderable(lines)]
+    return out

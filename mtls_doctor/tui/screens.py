@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,7 +25,7 @@ from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import facts, form, render
 from mtls_doctor.tui.messages import RecheckRequested
-from mtls_doctor.walkthroughs import Tree, Walk, WalkthroughError, walk
+from mtls_doctor.walkthroughs import QuestionNode, Tree, Walk, WalkthroughError, walk
 
 FORMATS = ("text", "json", "markdown", "html")
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html"}
@@ -155,31 +156,36 @@ class DashboardScreen(Screen[None]):
         finding = self._finding_of(event.option)
         if finding is not None:
             self._select(finding)
-            self.app.push_screen(FindingScreen(finding))
+            self.app.push_screen(FindingScreen(finding, self.report))
 
     def action_open_finding(self) -> None:
         if self.selected is not None:
-            self.app.push_screen(FindingScreen(self.selected))
+            self.app.push_screen(FindingScreen(self.selected, self.report))
 
 
 class FindingScreen(Screen[None]):
-    """One finding on the whole screen."""
+    """One finding on the whole screen; with the report, the served vs configured certificate
+    (SERVER_* findings) or the certificate chain (TRUSTSTORE_*, CLIENT_*, CERT_* findings)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, finding: Finding) -> None:
+    def __init__(self, finding: Finding, report: Report | None = None) -> None:
         super().__init__()
         self.finding = finding
+        self.report = report
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with VerticalScroll(id="finding-pane"):
             yield Static(render.finding_detail(self.finding), id="finding-detail")
+            yield Static(Group(*render.finding_extras(self.finding, self.report)),
+                         id="finding-extras")
         yield Footer()
 
 
 class WalkthroughScreen(Screen[None]):
-    """One question at a time: answer with the buttons, go back or restart; the fix at the end."""
+    """One question at a time: answer with the buttons, go back or restart; the fix at the end.
+    A step the facts answered (`detected: …`) can be overridden: `o` lists its answers."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Close"),
@@ -187,6 +193,7 @@ class WalkthroughScreen(Screen[None]):
         Binding("ctrl+r", "restart", "Restart"),
         Binding("r", "recheck", "Re-check"),
         Binding("y", "copy_fix", "Copy commands"),
+        Binding("o", "override", "Override detected"),
     ]
 
     def __init__(self, tree: Tree, facts: Mapping[str, Any], finding_id: str | None = None) -> None:
@@ -196,6 +203,8 @@ class WalkthroughScreen(Screen[None]):
         self.finding_id = finding_id
         self.answers: dict[str, str] = {}
         self.result: Walk | None = None
+        #: the node of a detected step whose answer the user is choosing instead (key `o`)
+        self.overriding: str | None = None
         #: None before a re-check; "running", then "still there", "gone" or "failed: ..."
         self.recheck_state: str | None = None
 
@@ -227,12 +236,18 @@ class WalkthroughScreen(Screen[None]):
         box = self.query_one("#answers", OptionList)
         box.clear_options()
         pending = self.result.pending
-        if pending is not None:
+        node = self.walk_tree.nodes.get(self.overriding) if self.overriding else None
+        if node is not None and isinstance(node, QuestionNode):
+            box.add_options(Option(answer, id=answer) for answer in node.answers)
+            box.highlighted = 0
+            box.border_title = f"Override {node.id} (enter; o to cancel)"
+            box.focus()
+        elif pending is not None:
             box.add_options(Option(answer, id=answer) for answer in pending.answers)
             box.highlighted = 0
             box.border_title = "Answer (enter)"
             box.focus()
-        box.display = pending is not None
+        box.display = node is not None or pending is not None
         self.query_one("#walk-recheck", Button).display = self.result.finished
         self._show_recheck()
         self.query_one("#walk-pane", VerticalScroll).scroll_end(animate=False)
@@ -281,7 +296,15 @@ class WalkthroughScreen(Screen[None]):
             self.answer(event.option.id)
 
     def answer(self, value: str) -> None:
-        """Answer the pending question."""
+        """Answer the pending question (or, while overriding, the detected step's)."""
+        if self.overriding is not None:
+            node, self.overriding = self.overriding, None
+            walked = [s.node for s in self.result.steps] if self.result is not None else []
+            for later in walked[walked.index(node):] if node in walked else [node]:
+                self.answers.pop(later, None)  # the questions after it are asked again
+            self.answers[node] = value  # the override is the latest answer (for back)
+            self.refresh_walk()
+            return
         if self.result is not None and self.result.pending is not None:
             self.answers[self.result.pending.node] = value
             self.refresh_walk()
@@ -306,14 +329,34 @@ class WalkthroughScreen(Screen[None]):
         self.app.copy_to_clipboard("\n".join(fix.commands) + "\n")
         self.notify(f"copied {len(fix.commands)} command(s) to the clipboard")
 
+    def detected_steps(self) -> list[str]:
+        """The nodes of the steps the facts answered, in walk order."""
+        return [s.node for s in self.result.steps if s.detected] if self.result else []
+
+    def action_override(self) -> None:
+        """Choose another answer for the most recent step the facts answered (`o` again
+        cancels)."""
+        if self.overriding is not None:
+            self.overriding = None
+            self.refresh_walk()
+            return
+        detected = self.detected_steps()
+        if not detected:
+            self.notify("no step was detected from the facts", severity="warning")
+            return
+        self.overriding = detected[-1]
+        self.refresh_walk()
+
     def action_back(self) -> None:
         """Take back the last answer given."""
+        self.overriding = None
         if self.answers:
             self.answers.popitem()
             self.refresh_walk()
 
     def action_restart(self) -> None:
-        """Forget every answer."""
+        """Forget every answer (overrides included)."""
+        self.overriding = None
         self.answers.clear()
         self.refresh_walk()
 
@@ -492,7 +535,7 @@ HELP_KEYS = (
     ("e", "export the report (text, json, markdown, html)"),
     ("r", "run the diagnosis again"),
     ("tab", "next pane"),
-    ("ctrl+p", "command palette (rerun, export, help)"),
+    ("ctrl+p", "command palette (rerun, export, dark mode, help)"),
     ("?", "this help"),
     ("q", "quit (exit code 1 when a finding is an error)"),
     ("", ""),
@@ -501,6 +544,7 @@ HELP_KEYS = (
     ("ctrl+r", "restart"),
     ("r", "at the fix: re-check whether the finding is gone"),
     ("y", "at the fix: copy its commands to the clipboard"),
+    ("o", "override the latest step answered from the facts"),
     ("escape", "close the screen or dialog"),
 )
 
