@@ -30,10 +30,11 @@ def served_vs_configured(probe: ProbeResult, domain: DomainFacts) -> list[Findin
     leaf = probe.served_chain[0]
     host = probe.host
     served_names = [s[4:] for s in leaf.sans if s.startswith("DNS:")]
-    acm_names = [n for n in (configured.domain_name, *configured.sans) if n]
+    acm_names = list(dict.fromkeys(n for n in (configured.domain_name, *configured.sans) if n))
     same = bool(configured.serial) and _hex(configured.serial) == _hex(leaf.serial)
     region = f" --region {domain.region}" if domain.region else ""
-    replay = (f"openssl s_client -connect {host}:{probe.port} -servername {host} </dev/null "
+    connect = probe.address or f"{host}:{probe.port}"
+    replay = (f"openssl s_client -connect {connect} -servername {host} </dev/null "
               "| openssl x509 -noout -subject -ext subjectAltName -serial",
               f"aws acm describe-certificate --certificate-arn {q(configured.arn)}{region} "
               "--query 'Certificate.[Serial,DomainName,SubjectAlternativeNames]'")
