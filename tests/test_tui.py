@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import threading
@@ -22,6 +23,8 @@ from mtls_doctor.diagnose import demo as demo_command
 from mtls_doctor.model.probe import ClientAuth, ClientCertificate, HttpAnswer, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
+from mtls_doctor.report.json import document
+from mtls_doctor.report.redact import redact
 from mtls_doctor.tui import facts as tui_facts
 from mtls_doctor.tui import form as tui_form
 from mtls_doctor.tui import render
@@ -218,6 +221,34 @@ def test_export_dialog_writes_html(tmp_path: Path) -> None:
     drive(test)
     text = target.read_text(encoding="utf-8")
     assert "<html" in text.lower() and "SERVER_FQDN_INSTEAD_OF_WILDCARD" in text
+
+
+def test_export_dialog_can_redact_what_it_writes(tmp_path: Path) -> None:
+    """Ticking Redact writes what `--redact` prints; the report in the app is left as is."""
+    target = tmp_path / "report.json"
+    seen: dict[str, Any] = {}
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.click("#fmt-json")
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-redact")
+        await pilot.click("#export-write")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.last_export == target.resolve()
+        assert any("redacted json" in str(n.message) for n in app._notifications)
+        assert app.report is not None
+        seen["report"] = app.report
+
+    drive(test)
+    report = seen["report"]
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert written == redact(document(report))
+    domain = document(report)["domain"]["name"]
+    assert domain and domain not in target.read_text(encoding="utf-8")
 
 
 def test_export_to_an_unwritable_path_is_a_notification(tmp_path: Path) -> None:

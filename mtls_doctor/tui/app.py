@@ -33,6 +33,7 @@ from mtls_doctor.tui.messages import (
 from mtls_doctor.tui.screens import (
     CertificatesScreen,
     DashboardScreen,
+    ExportChoice,
     ExportScreen,
     HelpScreen,
     StartScreen,
@@ -146,19 +147,21 @@ class MtlsDoctorApp(App[int]):
         return dataclasses.replace(options, now=now)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def export_report(self, report: Report, fmt: str, path: Path) -> None:
-        """Render and write the report, off the event loop."""
+    def export_report(self, report: Report, fmt: str, path: Path, redact: bool = False) -> None:
+        """Render (redacted when asked, as `--redact` does) and write the report, off the event
+        loop; the report on screen stays as it is."""
         from mtls_doctor.report import render as render_report
+        from mtls_doctor.report.redact import redact_report
 
         try:
-            text = render_report(report, fmt)
+            text = render_report(redact_report(report) if redact else report, fmt)
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
             self.post_message(ExportFailed(f"cannot write {path}: {exc.strerror or exc}"))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
             self.post_message(ExportFailed(f"{type(exc).__name__}: {exc}"))
         else:
-            self.post_message(ExportDone(path.resolve(), fmt))
+            self.post_message(ExportDone(path.resolve(), fmt, redact))
 
     # -- messages from the workers ----------------------------------------------------------
 
@@ -193,7 +196,8 @@ class MtlsDoctorApp(App[int]):
 
     def on_export_done(self, message: ExportDone) -> None:
         self.last_export = message.path
-        self.notify(f"{message.fmt} report written to {message.path}", title="Exported", timeout=8)
+        what = f"redacted {message.fmt}" if message.redacted else message.fmt
+        self.notify(f"{what} report written to {message.path}", title="Exported", timeout=8)
 
     def on_export_failed(self, message: ExportFailed) -> None:
         self.notify(message.error, title="Export failed", severity="error", timeout=10)
@@ -229,9 +233,9 @@ class MtlsDoctorApp(App[int]):
         if isinstance(self.screen, ExportScreen):
             return
 
-        def chosen(choice: tuple[str, str] | None) -> None:
+        def chosen(choice: ExportChoice | None) -> None:
             if choice is not None:
-                self.export_report(report, choice[0], Path(choice[1]))
+                self.export_report(report, choice.fmt, choice.path, choice.redact)
 
         self.push_screen(ExportScreen(), chosen)
 

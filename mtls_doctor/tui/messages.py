@@ -40,10 +40,11 @@ class DiagnosisFailed(Message):
 class ExportDone(Message):
     """The report was written to `path`."""
 
-    def __init__(self, path: Path, fmt: str) -> None:
+    def __init__(self, path: Path, fmt: str, redacted: bool = False) -> None:
         super().__init__()
         self.path = path
         self.fmt = fmt
+        self.redacted = redacted
 
 
 class ExportFailed(Message):

@@ -7,6 +7,7 @@ in the app's thread workers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,7 +17,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Static,
+)
 from textual.widgets.option_list import Option
 
 from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
@@ -479,8 +491,17 @@ class StartScreen(Screen[DiagnoseOptions]):
             self.app.exit(0)
 
 
-class ExportScreen(ModalScreen[tuple[str, str] | None]):
-    """Pick a format and a path; dismissed with (format, path) or None."""
+@dataclass(frozen=True)
+class ExportChoice:
+    """What the export dialog was dismissed with."""
+
+    fmt: str
+    path: Path
+    redact: bool = False
+
+
+class ExportScreen(ModalScreen[ExportChoice | None]):
+    """Pick a format, a path and whether to redact; dismissed with an ExportChoice or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -496,6 +517,8 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
                     yield RadioButton(fmt, value=fmt == self.fmt, id=f"fmt-{fmt}")
             yield Input(default_export_path(self.fmt), placeholder="file to write",
                         id="export-path")
+            yield Checkbox("Redact host names, buckets, account ids, ARNs",
+                           id="export-redact", compact=True)
             with Horizontal(id="export-buttons"):
                 yield Button("Write", variant="primary", id="export-write", compact=True)
                 yield Button("Cancel", id="export-cancel", compact=True)
@@ -521,7 +544,8 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
         if not path:
             self.notify("give a file to write the report to", severity="warning")
             return
-        self.dismiss((self.fmt, str(Path(path).expanduser())))
+        redact = self.query_one("#export-redact", Checkbox).value
+        self.dismiss(ExportChoice(self.fmt, Path(path).expanduser(), redact))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
