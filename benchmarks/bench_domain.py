@@ -31,21 +31,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from moto.server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # tests.servers: the test suite's delaying proxy
+    sys.path.insert(0, str(ROOT))  # tests.*: the test suite's PKI and delaying proxy
 
+from tests.pki_factory import PKI  # noqa: E402
 from tests.servers import Server, delaying_proxy  # noqa: E402
 
 NAME = "api.mtls-bench.test"
@@ -55,26 +52,6 @@ KEY = "truststore.pem"
 MAPPINGS = 5
 #: moto accepts any key pair
 MOTO_KEY = "testing"
-
-
-def _cert(cn: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, *, ca: bool
-          ) -> tuple[x509.Name, ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    issuer_name, issuer_key = issuer if issuer else (name, key)
-    now = datetime.now(UTC)
-    b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if not ca:
-        b = (b.add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
-             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
-    return name, key, b.sign(issuer_key, hashes.SHA256())
-
-
-def _pem(*certs: x509.Certificate) -> bytes:
-    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
 
 
 def _client(service: str, endpoint: str) -> Any:
@@ -87,17 +64,16 @@ def build(endpoint: str) -> None:
     s3 = _client("s3", endpoint)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    cname, ckey, client_root = _cert("Bench Client Root", None, ca=True)
-    _, _, client_ca = _cert("Bench Client Issuing CA", (cname, ckey), ca=True)
-    version = s3.put_object(Bucket=BUCKET, Key=KEY, Body=_pem(client_root, client_ca))["VersionId"]
+    pki = PKI(datetime.now(UTC))
+    client_root = pki.root("Bench Client Root", key="p256")
+    client_ca = pki.intermediate(client_root, "Bench Client Issuing CA", key="p256")
+    version = s3.put_object(Bucket=BUCKET, Key=KEY, Body=client_root.pem + client_ca.pem)["VersionId"]
 
-    sname, skey, server_root = _cert("Bench Server Root", None, ca=True)
-    _, leaf_key, leaf = _cert(NAME, (sname, skey), ca=False)
+    server_root = pki.root("Bench Server Root", key="p256")
+    leaf = pki.leaf(server_root, NAME, key="p256", eku=("serverAuth",))
     cert_arn = _client("acm", endpoint).import_certificate(
-        Certificate=_pem(leaf), CertificateChain=_pem(server_root),
-        PrivateKey=leaf_key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))["CertificateArn"]
+        Certificate=leaf.pem, CertificateChain=server_root.pem,
+        PrivateKey=leaf.key_pem())["CertificateArn"]
 
     v2 = _client("apigatewayv2", endpoint)
     v2.create_domain_name(

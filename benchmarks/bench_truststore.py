@@ -18,57 +18,38 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.pki_factory: the test suite's certificate factory
 
-
-def _cert(
-    cn: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, ca: bool
-) -> tuple[x509.Name, ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    issuer_name, issuer_key = issuer if issuer else (name, key)
-    now = datetime.now(UTC)
-    b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if not ca:
-        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-    cert = b.sign(issuer_key, hashes.SHA256())
-    return name, key, cert
+from tests.pki_factory import PKI, Issued  # noqa: E402
 
 
 def build(directory: Path, chains: int) -> tuple[Path, Path, Path, Path]:
     """A bundle of `chains` root -> intermediate -> issuing chains, and one client."""
-    bundle, roots = [], []
-    client = client_key = None
+    pki = PKI(datetime.now(UTC))
+    bundle: list[Issued] = []
+    roots: list[Issued] = []
+    client = None
     for i in range(chains):
-        rname, rkey, root = _cert(f"Bench Root {i}", None, True)
-        iname, ikey, ica = _cert(f"Bench Intermediate {i}", (rname, rkey), True)
-        sname, skey, sca = _cert(f"Bench Issuing {i}", (iname, ikey), True)
+        root = pki.root(f"Bench Root {i}", key="p256")
+        ica = pki.intermediate(root, f"Bench Intermediate {i}", key="p256")
+        sca = pki.intermediate(ica, f"Bench Issuing {i}", key="p256")
         bundle += [root, ica, sca]
         roots.append(root)
         if client is None:
-            _, client_key, client = _cert("client.example.com", (sname, skey), False)
-    assert client is not None and client_key is not None
-
-    def pem(certs: list[x509.Certificate]) -> bytes:
-        return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+            client = pki.leaf(sca, "client.example.com", key="p256")
+    assert client is not None
 
     paths = (directory / "bundle.pem", directory / "roots.pem", directory / "client.pem",
              directory / "client.key")
-    paths[0].write_bytes(pem(bundle))
-    paths[1].write_bytes(pem(roots))
-    paths[2].write_bytes(pem([client]))
-    paths[3].write_bytes(client_key.private_bytes(serialization.Encoding.PEM,
-                                                  serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()))
+    paths[0].write_bytes(b"".join(c.pem for c in bundle))
+    paths[1].write_bytes(b"".join(c.pem for c in roots))
+    paths[2].write_bytes(client.pem)
+    paths[3].write_bytes(client.key_pem())
     return paths
 
 
