@@ -26,19 +26,26 @@ def contract_text() -> str:
 
 
 def contract_ids() -> dict[str, str]:
-    """id -> default severity, from the contract's `## Finding ids` section."""
+    """id -> default severity, from the contract's `## Finding ids` section.
+
+    A line may define several ids (`A`, `B` error; `C` warning (...), `D` info: ...): each id
+    takes the first severity word after it; an id named again later, in prose, keeps its first
+    severity."""
     text = contract_text()
     section = text.split("## Finding ids", 1)[1].split("## Walkthrough ids", 1)[0]
     out: dict[str, str] = {}
+    token = re.compile(r"`([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)`|\b(error|warning|info)\b")
     for line in section.splitlines():
         if not line.startswith("- "):
             continue
-        # "- `A`, `B` error; `C` warning: ..." -> A,B error; C warning
-        head = line[2:].split(":", 1)[0]
-        for part in head.split(";"):
-            m = re.search(r"\b(error|warning|info)\b", part)
-            for i in ID.findall(part):
-                out[i] = m.group(1) if m else "?"
+        pending: list[str] = []
+        for m in token.finditer(line):
+            if m.group(1):
+                pending.append(m.group(1))
+                continue
+            for i in pending:
+                out.setdefault(i, m.group(2))
+            pending = []
     return out
 
 

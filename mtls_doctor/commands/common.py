@@ -1,8 +1,7 @@
-"""What the commands share: reading inputs, and turning findings into the checks list."""
+"""What the commands share: reading inputs (files, `-`, `s3://`) and the client's certificate and key."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,45 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from mtls_doctor.errors import InputError
-from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.pki.keys import find_key_block, load_private_key
 from mtls_doctor.pki.load import LoadedFile, ProblemKind, load_certificates
 from mtls_doctor.source import SourceData, read_source
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """A line of the checks list and the finding ids that make it fail or warn."""
-
-    id: str
-    title: str
-    finding_ids: frozenset[str]
-
-
-def check(check_id: str, title: str, *ids: str) -> CheckSpec:
-    """Shorthand for a `CheckSpec`."""
-    return CheckSpec(check_id, title, frozenset(ids))
-
-
-def derive_checks(specs: Sequence[CheckSpec], findings: Sequence[Finding],
-                  skipped: Sequence[str] = ()) -> tuple[Check, ...]:
-    """Each check fails or warns by the worst finding among its ids; without one it passes,
-    or is skipped when it could not be judged (`skipped`)."""
-    out = []
-    for spec in specs:
-        mine = [f for f in findings if f.id in spec.finding_ids]
-        errors = sum(f.severity is Severity.ERROR for f in mine)
-        warnings = sum(f.severity is Severity.WARNING for f in mine)
-        if errors:
-            out.append(Check(spec.id, spec.title, CheckStatus.FAIL,
-                             f"{errors} error(s)" + (f", {warnings} warning(s)" if warnings else "")))
-        elif warnings:
-            out.append(Check(spec.id, spec.title, CheckStatus.WARN, f"{warnings} warning(s)"))
-        elif spec.id in skipped:
-            out.append(Check(spec.id, spec.title, CheckStatus.SKIP, "not run"))
-        else:
-            out.append(Check(spec.id, spec.title, CheckStatus.PASS, "ok"))
-    return tuple(out)
 
 
 def read_input(spec: str, what: str, *, profile: str | None = None,

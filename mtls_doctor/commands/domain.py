@@ -6,10 +6,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mtls_doctor.commands.common import check, derive_checks, source_info
+from mtls_doctor.commands.common import source_info
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import CertSummary
+from mtls_doctor.model.checks import check, derive_checks
 from mtls_doctor.model.domain import DomainFacts
+from mtls_doctor.model.evidence import skipped as skip_fact
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.fixes import UploadTarget
@@ -122,5 +124,6 @@ def domain_report(facts: DomainFacts, *, at: datetime, now: datetime,
     if truststore is not None:
         payload["truststore"] = truststore
     return Report(command="domain", generated_at=now,
-                  checks=derive_checks(CHECKS, findings, skipped), findings=tuple(findings),
+                  checks=derive_checks(CHECKS, findings, {c: skip_fact(c, "not run") for c in skipped}),
+                  findings=tuple(findings),
                   payload=payload)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from mtls_doctor.commands.common import check, derive_checks, load_input, source_info
+from mtls_doctor.commands.common import load_input, source_info
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.catalog import make_finding
+from mtls_doctor.model.checks import check, derive_checks
+from mtls_doctor.model.evidence import ok, skipped
 from mtls_doctor.model.finding import Fix
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.hostname import HostnameError, match_hostname, normalise_host
@@ -17,7 +19,8 @@ CHECKS = (
     check("inspect.decode", "certificates decode",
           "CERT_MALFORMED", "CERT_NOT_A_CERTIFICATE", "CERT_PRIVATE_KEY_PRESENT"),
     check("inspect.rfc5280", "RFC 5280 conformance", "CERT_NONSTANDARD"),
-    check("inspect.hostname", "certificate covers the host name", "SERVER_HOSTNAME_MISMATCH"),
+    check("inspect.hostname", "certificate covers the host name", "SERVER_HOSTNAME_MISMATCH",
+          needs=("host",)),
 )
 
 
@@ -49,11 +52,11 @@ def run_inspect(spec: str, *, at: datetime, now: datetime, host: str | None = No
                 fix=Fix("Use (or request) a certificate whose subjectAltName lists the host, or a "
                         "wildcard one label above it.", (),
                         (f"openssl x509 -in {spec} -noout -ext subjectAltName",))))
-    skipped = () if host is not None else ("inspect.hostname",)
+    evidence = {"host": ok("host") if host is not None else skipped("host", "no --host given")}
     return Report(
         command="inspect",
         generated_at=now,
-        checks=derive_checks(CHECKS, findings, skipped),
+        checks=derive_checks(CHECKS, findings, evidence),
         findings=tuple(findings),
         payload={"source": source_info(loaded, at), "certificates": summaries},
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from mtls_doctor.commands.common import check, derive_checks, load_client, load_input
+from mtls_doctor.commands.common import load_client, load_input
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container
+from mtls_doctor.model.checks import check, derive_checks
+from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding
-from mtls_doctor.model.probe import Outcome, ProbeResult
+from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import key_mismatch
 from mtls_doctor.pki.keys import key_matches
@@ -18,20 +21,26 @@ from mtls_doctor.probe.target import parse_target, request_path
 from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
 
+
+def _timeout_at(*steps: str) -> Callable[[Finding], bool]:
+    """PROBE_TIMEOUT counts against the check of the step that timed out."""
+    return lambda f: f.id != "PROBE_TIMEOUT" or f.evidence.get("step") in steps
+
+
 CHECKS = (
     check("probe.connect", "name resolves and the port answers",
           "PROBE_DNS_FAILED", "PROBE_CONNECTION_REFUSED", "PROBE_TIMEOUT", "PROBE_CONNECTION_RESET",
-          "PROBE_NOT_TLS"),
+          "PROBE_NOT_TLS", needs=("dns", "connect"), claims=_timeout_at("dns", "connect")),
     check("probe.tls", "TLS handshake (1.2 or newer)", "PROBE_HANDSHAKE_FAILED",
-          "SERVER_TLS_BELOW_1_2"),
+          "SERVER_TLS_BELOW_1_2", needs=("handshake",)),
     check("probe.server_certificate", "served certificate covers the host and is valid",
           "SERVER_HOSTNAME_MISMATCH", "SERVER_CERT_EXPIRED", "SERVER_CERT_UNTRUSTED",
-          "SERVER_CHAIN_INCOMPLETE"),
+          "SERVER_CHAIN_INCOMPLETE", needs=("server_hello",)),
     check("probe.client_auth", "server asks for a client certificate", "MTLS_NOT_REQUESTED",
-          "MTLS_NO_CLIENT_CERT_GIVEN"),
+          "MTLS_NO_CLIENT_CERT_GIVEN", needs=("server_hello",)),
     check("probe.client_certificate", "server accepts the client certificate",
-          "MTLS_CLIENT_CERT_REJECTED", "CLIENT_KEY_MISMATCH"),
-    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN"),
+          "MTLS_CLIENT_CERT_REJECTED", "CLIENT_KEY_MISMATCH", needs=("client_outcome",)),
+    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN", needs=("http",)),
 )
 
 
@@ -75,25 +84,53 @@ def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | 
     return Report(
         command="probe",
         generated_at=now,
-        checks=derive_checks(CHECKS, findings, _unobserved(result)),
+        checks=derive_checks(CHECKS, findings, probe_evidence(result, presented=cert is not None)),
         findings=tuple(findings),
         payload={"probe": result},
     )
 
 
-def _unobserved(r: ProbeResult) -> list[str]:
-    """Checks the probe could not judge: shown as skipped unless a finding says otherwise."""
-    if r.address is None:
-        return [c.id for c in CHECKS if c.id != "probe.connect"]
-    skipped = []
-    if r.tls_version is None:
-        # no ServerHello: nothing about the server or its client authentication was seen
-        skipped += ["probe.server_certificate", "probe.client_auth"]
-    if r.error is not None and r.error.step == "handshake":
-        skipped.append("probe.tls")  # failed: a finding (or the missing certificate) says why
-    if r.client_certificate.outcome not in (Outcome.ACCEPTED, Outcome.REJECTED):
-        skipped.append("probe.client_certificate")
-    if r.http is None:
-        skipped.append("probe.http")
-    return skipped
+#: the probe's steps in order; `ProbeError.step` names the one that failed
+_STEPS = ("dns", "connect", "handshake", "request", "response")
 
+
+def probe_evidence(r: ProbeResult, *, presented: bool) -> dict[str, Attempt]:
+    """What the probe collected, step by step. A step that failed with an answer (refused, an
+    alert, not TLS) is a fact its findings judge; a step cut short by the deadline, and every
+    step after a failed one, could not be collected, so the checks that need them are
+    `unknown`."""
+    err = r.error
+    failed_at = _STEPS.index(err.step) if err is not None and err.step in _STEPS else len(_STEPS)
+    out: dict[str, Attempt] = {}
+    for i, step in enumerate(_STEPS):
+        call = f"probe.{step}"
+        if i < failed_at:
+            out[step] = ok(call)
+        elif i == failed_at and err is not None:
+            status = Status.TIMED_OUT if err.kind is ErrorKind.TIMEOUT else Status.OK
+            out[step] = Attempt(call, status, err.message)
+        else:
+            out[step] = Attempt(call, Status.CANCELLED, f"not reached: {err.step if err else '?'} "
+                                "failed")
+    # the server's reply (ServerHello, its certificate, whether it asks for ours)
+    out["server_hello"] = (ok("probe.server_hello") if r.tls_version is not None
+                           else out["handshake"] if out["handshake"].failed
+                           else Attempt("probe.server_hello", Status.CANCELLED,
+                                        "the server never answered the handshake"))
+    http_failed = out["response"] if out["response"].failed else out["request"]
+    out["http"] = (ok("probe.http") if r.http is not None
+                   else http_failed if http_failed.failed
+                   else Attempt("probe.http", Status.CANCELLED, "no HTTP answer came"))
+    if not presented:
+        out["client_outcome"] = skipped("probe.client_certificate", "no --cert given")
+    elif r.client_certificate.outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
+        out["client_outcome"] = ok("probe.client_certificate")
+    elif r.client_certificate.outcome is Outcome.NOT_REQUESTED:
+        out["client_outcome"] = skipped("probe.client_certificate",
+                                        "the server never asked for a client certificate")
+    else:
+        why = next((a for a in (out["server_hello"], out["http"]) if a.failed), None)
+        out["client_outcome"] = why or Attempt(
+            "probe.client_certificate", Status.CANCELLED,
+            "neither an alert nor an HTTP answer said whether it was accepted")
+    return out

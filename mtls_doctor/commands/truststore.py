@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mtls_doctor.commands.common import check, derive_checks, load_input, source_info
+from mtls_doctor.commands.common import load_input, source_info
+from mtls_doctor.model.checks import check, derive_checks
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.truststore import lint_truststore
 

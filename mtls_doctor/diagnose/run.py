@@ -161,7 +161,7 @@ def _merge(o: DiagnoseOptions, reports: dict[str, Report], attempts: list[Attemp
     findings: list[Finding] = []
     payload: dict[str, Any] = {}
     for a in attempts:
-        status = {"ok": CheckStatus.PASS, "failed": CheckStatus.ERROR}.get(a.status, CheckStatus.SKIP)
+        status = {"ok": CheckStatus.PASS, "failed": CheckStatus.UNKNOWN}.get(a.status, CheckStatus.SKIP)
         checks.append(Check(f"collect.{a.name}", f"{a.name} collected", status,
                             f"{a.summary} ({a.seconds:.2f} s)"))
     for name in ("probe", "domain", "truststore", "verify-client"):

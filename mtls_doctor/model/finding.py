@@ -22,8 +22,10 @@ class CheckStatus(StrEnum):
     PASS = "pass"  # noqa: S105 - a check status, not a password
     WARN = "warn"
     FAIL = "fail"
+    #: not wanted, or not applicable (`--no-aws`, no `--cert`): `detail` says which
     SKIP = "skip"
-    ERROR = "error"
+    #: wanted, but a fact it needs could not be collected: `detail` says what and why
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mtls_doctor.model.finding import Check, Finding, Severity
+from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 without error findings, 1 with at least one (the contract's exit codes)."""
+        """The contract's exit codes: 1 with an error finding, or with a check that was wanted
+        but could not be decided (`unknown`); else 0."""
         if self.status is not None:
             return self.status
-        return 1 if self.count(Severity.ERROR) else 0
+        undecided = any(c.status is CheckStatus.UNKNOWN for c in self.checks)
+        return 1 if self.count(Severity.ERROR) or undecided else 0

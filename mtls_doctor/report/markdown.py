@@ -21,7 +21,7 @@ from typing import Any
 from mtls_doctor.model.report import Report
 
 SEVERITIES = (("error", "Errors"), ("warning", "Warnings"), ("info", "Info"))
-CHECK_MARK = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "➖", "error": "❓"}
+CHECK_MARK = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "➖", "unknown": "❓"}
 
 # --------------------------------------------------------------------------------------------
 # view helpers shared with the HTML renderer: plain strings, escaped by each renderer
@@ -614,7 +614,9 @@ def render_markdown_document(doc: Mapping[str, Any]) -> str:
     grouped = findings_by_severity(doc)
     out += ["## Findings", ""]
     if not grouped:
-        out += ["No findings.", ""]
+        undecided = sum(1 for c in doc.get("checks", []) if c.get("status") == "unknown")
+        out += [f"No findings, but {undecided} check(s) could not be decided (❓): nothing is "
+                "known about them." if undecided else "No findings.", ""]
     number = 0
     for _sev, heading, findings in grouped:
         out += [f"### {heading} ({len(findings)})", ""]

@@ -23,7 +23,7 @@ _CHECK_MARK = {
     CheckStatus.WARN: ("!", "yellow"),
     CheckStatus.FAIL: ("✗", "red"),
     CheckStatus.SKIP: ("-", "dim"),
-    CheckStatus.ERROR: ("?", "red"),
+    CheckStatus.UNKNOWN: ("?", "magenta"),
 }
 
 
@@ -410,8 +410,13 @@ def _finding(o: _Out, f: Finding, shown: set[str]) -> None:
 def _findings(o: _Out, findings: Sequence[Finding], report: Report) -> None:
     counts = (f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} "
               f"warning(s), {report.count(Severity.INFO)} info")
+    undecided = [c for c in report.checks if c.status is CheckStatus.UNKNOWN]
     if not findings:
-        o(o.s("No findings.", "green"))
+        if undecided:
+            o(o.s(f"No findings, but {len(undecided)} check(s) could not be decided (?): "
+                  "nothing is known about them.", "magenta"))
+        else:
+            o(o.s("No findings.", "green"))
         return
     o(o.s("Findings", "bold") + f"  ({counts})")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

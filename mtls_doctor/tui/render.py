@@ -33,7 +33,7 @@ CHECK_MARK = {
     CheckStatus.WARN: ("!", "yellow"),
     CheckStatus.FAIL: ("✗", "red"),
     CheckStatus.SKIP: ("-", "dim"),
-    CheckStatus.ERROR: ("?", "red"),
+    CheckStatus.UNKNOWN: ("?", "magenta"),
 }
 ATTEMPT_MARK = {"ok": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("-", "dim")}
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
