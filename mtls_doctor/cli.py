@@ -20,6 +20,7 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
 
 if TYPE_CHECKING:
+    from mtls_doctor.deadline import Deadline
     from mtls_doctor.diagnose.run import DiagnoseOptions
 
 PROG = "mtls-doctor"
@@ -64,8 +65,12 @@ def _live(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", metavar="FILE", help="the client certificate's private key")
     p.add_argument("--chain", metavar="FILE", help="intermediates to send with the certificate")
     p.add_argument("--path", metavar="/p", help="HTTP path to request (/, or the path of a URL)")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                   help="per network step (10)")
+    _timeout(p)
+
+
+def _timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                   help="the whole command's deadline, every step and retry included (30)")
 
 
 def _aws(p: argparse.ArgumentParser) -> None:
@@ -148,8 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", metavar="FILE", help="also write the AWS facts to FILE (JSON)")
     p.add_argument("--aws-snapshot", metavar="FILE",
                    help="use the facts saved with --save instead of calling AWS")
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                   help="per network call (10)")
+    _timeout(p)
     _aws(p)
     _common(p, password=False)
 
@@ -248,7 +252,7 @@ def run(args: argparse.Namespace) -> Report:
         from mtls_doctor.commands.domain import run_domain_command
 
         return run_domain_command(args.name, at=at, now=now, region=args.region,
-                                  profile=args.profile, timeout=args.timeout,
+                                  profile=args.profile, deadline=_deadline(args),
                                   warn_days=args.warn_days, save=args.save,
                                   snapshot=args.aws_snapshot)
     if args.command == "probe":
@@ -259,6 +263,22 @@ def run(args: argparse.Namespace) -> Report:
                                  password_env=args.key_password_env, path=args.path,
                                  timeout=args.timeout)
     raise InputError(f"unknown command {args.command!r}")
+
+
+def _deadline(args: argparse.Namespace) -> Deadline:
+    """The whole command's deadline, started when parsing is done."""
+    from mtls_doctor.deadline import Deadline
+
+    return Deadline(args.timeout)
+
+
+def _check_profile(args: argparse.Namespace) -> None:
+    """An unknown `--profile` is bad input (exit 2), said before anything runs."""
+    profile = getattr(args, "profile", None)
+    if profile and not getattr(args, "no_aws", False):
+        from mtls_doctor.aws.calls import check_profile
+
+        check_profile(profile)
 
 
 def _diagnose_options(args: argparse.Namespace, at: datetime, now: datetime) -> DiagnoseOptions:
@@ -367,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(
             _with_default_command(sys.argv[1:] if argv is None else argv))
         _check_output(args)
+        _check_profile(args)
         if _wants_tui(args):
             return _run_tui(args)
         if args.command == "diagnose" and not args.host:

@@ -11,16 +11,10 @@ from datetime import timedelta
 import pytest
 
 from mtls_doctor.aws.findings import covers, domain_findings, match_warning
-from mtls_doctor.model.catalog import CATALOG
+from mtls_doctor.model.catalog import CATALOG, RESERVED
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.domain import (
-    AcmCertificate,
-    AwsFailure,
-    DomainFacts,
-    Mapping,
-    Mtls,
-    TruststoreObject,
-)
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.pki.describe import describe
 from mtls_doctor.pki.load import load_certificates
@@ -60,7 +54,45 @@ def ts(**changes) -> TruststoreObject:
     return replace(obj, **changes)
 
 
-def healthy(**changes) -> DomainFacts:
+_STATUS = {"access_denied": Status.DENIED, "endpoint": Status.UNREACHABLE}
+
+
+def AwsFailure(call: str, action: str, code: str, message: str, kind: str,
+               region: str | None = None) -> Attempt:
+    """A failed call as the collector records it (`kind`: a Status value, or an old name)."""
+    return Attempt(call, _STATUS.get(kind) or Status(kind), f"{code}: {message}", action, code,
+                   region)
+
+
+#: the fact each call collects (the domain certificate's and the ownership one's are told apart
+#: by the ARN in the message)
+_FACTS = {"s3.GetObject": "truststore_object", "s3.GetBucketVersioning": "truststore_versions",
+          "s3.ListObjectVersions": "truststore_versions", "acm.ListCertificates": "issuer_conflicts",
+          "apigateway.GetBasePathMappings": "mappings", "apigateway.GetRestApi": "mapped_apis",
+          "apigateway.GetDomainName": "domain", "apigatewayv2.GetDomainName": "domain"}
+_ALL_FACTS = ("domain", "certificate", "ownership_certificate", "issuer_conflicts",
+              "truststore_object", "truststore_versions", "mappings", "mapped_apis", "dns")
+
+
+def evidence_of(failures: tuple[Attempt, ...]) -> dict[str, Attempt]:
+    """Every fact collected, but those the failed (or not-found) calls were to collect."""
+    evidence = {f: Attempt(f, Status.OK) for f in _ALL_FACTS}
+    for a in failures:
+        fact = _FACTS.get(a.call)
+        if a.call == "acm.DescribeCertificate":
+            fact = "ownership_certificate" if OWN_ARN in a.reason else "certificate"
+        if fact is not None:
+            evidence[fact] = a
+    return evidence
+
+
+def lookup_failed(*failures: Attempt) -> DomainFacts:
+    """The domain could not be looked up at all."""
+    return DomainFacts(NAME, REGION, "option", found=None, attempts=failures,
+                       evidence={"domain": failures[0]})
+
+
+def healthy(failures: tuple[Attempt, ...] = (), **changes) -> DomainFacts:
     facts = DomainFacts(
         name=NAME, region=REGION, region_source="option", found=True, api_type="rest",
         endpoint_type="REGIONAL", status="AVAILABLE", status_message=None,
@@ -71,7 +103,7 @@ def healthy(**changes) -> DomainFacts:
         certificates={CERT_ARN: acm()}, issuer_conflicts=(),
         truststore_object=ts(),
         dns_addresses=ADDRS, dns_canonical=REGIONAL, regional_addresses=ADDRS,
-        failures=(), account_id=ACCOUNT)
+        attempts=failures, account_id=ACCOUNT, evidence=evidence_of(failures))
     return replace(facts, **changes)
 
 
@@ -183,14 +215,26 @@ FAULTS: dict[str, Fault] = {
     "AWS_ACCESS_DENIED": lambda: healthy(failures=(AwsFailure(
         "acm.ListCertificates", "acm:ListCertificates", "AccessDeniedException",
         "not authorized to perform: acm:ListCertificates", "access_denied"),)),
-    "AWS_ERROR": lambda: healthy(failures=(AwsFailure(
+    "AWS_THROTTLED": lambda: healthy(failures=(AwsFailure(
         "apigateway.GetBasePathMappings", "apigateway:GET", "TooManyRequestsException",
         "Too Many Requests", "throttled"),)),
+    "AWS_ERROR": lambda: healthy(failures=(AwsFailure(
+        "s3.ListObjectVersions", "s3:ListBucketVersions", "InternalError",
+        "We encountered an internal error", "error"),)),
+    "AWS_UNREACHABLE": lambda: healthy(failures=(AwsFailure(
+        "acm.ListCertificates", "acm:ListCertificates", "Timeout",
+        "no answer before the --timeout of 3 s ran out", "timed_out"),)),
+    "AWS_REGION_NOT_ENABLED": lambda: healthy(attempts=(AwsFailure(
+        "apigateway.GetDomainName", "apigateway:GET", "UnrecognizedClientException",
+        "The security token included in the request is invalid.", "region_not_enabled",
+        "me-south-1"),)),
+    "DOMAIN_TRUSTSTORE_UNPINNED": lambda: healthy(mtls=Mtls(URI, None, ()),
+                                                  truststore_object=ts(configured_version=None)),
 }
 
 
 def test_the_fault_table_covers_every_aws_id():
-    aws_ids = {i for i in CATALOG if i.startswith(("DOMAIN_", "AWS_"))}
+    aws_ids = {i for i in CATALOG if i.startswith(("DOMAIN_", "AWS_"))} - RESERVED
     assert set(FAULTS) == aws_ids
 
 
@@ -241,18 +285,18 @@ def test_not_found_without_region():
 
 
 def test_no_credentials_is_not_a_missing_domain():
-    facts = DomainFacts(NAME, REGION, "profile", found=False, failures=(
+    facts = lookup_failed(
         AwsFailure("apigateway.GetDomainName", "apigateway:GET", "NoCredentialsError",
                    "Unable to locate credentials", "no_credentials"),
         AwsFailure("apigatewayv2.GetDomainName", "apigateway:GET", "NoCredentialsError",
-                   "Unable to locate credentials", "no_credentials")))
+                   "Unable to locate credentials", "no_credentials"))
     assert ids(run(facts)) == ["AWS_NO_CREDENTIALS"]
 
 
 def test_denied_lookup_is_not_a_missing_domain():
-    facts = DomainFacts(NAME, REGION, "option", found=False, failures=(
+    facts = lookup_failed(
         AwsFailure("apigateway.GetDomainName", "apigateway:GET", "AccessDeniedException",
-                   "denied", "access_denied"),))
+                   "denied", "access_denied"))
     (f,) = run(facts)
     assert f.id == "AWS_ACCESS_DENIED" and f.evidence["action"] == "apigateway:GET"
 
@@ -270,14 +314,14 @@ def test_access_denied_once_per_action_and_errors_per_call():
               AwsFailure("acm.DescribeCertificate", "acm:DescribeCertificate",
                          "ResourceNotFoundException", "gone", "not_found")]
     found = run(healthy(failures=(*denied, *errors)))
-    assert ids(found) == ["AWS_ACCESS_DENIED"] * 3 + ["AWS_ERROR"] * 2
+    assert ids(found) == ["AWS_ACCESS_DENIED"] * 3 + ["AWS_UNREACHABLE", "AWS_ERROR"]
     actions = [f.evidence["action"] for f in found if f.id == "AWS_ACCESS_DENIED"]
     assert actions == ["apigateway:GET", "acm:DescribeCertificate", "s3:GetBucketVersioning"]
     get = next(f for f in found if f.evidence.get("action") == "apigateway:GET")
     assert get.evidence["calls"] == ["apigateway.GetBasePathMappings", "apigateway.GetRestApi"]
     assert "apigateway:GET" in get.title and "apigateway:GET" in commands(get)
     assert f"arn:aws:iam::{ACCOUNT}:role/" in commands(get)
-    assert [f.evidence["call"] for f in found if f.id == "AWS_ERROR"] == [
+    assert [f.evidence["call"] for f in found if f.id in ("AWS_UNREACHABLE", "AWS_ERROR")] == [
         "acm.ListCertificates", "s3.ListObjectVersions"]
 
 
@@ -470,21 +514,37 @@ def test_not_stale_when_the_configured_version_is_newer():
     assert run(facts) == []
 
 
-@pytest.mark.parametrize(("code", "kind", "said"), [
-    ("NoSuchKey", "not_found", "NoSuchKey"),
-    ("NoSuchVersion", "not_found", "NoSuchVersion"),
-    ("AccessDenied", "access_denied", "s3:GetObject"),
-])
-def test_unreadable_says_why(code, kind, said):
+@pytest.mark.parametrize(("code", "said"), [("NoSuchKey", "NoSuchKey"),
+                                           ("NoSuchVersion", "NoSuchVersion")])
+def test_unreadable_says_why(code, said):
     facts = healthy(truststore_object=ts(content=None),
-                    failures=(AwsFailure("s3.GetObject", "s3:GetObjectVersion", code, "msg", kind),))
+                    failures=(AwsFailure("s3.GetObject", "s3:GetObjectVersion", code, "msg",
+                                         "not_found"),))
     found = run(facts)
     f = one(found, "DOMAIN_TRUSTSTORE_UNREADABLE")
     assert said in f.detail and f.evidence["code"] == code
     assert f"aws s3api head-object --bucket {BUCKET} --key {KEY} --version-id {V_OLD}" in commands(f)
-    if kind == "access_denied":
-        assert "s3:GetObjectVersion" in f.detail
-        assert ids(found) == ["DOMAIN_TRUSTSTORE_UNREADABLE", "AWS_ACCESS_DENIED"]
+    assert ids(found) == ["DOMAIN_TRUSTSTORE_UNREADABLE"]
+
+
+@pytest.mark.parametrize(("message", "action"), [
+    ("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: "
+     "s3:GetObjectVersion on resource", "s3:GetObjectVersion"),
+    ("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: kms:Decrypt on "
+     "resource: arn:aws:kms:eu-west-1:123456789012:key/1", "kms:Decrypt"),
+])
+def test_the_callers_denial_is_not_an_unreadable_truststore(message, action):
+    from mtls_doctor.aws.calls import denied_action
+
+    denial = AwsFailure("s3.GetObject", denied_action(message, "s3:GetObjectVersion"),
+                        "AccessDenied", message, "access_denied")
+    found = run(healthy(truststore_object=ts(content=None), failures=(denial,)))
+    assert ids(found) == ["AWS_ACCESS_DENIED"]
+    assert found[0].evidence["action"] == action
+    if action == "kms:Decrypt":
+        fix = found[0].fix
+        assert fix is not None
+        assert "KMS" in found[0].detail and "s3:GetObjectVersion" not in fix.summary
 
 
 def test_unreadable_without_truststore_object_uses_the_uri():
@@ -494,9 +554,9 @@ def test_unreadable_without_truststore_object_uses_the_uri():
     assert BUCKET in f.detail and f.location == f"{URI}?versionId={V_OLD}"
 
 
-def test_content_missing_is_unreadable():
+def test_content_missing_without_an_answer_is_no_verdict():
     facts = healthy(truststore_object=ts(content=None))
-    assert ids(run(facts)) == ["DOMAIN_TRUSTSTORE_UNREADABLE"]
+    assert ids(run(facts)) == []
 
 
 def test_versioning_off_command():

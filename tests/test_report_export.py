@@ -418,14 +418,8 @@ SECRETS = (ACCOUNT, "0b1c2d3e", "ffff2d3e", "acme", REGIONAL, "d-abc123xyz", BUC
 def snapshot(tmp_path: Path, pki_files: dict[str, str]) -> str:
     """A saved domain (`--aws-snapshot`) full of account ids, ARNs, a bucket and host names."""
     from mtls_doctor.aws.snapshot import dumps
-    from mtls_doctor.model.domain import (
-        AcmCertificate,
-        AwsFailure,
-        DomainFacts,
-        Mapping,
-        Mtls,
-        TruststoreObject,
-    )
+    from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+    from mtls_doctor.model.evidence import Attempt, Status
 
     content = Path(pki_files["truststore"]).read_bytes()
     facts = DomainFacts(
@@ -443,9 +437,10 @@ def snapshot(tmp_path: Path, pki_files: dict[str, str]) -> str:
                                            content=content),
         dns_addresses=("203.0.113.10",), dns_canonical=REGIONAL,
         regional_addresses=("203.0.113.10",), account_id=ACCOUNT,
-        failures=(AwsFailure("acm.DescribeCertificate", "acm:DescribeCertificate", "AccessDenied",
-                             f"User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized",
-                             "access_denied"),),
+        attempts=(Attempt("acm.DescribeCertificate", Status.DENIED,
+                          f"AccessDenied: User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized",
+                          "acm:DescribeCertificate", "AccessDenied"),),
+        evidence={"domain": Attempt("domain", Status.OK)},
     )
     path = tmp_path / "facts.json"
     path.write_text(dumps(facts), encoding="utf-8")

@@ -1,72 +1,163 @@
-"""boto3 clients and one wrapper for every AWS call: standard retries, timeouts, and failures
-turned into data (`AwsFailure`) so that an AccessDenied on one call never stops the others."""
+"""boto3 clients and one wrapper for every AWS call: every call is an `Attempt` (ok or why not),
+bounded by the command's one deadline, so that an AccessDenied, a throttle or a hang on one call
+never stops the others and never reads as an answer about the domain."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 
-from mtls_doctor.model.domain import AwsFailure
+from mtls_doctor.deadline import Deadline
+from mtls_doctor.errors import InputError
+from mtls_doctor.model.evidence import Attempt, Status
 
 T = TypeVar("T")
 
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-           "UnauthorizedException", "Forbidden"}
+           "UnauthorizedException", "Forbidden", "403", "AllAccessDisabled",
+           "KMS.AccessDeniedException", "KMSAccessDeniedException"}
 _CREDENTIALS = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
                 "UnrecognizedClientException", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-                "RequestExpired"}
+                "RequestExpired", "InvalidToken", "TokenRefreshRequired"}
 _NOT_FOUND = {"NotFoundException", "NoSuchKey", "NoSuchVersion", "NoSuchBucket",
-              "ResourceNotFoundException", "404"}
+              "ResourceNotFoundException", "404", "NotFound"}
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException",
-              "RequestLimitExceeded", "SlowDown"}
+              "RequestLimitExceeded", "SlowDown", "ThrottledException",
+              "ProvisionedThroughputExceededException", "RequestThrottled",
+              "RequestThrottledException", "LimitExceededException"}
+#: the codes an opt-in region that is not enabled for the account answers with
+REGION_DISABLED_CODES = {"UnrecognizedClientException", "InvalidClientTokenId"}
+_ACTION_IN_MESSAGE = re.compile(r"not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9*]+)")
+#: attempts per call (the first and two retries): a throttle must not eat the whole deadline
+MAX_ATTEMPTS = 3
 
 
-def classify(call: str, action: str, exc: Exception) -> AwsFailure:
-    """An exception from botocore as data."""
-    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.NoRegionError
+def denied_action(message: str, action: str) -> str:
+    """The IAM action a denial names (`... not authorized to perform: kms:Decrypt ...`), else the
+    action the call needs."""
+    m = _ACTION_IN_MESSAGE.search(message or "")
+    if m:
+        return m.group(1)
+    if "kms" in (message or "").lower() and ("decrypt" in message.lower() or "key" in message.lower()):
+        return "kms:Decrypt"
+    return action
+
+
+def classify(call: str, action: str, exc: BaseException, region: str | None = None) -> Attempt:
+    """An exception from botocore as an attempt that did not answer (or answered not-found)."""
+    if isinstance(exc, botocore.exceptions.NoCredentialsError
                   | botocore.exceptions.PartialCredentialsError):
-        kind = "no_credentials" if not isinstance(exc, botocore.exceptions.NoRegionError) else "error"
-        return AwsFailure(call, action, type(exc).__name__, str(exc), kind)
+        return Attempt(call, Status.NO_CREDENTIALS, str(exc), action, type(exc).__name__, region)
+    if isinstance(exc, botocore.exceptions.NoRegionError):
+        return Attempt(call, Status.ERROR, "no region: give --region or set AWS_REGION", action,
+                       "NoRegionError", region)
     if isinstance(exc, botocore.exceptions.ClientError):
         err = exc.response.get("Error", {})
-        code = str(err.get("Code", "")) or str(
-            exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        message = str(err.get("Message", "")) or str(exc)
+        http = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(err.get("Code", "")) or str(http or "")
+        message = " ".join(str(err.get("Message", "") or exc).split())[:500]
         if code in _DENIED:
-            kind = "access_denied"
-        elif code in _CREDENTIALS:
-            kind = "no_credentials"
+            return Attempt(call, Status.DENIED, f"{code}: {message}",
+                           denied_action(message, action), code, region)
+        if code in _CREDENTIALS:
+            status = Status.NO_CREDENTIALS
         elif code in _NOT_FOUND:
-            kind = "not_found"
-        elif code in _THROTTLED:
-            kind = "throttled"
+            status = Status.NOT_FOUND
+        elif code in _THROTTLED or http == 429:
+            status = Status.THROTTLED
         else:
-            kind = "error"
-        return AwsFailure(call, action, code, message, kind)
+            status = Status.ERROR
+        return Attempt(call, status, f"{code}: {message}", action, code, region)
     if isinstance(exc, botocore.exceptions.EndpointConnectionError
-                  | botocore.exceptions.ConnectTimeoutError | botocore.exceptions.ReadTimeoutError):
-        return AwsFailure(call, action, type(exc).__name__, str(exc), "endpoint")
-    return AwsFailure(call, action, type(exc).__name__, str(exc)[:300], "error")
+                  | botocore.exceptions.ConnectTimeoutError
+                  | botocore.exceptions.ProxyConnectionError):
+        return Attempt(call, Status.UNREACHABLE, str(exc), action, type(exc).__name__, region)
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError | TimeoutError):
+        return Attempt(call, Status.TIMED_OUT, str(exc) or "no answer in time", action,
+                       type(exc).__name__, region)
+    if isinstance(exc, botocore.parsers.ResponseParserError | Malformed):
+        return Attempt(call, Status.MALFORMED, " ".join(str(exc).split())[:300], action,
+                       type(exc).__name__, region)
+    return Attempt(call, Status.ERROR, " ".join(str(exc).split())[:300], action,
+                   type(exc).__name__, region)
+
+
+class Malformed(Exception):
+    """An answer that lacks what the service model says it always has."""
+
+
+def require(answer: Any, *keys: str) -> dict[str, Any]:
+    """`answer` when it is an object holding every key, else `Malformed`."""
+    if not isinstance(answer, dict):
+        raise Malformed(f"the answer is a {type(answer).__name__}, not an object")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        raise Malformed(f"the answer lacks {', '.join(missing)}")
+    return answer
+
+
+def check_profile(profile: str | None) -> None:
+    """An unknown `--profile` is bad input (exit 2), found before anything runs."""
+    if not profile:
+        return
+    try:
+        boto3.Session(profile_name=profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise InputError(f"--profile {profile}: no such AWS profile in the config or "
+                         "credentials files") from None
+
+
+def spawn(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `fn` in a daemon thread: a call that hangs past the deadline is left behind and
+    never holds the process open (an executor's threads are joined at exit)."""
+    future: Future[T] = Future()
+
+    def work() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="mtls-doctor-aws", daemon=True).start()
+    return future
+
+
+def wait_for(future: Future[T], deadline: Deadline) -> T:
+    """The future's result, waiting no longer than the deadline (and seeing a cancellation
+    within a fifth of a second); TimeoutError when the deadline comes first."""
+    while True:
+        try:
+            return future.result(timeout=min(0.2, deadline.left()))
+        except TimeoutError:
+            if deadline.left() <= 0:
+                raise
 
 
 class Aws:
-    """Clients per (service, region) on one boto3 session, and the failures seen so far."""
+    """Clients per (service, region) on one boto3 session, every attempt so far, and the
+    command's deadline, which bounds each call's socket timeouts and every wait."""
 
-    def __init__(self, profile: str | None, timeout: float) -> None:
-        self.session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-        self.config = Config(retries={"mode": "standard", "max_attempts": 4},
-                             connect_timeout=timeout, read_timeout=timeout,
-                             max_pool_connections=32)
-        self._clients: dict[tuple[str, str | None], Any] = {}
-        self._client_locks: dict[tuple[str, str | None], threading.Lock] = {}
+    def __init__(self, profile: str | None, deadline: Deadline) -> None:
+        try:
+            self.session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        except botocore.exceptions.ProfileNotFound:
+            raise InputError(f"--profile {profile}: no such AWS profile") from None
+        self.deadline = deadline
+        self._clients: dict[tuple[str, str | None, int], Any] = {}
+        self._client_locks: dict[tuple[str, str | None, int], threading.Lock] = {}
         self._lock = threading.Lock()
         self._session_lock = threading.Lock()
-        self.failures: list[AwsFailure] = []
+        self.attempts: list[Attempt] = []
 
     @property
     def default_region(self) -> str | None:
@@ -74,37 +165,62 @@ class Aws:
         region = self.session.region_name
         return str(region) if region else None
 
-    def client(self, service: str, region: str | None) -> Any:
+    def has_credentials(self) -> bool:
+        """Whether boto3's chain finds any credentials (no call is made for static ones)."""
+        with self._session_lock:
+            return self.session.get_credentials() is not None
+
+    def _config(self, attempts: int) -> Config:
+        left = max(1.0, self.deadline.left())
+        return Config(retries={"mode": "standard", "total_max_attempts": attempts},
+                      connect_timeout=min(5.0, left), read_timeout=left,
+                      max_pool_connections=32)
+
+    def client(self, service: str, region: str | None, attempts: int = MAX_ATTEMPTS) -> Any:
         """A client (created once, one lock per client so that different services are built in
         parallel; botocore clients are thread-safe, session.client is not)."""
-        key = (service, region)
+        key = (service, region, attempts)
         with self._lock:
             lock = self._client_locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._clients:
                 with self._session_lock:
-                    self._clients[key] = self.session.client(service, region_name=region,
-                                                             config=self.config)
+                    self._clients[key] = self.session.client(
+                        service, region_name=region, config=self._config(attempts))
             return self._clients[key]
 
-    def attempt(self, service: str, region: str | None, operation: str, action: str,
-                fn: Callable[[Any], T], *, quiet: tuple[str, ...] = ()
-                ) -> tuple[T | None, AwsFailure | None]:
-        """Run `fn(client)`: (result, None), or (None, failure) with the failure recorded unless
-        its kind is in `quiet`. `operation` names the API call, `action` the IAM action."""
-        try:
-            return fn(self.client(service, region)), None
-        except Exception as exc:  # noqa: BLE001 - every failure of a call is a finding, not a crash
-            failure = classify(f"{service}.{operation}", action, exc)
-            if failure.kind not in quiet:
-                with self._lock:
-                    self.failures.append(failure)
-            return None, failure
+    def record(self, attempt: Attempt) -> Attempt:
+        """Keep `attempt` in the record of every call."""
+        with self._lock:
+            self.attempts.append(attempt)
+        return attempt
 
-    def call(self, service: str, region: str | None, operation: str, action: str,
-             fn: Callable[[Any], T], *, quiet: tuple[str, ...] = ()) -> T | None:
-        """`attempt`, keeping only the result (None on failure)."""
-        return self.attempt(service, region, operation, action, fn, quiet=quiet)[0]
+    def attempt(self, service: str, region: str | None, operation: str, action: str,
+                fn: Callable[[Any], T], *, attempts: int = MAX_ATTEMPTS
+                ) -> tuple[T | None, Attempt]:
+        """Run `fn(client)` within the deadline: (result, ok attempt), or (None, the attempt
+        that says why not). `operation` names the API call, `action` the IAM action."""
+        call = f"{service}.{operation}"
+        if self.deadline.left() <= 0:
+            why = "the run was cancelled" if self.deadline.cancelled else \
+                f"the --timeout of {self.deadline.seconds:g} s had passed before the call"
+            status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
+            return None, self.record(Attempt(call, status, why, action, "", region))
+
+        def run() -> T:
+            return fn(self.client(service, region, attempts))
+
+        future = spawn(run)
+        try:
+            result = wait_for(future, self.deadline)
+        except TimeoutError:
+            status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
+            why = ("the run was cancelled" if self.deadline.cancelled else
+                   f"no answer before the --timeout of {self.deadline.seconds:g} s ran out")
+            return None, self.record(Attempt(call, status, why, action, "Timeout", region))
+        except Exception as exc:  # noqa: BLE001 - every failure of a call is data, not a crash
+            return None, self.record(classify(call, action, exc, region))
+        return result, self.record(Attempt(call, Status.OK, "", action, "", region))
 
     def regions(self, service: str) -> list[str]:
         """Every region the service is offered in (from botocore's endpoint data, no call)."""

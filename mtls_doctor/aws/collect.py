@@ -2,28 +2,25 @@
 
 The dependency chain sets the time, not the number of calls: the domain (REST and HTTP views at
 once), then everything that needs it (ACM, S3, mappings, DNS) at once, then what needs those
-(each mapped API, each same-subject certificate) at once. Every failure is recorded as data.
+(each mapped API, each same-subject certificate) at once. Every call is an attempt; each fact
+the checks need is recorded in `evidence` with the attempt that collected it or why it could
+not be, so that a failed call is never read as an answer about the domain.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from mtls_doctor.aws.calls import Aws
-from mtls_doctor.aws.findings import split_s3_uri
-from mtls_doctor.model.domain import (
-    AcmCertificate,
-    AwsFailure,
-    DomainFacts,
-    Mapping,
-    Mtls,
-    TruststoreObject,
-)
+from mtls_doctor.aws.calls import REGION_DISABLED_CODES, Aws, require, spawn, wait_for
+from mtls_doctor.aws.findings import arn_region, split_s3_uri
+from mtls_doctor.deadline import Deadline
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.probe.net import DnsAnswer, lookup
 from mtls_doctor.source import MAX_BYTES
 
@@ -33,6 +30,11 @@ _KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "
               "EC_secp521r1"]
 #: describe at most this many same-name certificates when looking for issuer conflicts
 MAX_CONFLICT_CANDIDATES = 25
+#: at most this many pages of object versions (1,000 each) are read for the truststore's key
+MAX_VERSION_PAGES = 10
+#: the facts every check of `domain` may need, downstream of the domain lookup
+DOWNSTREAM = ("certificate", "ownership_certificate", "issuer_conflicts", "truststore_object",
+              "truststore_versions", "mappings", "mapped_apis", "dns")
 
 
 def region_from_dns(answer: DnsAnswer | None) -> str | None:
@@ -86,54 +88,140 @@ def _http_view(d: dict[str, Any]) -> _View:
                  c.get("HostedZoneId"), mtls)
 
 
-class _Collector:
-    def __init__(self, aws: Aws, name: str, pool: ThreadPoolExecutor) -> None:
-        self.aws = aws
-        self.name = name
-        self.pool = pool
+def _get_rest(name: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda c: require(c.get_domain_name(domainName=name), "domainName")
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        return self.pool.submit(fn, *args)
+
+def _get_http(name: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda c: require(c.get_domain_name(DomainName=name), "DomainName")
+
+
+def _first_failure(attempts: Sequence[Attempt]) -> Attempt | None:
+    """The attempt that says most about why a fact is missing: a failure, not a not-found."""
+    return next((a for a in attempts if a.failed), None)
+
+
+@dataclass
+class _Lookup:
+    """The domain in one region: each API's view, and how each call went."""
+
+    region: str
+    rest: _View | None
+    http: _View | None
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def found(self) -> bool:
+        return self.rest is not None or self.http is not None
+
+    @property
+    def absent(self) -> bool:
+        """Both APIs answered that there is no such domain."""
+        return not self.found and all(a.status is Status.NOT_FOUND for a in self.attempts)
+
+
+@dataclass
+class _Collector:
+    aws: Aws
+    name: str
+    evidence: dict[str, Attempt] = field(default_factory=dict)
+    account_id: str | None = None
+
+    @property
+    def deadline(self) -> Deadline:
+        return self.aws.deadline
+
+    def wait(self, future: Future[T], fact: str) -> T | None:
+        """The future's result, or None with `fact` recorded as cut short by the deadline."""
+        try:
+            return wait_for(future, self.deadline)
+        except TimeoutError:
+            status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
+            self.evidence.setdefault(fact, Attempt(
+                fact, status, f"not finished before the --timeout of {self.deadline.seconds:g} s"))
+            return None
 
     # --- the domain in one region, both APIs at once ---------------------------------------
-    def view_calls(self, pool: ThreadPoolExecutor, region: str) -> tuple[Future[Any], Future[Any]]:
-        rest_f = pool.submit(self.aws.attempt, "apigateway", region, "GetDomainName",
-                             "apigateway:GET",
-                             lambda c: c.get_domain_name(domainName=self.name), quiet=("not_found",))
-        http_f = pool.submit(self.aws.attempt, "apigatewayv2", region, "GetDomainName",
-                             "apigateway:GET",
-                             lambda c: c.get_domain_name(DomainName=self.name), quiet=("not_found",))
-        return rest_f, http_f
+    def look(self, region: str, *, attempts: int = 3) -> _Lookup:
+        rest_f = spawn(lambda: self.aws.attempt("apigateway", region, "GetDomainName",
+                                                "apigateway:GET", _get_rest(self.name),
+                                                attempts=attempts))
+        http_f = spawn(lambda: self.aws.attempt("apigatewayv2", region, "GetDomainName",
+                                                "apigateway:GET", _get_http(self.name),
+                                                attempts=attempts))
+        rest, rest_a = rest_f.result()  # each attempt is bound by the deadline itself
+        http, http_a = http_f.result()
+        return _Lookup(region, _rest_view(rest) if rest else None,
+                       _http_view(http) if http else None, (rest_a, http_a))
 
-    @staticmethod
-    def views_of(rest_f: Future[Any], http_f: Future[Any]) -> tuple[_View | None, _View | None, bool]:
-        """(REST view, HTTP view, confirmed absent) from the two GetDomainName calls."""
-        (rest, rest_fail), (http, http_fail) = rest_f.result(), http_f.result()
-        absent = all(f is not None and f.kind == "not_found" for f in (rest_fail, http_fail))
-        return (_rest_view(rest) if rest else None, _http_view(http) if http else None, absent)
-
-    def scan(self, skip: str | None) -> tuple[str | None, _View | None, _View | None]:
-        """Look in every region API Gateway offers, all at once; the first that knows it."""
+    def scan(self, skip: str | None) -> tuple[list[_Lookup], list[Attempt]]:
+        """Look in every region API Gateway offers, all at once (the REST API alone: both APIs
+        list every domain), one attempt each. Returns the regions that know the name and the
+        regions that could not be asked."""
         regions = [r for r in self.aws.regions("apigateway") if r != skip]
-        if not regions:
-            return None, None, None
-        with ThreadPoolExecutor(max_workers=2 * len(regions),
-                                thread_name_prefix="mtls-doctor-scan") as scan_pool:
-            calls = {r: self.view_calls(scan_pool, r) for r in regions}
-            for region, (rest_f, http_f) in calls.items():
-                rest, http, _ = self.views_of(rest_f, http_f)
-                if rest or http:
-                    return region, rest, http
-        return None, None, None
+        futures = {r: spawn(self._scan_one, r) for r in regions}
+        found: list[_Lookup] = []
+        failed: list[Attempt] = []
+        for region, future in futures.items():
+            got = self.wait(future, "domain")
+            if got is None:
+                failed.append(Attempt("apigateway.GetDomainName", Status.TIMED_OUT,
+                                      "the region scan ran out of time", "apigateway:GET",
+                                      region=region))
+                continue
+            view, attempt = got
+            if view is not None:
+                found.append(_Lookup(region, _rest_view(view), None, (attempt,)))
+            elif attempt.status is Status.NO_CREDENTIALS and attempt.code in REGION_DISABLED_CODES:
+                # the credentials work (they were checked first): an opt-in region that the
+                # account has not enabled answers this way
+                self.aws.attempts.remove(attempt)
+                self.aws.record(Attempt(attempt.call, Status.REGION_NOT_ENABLED,
+                                        f"{region} is an opt-in region not enabled for this "
+                                        "account", attempt.action, attempt.code, region))
+            elif attempt.failed:
+                failed.append(attempt)
+        return found, failed
+
+    def _scan_one(self, region: str) -> tuple[dict[str, Any] | None, Attempt]:
+        """One region of the scan: one attempt, no retries, so a scan stays bounded."""
+        return self.aws.attempt("apigateway", region, "GetDomainName", "apigateway:GET",
+                                _get_rest(self.name), attempts=1)
+
+    def caller(self) -> Attempt:
+        """Who the credentials belong to (sts:GetCallerIdentity needs no permission): proves
+        they work before a region scan, and names the account."""
+        got, attempt = self.aws.attempt(
+            "sts", self.aws.default_region or "us-east-1", "GetCallerIdentity",
+            "sts:GetCallerIdentity", lambda c: require(c.get_caller_identity(), "Account"))
+        self.account_id = got["Account"] if got else None
+        return attempt
 
     # --- what depends on the domain ----------------------------------------------------------
-    def acm(self, region: str, arn: str) -> AcmCertificate | None:
-        d = self.aws.call("acm", region, "DescribeCertificate", "acm:DescribeCertificate",
-                          lambda c: c.describe_certificate(CertificateArn=arn))
-        return _acm(d["Certificate"]) if d else None
+    def acm(self, region: str, arn: str) -> tuple[AcmCertificate | None, Attempt]:
+        """One certificate, asked in the region of its ARN (an EDGE domain's is in us-east-1)."""
+        d, attempt = self.aws.attempt(
+            "acm", arn_region(arn) or region, "DescribeCertificate", "acm:DescribeCertificate",
+            lambda c: require(c.describe_certificate(CertificateArn=arn), "Certificate"))
+        return (_acm(d["Certificate"]) if d else None), attempt
 
-    def list_certificates(self, region: str) -> list[dict[str, Any]]:
-        """ACM's certificate summaries, every key type (ACM lists only RSA-2048 by default)."""
+    def certificate(self, region: str, arn: str | None, fact: str, certificates: dict[str, Any]
+                    ) -> None:
+        if not arn:
+            self.evidence[fact] = skipped(fact, "none configured")
+            return
+        cert, attempt = self.acm(region, arn)
+        if cert is not None:
+            certificates[arn] = cert
+        self.evidence[fact] = attempt
+
+    def conflicts(self, region: str, mine: AcmCertificate, own: set[str]
+                  ) -> tuple[tuple[AcmCertificate, ...], Attempt]:
+        """Other certificates in ACM (this account, the certificate's region) with the same
+        subject and another issuer (`own`: the domain's certificates, the ownership
+        verification one included, which are never a conflict)."""
+        acm_region = arn_region(mine.arn) or region
+
         def list_all(c: Any) -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
             for page in c.get_paginator("list_certificates").paginate(
@@ -141,36 +229,41 @@ class _Collector:
                 out.extend(page.get("CertificateSummaryList", []))
             return out
 
-        return self.aws.call("acm", region, "ListCertificates", "acm:ListCertificates",
-                             list_all) or []
-
-    def conflicts(self, region: str, mine: AcmCertificate, summaries: list[dict[str, Any]],
-                  own: set[str]) -> tuple[AcmCertificate, ...]:
-        """Other certificates in ACM with the same subject and another issuer (`own`: the
-        domain's certificates, the ownership verification one included, which are never a
-        conflict)."""
+        summaries, attempt = self.aws.attempt("acm", acm_region, "ListCertificates",
+                                              "acm:ListCertificates", list_all)
+        if summaries is None:
+            return (), attempt
         wanted = {mine.domain_name, self.name}
         candidates = [s["CertificateArn"] for s in summaries
                       if s.get("DomainName") in wanted and s.get("CertificateArn") not in own]
-        found = [f.result() for f in [self.submit(self.acm, region, arn)
-                                      for arn in candidates[:MAX_CONFLICT_CANDIDATES]]]
+        futures = [spawn(self.acm, acm_region, arn) for arn in candidates[:MAX_CONFLICT_CANDIDATES]]
+        found = []
+        for f in futures:
+            got = self.wait(f, "issuer_conflicts")
+            if got is None:
+                return (), self.evidence["issuer_conflicts"]
+            cert, a = got
+            if a.failed:
+                return (), a
+            found.append(cert)
         return tuple(c for c in found if c is not None and c.subject == mine.subject
-                     and c.issuer and mine.issuer and c.issuer != mine.issuer)
+                     and c.issuer and mine.issuer and c.issuer != mine.issuer), attempt
 
     def truststore(self, region: str, mtls: Mtls) -> TruststoreObject | None:
         where = split_s3_uri(mtls.truststore_uri)
         if where is None:
-            self.aws.failures.append(AwsFailure("s3.GetObject", "s3:GetObject", "InvalidUri",
-                                                f"{mtls.truststore_uri} is not s3://bucket/key",
-                                                "error"))
+            bad = Attempt("s3.GetObject", Status.NOT_FOUND,
+                          f"{mtls.truststore_uri} is not s3://bucket/key", "s3:GetObject",
+                          "InvalidUri", region)
+            self.evidence["truststore_object"] = self.aws.record(bad)
+            self.evidence["truststore_versions"] = bad.because("truststore_versions")
             return None
         bucket, key = where
-        versioning_f = self.submit(self.aws.call, "s3", region, "GetBucketVersioning",
-                                   "s3:GetBucketVersioning",
-                                   lambda c: c.get_bucket_versioning(Bucket=bucket))
-        versions_f = self.submit(self.aws.call, "s3", region, "ListObjectVersions",
-                                 "s3:ListBucketVersions",
-                                 lambda c: c.list_object_versions(Bucket=bucket, Prefix=key))
+        versioning_f = spawn(self.aws.attempt, "s3", region, "GetBucketVersioning",
+                             "s3:GetBucketVersioning",
+                             lambda c: c.get_bucket_versioning(Bucket=bucket))
+        versions_f = spawn(self.aws.attempt, "s3", region, "ListObjectVersions",
+                           "s3:ListBucketVersions", lambda c: _versions(c, bucket, key))
         get_args = {"Bucket": bucket, "Key": key}
         if mtls.truststore_version:
             get_args["VersionId"] = mtls.truststore_version
@@ -180,28 +273,36 @@ class _Collector:
             return obj["Body"].read(MAX_BYTES), obj.get("VersionId"), obj.get("LastModified")
 
         action = "s3:GetObjectVersion" if mtls.truststore_version else "s3:GetObject"
-        got = self.aws.call("s3", region, "GetObject", action, get)
-        versioning = versioning_f.result()
-        versions = versions_f.result()
+        got, got_a = self.aws.attempt("s3", region, "GetObject", action, get)
+        versioning, versioning_a = self.wait(versioning_f, "truststore_versions") or (None, None)
+        versions, versions_a = self.wait(versions_f, "truststore_versions") or (None, None)
+        self.evidence["truststore_object"] = got_a
+        failed = _first_failure([a for a in (versioning_a, versions_a) if a is not None])
+        if failed is not None:
+            self.evidence["truststore_versions"] = failed
+        elif versioning_a is not None and versions_a is not None:
+            self.evidence["truststore_versions"] = ok("s3.ListObjectVersions", region)
         latest = latest_modified = configured_modified = None
-        for v in (versions or {}).get("Versions", []):
-            if v.get("Key") != key:
-                continue
+        for v in versions or []:
             if v.get("IsLatest"):
                 latest, latest_modified = v.get("VersionId"), v.get("LastModified")
-            if v.get("VersionId") == mtls.truststore_version:
+            if mtls.truststore_version and v.get("VersionId") == mtls.truststore_version:
                 configured_modified = v.get("LastModified")
-        status = (versioning or {}).get("Status") or ("Never" if versioning is not None else None)
+        status = None
+        if versioning is not None:
+            status = versioning.get("Status") or "Never"
         content = got[0] if got else None
-        if got and configured_modified is None:
+        if got and configured_modified is None and mtls.truststore_version:
             configured_modified = got[2]
-        return TruststoreObject(bucket, key, status or "unknown", latest,
-                                mtls.truststore_version or (got[1] if got else None),
+        if got and not mtls.truststore_version:
+            # unpinned: what was read is the latest, which may not be the one in use
+            latest = latest or got[1]
+            latest_modified = latest_modified or got[2]
+        return TruststoreObject(bucket, key, status or "unknown", latest, mtls.truststore_version,
                                 latest_modified, configured_modified, content)
 
     def mappings(self, region: str, view: _View) -> tuple[tuple[Mapping, ...], bool]:
         """The domain's mappings, each with whether its API's execute-api endpoint is off."""
-        raw: list[tuple[str, str | None, str]] = []
         if view.api_type == "rest":
             def rest_list(c: Any) -> list[dict[str, Any]]:
                 items: list[dict[str, Any]] = []
@@ -210,9 +311,10 @@ class _Collector:
                     items.extend(page.get("items", []))
                 return items
 
-            got = self.aws.call("apigateway", region, "GetBasePathMappings", "apigateway:GET",
-                                rest_list)
-            raw = [(m["restApiId"], m.get("stage"), m.get("basePath", "(none)")) for m in got or []]
+            got, attempt = self.aws.attempt("apigateway", region, "GetBasePathMappings",
+                                            "apigateway:GET", rest_list)
+            raw = [(m["restApiId"], m.get("stage"), m.get("basePath", "(none)"))
+                   for m in got or []]
         else:
             def http_list(c: Any) -> list[dict[str, Any]]:
                 items: list[dict[str, Any]] = []
@@ -224,39 +326,77 @@ class _Collector:
                         return items
                     args["NextToken"] = page["NextToken"]
 
-            got = self.aws.call("apigatewayv2", region, "GetApiMappings", "apigateway:GET",
-                                http_list)
+            got, attempt = self.aws.attempt("apigatewayv2", region, "GetApiMappings",
+                                            "apigateway:GET", http_list)
             raw = [(m["ApiId"], m.get("Stage"), m.get("ApiMappingKey") or "(none)")
                    for m in got or []]
+        self.evidence["mappings"] = attempt
         if got is None:
+            self.evidence["mapped_apis"] = attempt.because("mapped_apis")
             return (), False
-        apis = {api_id: self.submit(self.api, region, api_id, view.api_type)
+        apis = {api_id: spawn(self.api, region, api_id, view.api_type)
                 for api_id in {r[0] for r in raw}}
         out = []
+        failures: list[Attempt] = []
         for api_id, stage, base in raw:
-            disabled, name, kind = apis[api_id].result()
+            got_api = self.wait(apis[api_id], "mapped_apis")
+            disabled, name, kind, api_attempt = got_api or (None, None, view.api_type, None)
+            if api_attempt is not None and api_attempt.failed:
+                failures.append(api_attempt)
             out.append(Mapping(api_id, stage, base, disabled, name, kind))
+        if not raw:
+            self.evidence["mapped_apis"] = skipped("mapped_apis", "no API is mapped")
+        elif failures:
+            self.evidence["mapped_apis"] = failures[0]
+        else:
+            self.evidence.setdefault("mapped_apis", ok("mapped_apis", region))
         return tuple(out), True
 
-    def api(self, region: str, api_id: str, hint: str) -> tuple[bool | None, str | None, str]:
-        """(execute-api endpoint disabled?, name, rest|http) of one API."""
+    def api(self, region: str, api_id: str, hint: str
+            ) -> tuple[bool | None, str | None, str, Attempt]:
+        """(execute-api endpoint disabled?, name, rest|http, the attempt) of one API."""
         order = ("rest", "http") if hint == "rest" else ("http", "rest")
+        attempt: Attempt | None = None
         for kind in order:
             if kind == "rest":
-                got, failure = self.aws.attempt(
+                got, attempt = self.aws.attempt(
                     "apigateway", region, "GetRestApi", "apigateway:GET",
-                    lambda c: c.get_rest_api(restApiId=api_id), quiet=("not_found",))
+                    lambda c: require(c.get_rest_api(restApiId=api_id), "id"))
                 if got is not None:
-                    return bool(got.get("disableExecuteApiEndpoint")), got.get("name"), "rest"
+                    return (bool(got.get("disableExecuteApiEndpoint")), got.get("name"), "rest",
+                            attempt)
             else:
-                got, failure = self.aws.attempt(
+                got, attempt = self.aws.attempt(
                     "apigatewayv2", region, "GetApi", "apigateway:GET",
-                    lambda c: c.get_api(ApiId=api_id), quiet=("not_found",))
+                    lambda c: require(c.get_api(ApiId=api_id), "ApiId"))
                 if got is not None:
-                    return bool(got.get("DisableExecuteApiEndpoint")), got.get("Name"), "http"
-            if failure is not None and failure.kind != "not_found":
+                    return (bool(got.get("DisableExecuteApiEndpoint")), got.get("Name"),
+                            "websocket" if got.get("ProtocolType") == "WEBSOCKET" else "http",
+                            attempt)
+            if attempt.status is not Status.NOT_FOUND:
                 break
-        return None, None, hint
+        assert attempt is not None
+        if attempt.status is Status.NOT_FOUND:
+            attempt = Attempt(f"API {api_id}", Status.NOT_FOUND,
+                              "neither API Gateway API knows this API id", "apigateway:GET")
+        return None, None, hint, attempt
+
+
+def _versions(c: Any, bucket: str, key: str) -> list[dict[str, Any]]:
+    """Every version of exactly `key` (delete markers included, as `IsDeleteMarker`), every
+    page up to MAX_VERSION_PAGES."""
+    out: list[dict[str, Any]] = []
+    args: dict[str, Any] = {"Bucket": bucket, "Prefix": key}
+    for _ in range(MAX_VERSION_PAGES):
+        page = c.list_object_versions(**args)
+        out += [v for v in page.get("Versions", []) if v.get("Key") == key]
+        out += [{**m, "IsDeleteMarker": True} for m in page.get("DeleteMarkers", [])
+                if m.get("Key") == key]
+        if not page.get("IsTruncated"):
+            break
+        args["KeyMarker"] = page.get("NextKeyMarker")
+        args["VersionIdMarker"] = page.get("NextVersionIdMarker")
+    return out
 
 
 def _acm(d: dict[str, Any]) -> AcmCertificate:
@@ -280,67 +420,141 @@ def _addresses(answer: DnsAnswer | None) -> tuple[str, ...]:
     return answer.addresses if answer else ()
 
 
+def _not_looked_up(c: _Collector, why: Attempt) -> None:
+    """Every downstream fact, when the domain itself could not be read (or does not exist)."""
+    for fact in DOWNSTREAM:
+        c.evidence[fact] = (skipped(fact, "the custom domain does not exist")
+                            if why.status is Status.NOT_FOUND else why.because(fact))
+
+
+def _find(c: _Collector, region: str | None, source: str
+          ) -> tuple[_Lookup | None, str | None, str, Attempt, tuple[str, ...]]:
+    """Where the domain is: (its lookup, region, how the region was chosen, the `domain` fact,
+    other regions that know the name)."""
+    aws = c.aws
+    home: _Lookup | None = None
+    if region:
+        home = c.look(region)
+        if home.found:
+            return home, region, source, ok("domain", region), ()
+        failure = _first_failure(home.attempts)
+        if failure is not None:
+            return None, region, source, failure, ()  # not an answer: no scan, no "not found"
+        if source == "option":
+            return None, region, source, _absent([region]), ()
+    # the region scan: first prove the credentials work, then ask every region at once
+    who = c.caller()
+    if who.failed:
+        return None, region, source, who, ()
+    found, failed = c.scan(skip=region)
+    if found:
+        first = found[0]
+        both = c.look(first.region)  # both views where it lives
+        chosen = both if both.found else first
+        others = tuple(x.region for x in found[1:])
+        also = f" (also in {', '.join(others)}: pass --region to read another)" if others else ""
+        return (chosen, first.region, "scan",
+                Attempt("domain", Status.OK, f"found in {first.region} by the region scan{also}",
+                        region=first.region), others)
+    if failed:
+        names = ", ".join(sorted({a.region or "?" for a in failed}))
+        worst = failed[0]
+        return None, region, source, Attempt(
+            "domain", worst.status, f"not in the regions that answered; {len(failed)} region(s) "
+            f"could not be asked ({names}): {worst.reason}", worst.action, worst.code), ()
+    searched = [region] if region else []
+    return None, region, source, _absent([*searched, *aws.regions("apigateway")]), ()
+
+
+def _absent(regions: Sequence[str]) -> Attempt:
+    where = regions[0] if len(regions) == 1 else f"{len(set(regions))} regions"
+    return Attempt("domain", Status.NOT_FOUND, f"neither API knows the name in {where}")
+
+
 def collect_domain(name: str, *, region: str | None, profile: str | None,
-                   timeout: float = 10.0) -> DomainFacts:
-    """Everything AWS and DNS say about the custom domain `name`. Never raises for AWS trouble."""
+                   deadline: Deadline | None = None, timeout: float = 30.0) -> DomainFacts:
+    """Everything AWS and DNS say about the custom domain `name`, within the deadline (or
+    `timeout` seconds). Never raises for AWS trouble: failures are attempts."""
+    deadline = deadline or Deadline(timeout)
     name = name.strip().rstrip(".").lower()
-    aws = Aws(profile, timeout)
-    with ThreadPoolExecutor(max_workers=32, thread_name_prefix="mtls-doctor-aws") as pool:
-        c = _Collector(aws, name, pool)
-        dns_f = pool.submit(lookup, name, timeout)
-        source = "option"
-        if region is None:
-            region = region_from_dns(dns_f.result())
-            source = "dns"
-        if region is None:
-            region, source = aws.default_region, "profile"
-        rest = http = None
-        absent = False
+    aws = Aws(profile, deadline)
+    c = _Collector(aws, name)
+    dns_f = spawn(lookup, name, deadline.within(5.0))
+    source = "option"
+    if region is None:
+        region = region_from_dns(c.wait(dns_f, "dns"))
+        source = "dns"
+    if region is None:
+        region, source = aws.default_region, "profile"
+    if not aws.has_credentials():
+        why = aws.record(Attempt("sts.credentials", Status.NO_CREDENTIALS,
+                                 "no credentials in boto3's chain (profile, environment, SSO, "
+                                 "instance role)", "", "NoCredentials", region))
+        lookup_, found_region, domain_fact = None, region, why
+        others: tuple[str, ...] = ()
+    else:
         if region:
-            calls = c.view_calls(pool, region)
             # build the clients the next stage needs while the domain calls are in flight
             for service in ("acm", "s3"):
-                pool.submit(aws.client, service, region)
-            rest, http, absent = c.views_of(*calls)
-        no_credentials = any(f.kind == "no_credentials" for f in aws.failures)
-        if not (rest or http) and source != "option" and not no_credentials:
-            found_region, rest, http = c.scan(skip=region)
-            if found_region:
-                region, source = found_region, "scan"
-            else:
-                absent = absent or region is None
-        dns = dns_f.result()
-        if not (rest or http):
-            return DomainFacts(name, region, source, found=False, dns_addresses=_addresses(dns),
-                               dns_canonical=dns.canonical if dns else None,
-                               failures=tuple(f for f in aws.failures if f.kind != "not_found"
-                                              or not absent))
-        assert region is not None
-        # prefer the view that carries the mTLS settings; the REST one when both do
-        view = next(v for v in (rest if rest and rest.mtls else None,
-                                http if http and http.mtls else None, rest, http) if v)
-        cert_f = pool.submit(c.acm, region, view.certificate_arn) if view.certificate_arn else None
-        # listed at the same time as the description, so that looking for issuer conflicts
-        # adds no round trip to the chain
-        list_f = pool.submit(c.list_certificates, region) if view.certificate_arn else None
-        own_f = pool.submit(c.acm, region, view.ownership_arn) if view.ownership_arn else None
-        ts_f = pool.submit(c.truststore, region, view.mtls) if view.mtls else None
-        map_f = pool.submit(c.mappings, region, view)
-        regional_f = pool.submit(lookup, view.regional_domain_name, timeout) \
-            if view.regional_domain_name else None
-        certificates: dict[str, AcmCertificate] = {}
-        conflicts: tuple[AcmCertificate, ...] = ()
-        for f in (cert_f, own_f):
-            acm = f.result() if f else None
-            if acm is not None:
-                certificates[acm.arn] = acm
-        mine = certificates.get(view.certificate_arn or "")
-        if mine is not None and list_f is not None:
-            own = {a for a in (view.certificate_arn, view.ownership_arn) if a}
-            conflicts = c.conflicts(region, mine, list_f.result(), own)
-        mappings, mappings_read = map_f.result()
-        regional = regional_f.result() if regional_f else None
-        truststore = ts_f.result() if ts_f else None
+                spawn(aws.client, service, region)
+        lookup_, found_region, source, domain_fact, others = _find(c, region, source)
+    c.evidence["domain"] = domain_fact
+    dns = c.wait(dns_f, "dns")
+    if lookup_ is None:
+        _not_looked_up(c, domain_fact)
+        return DomainFacts(name, found_region, source,
+                           found=False if domain_fact.status is Status.NOT_FOUND else None,
+                           dns_addresses=_addresses(dns),
+                           dns_canonical=dns.canonical if dns else None,
+                           attempts=tuple(aws.attempts), account_id=c.account_id,
+                           evidence=dict(c.evidence))
+    region = lookup_.region
+    rest, http = lookup_.rest, lookup_.http
+    # prefer the view that carries the mTLS settings; the REST one when both do
+    view = next(v for v in (rest if rest and rest.mtls else None,
+                            http if http and http.mtls else None, rest, http) if v)
+    certificates: dict[str, AcmCertificate] = {}
+    cert_f = spawn(c.certificate, region, view.certificate_arn, "certificate", certificates)
+    own_f = spawn(c.certificate, region, view.ownership_arn, "ownership_certificate",
+                  certificates)
+    if view.mtls:
+        ts_f: Future[TruststoreObject | None] | None = spawn(c.truststore, region, view.mtls)
+    else:
+        ts_f = None
+        for fact in ("truststore_object", "truststore_versions"):
+            c.evidence[fact] = skipped(fact, "mutual TLS is off")
+    map_f = spawn(c.mappings, region, view)
+    regional_f = spawn(lookup, view.regional_domain_name, deadline.within(5.0)) \
+        if view.regional_domain_name else None
+    conflicts: tuple[AcmCertificate, ...] = ()
+    c.wait(cert_f, "certificate")
+    c.wait(own_f, "ownership_certificate")
+    mine = certificates.get(view.certificate_arn or "")
+    if mine is not None:
+        own = {a for a in (view.certificate_arn, view.ownership_arn) if a}
+        got = c.wait(spawn(c.conflicts, region, mine, own), "issuer_conflicts")
+        if got is not None:
+            conflicts, c.evidence["issuer_conflicts"] = got
+    else:
+        cert_fact = c.evidence.get("certificate") or skipped("certificate", "none configured")
+        c.evidence.setdefault("issuer_conflicts", cert_fact.because("issuer_conflicts")
+                              if cert_fact.failed or cert_fact.status is Status.NOT_FOUND
+                              else skipped("issuer_conflicts", "no domain certificate"))
+    mappings, mappings_read = c.wait(map_f, "mappings") or ((), False)
+    c.evidence.setdefault("mapped_apis", Attempt("mapped_apis", Status.TIMED_OUT,
+                                                 "not finished in time"))
+    regional = c.wait(regional_f, "dns") if regional_f else None
+    truststore = c.wait(ts_f, "truststore_object") if ts_f else None
+    if "truststore_versions" not in c.evidence and ts_f is not None:
+        c.evidence["truststore_versions"] = Attempt("truststore_versions", Status.TIMED_OUT,
+                                                    "not finished in time")
+    if not dns or not view.regional_domain_name:
+        c.evidence.setdefault("dns", skipped("dns", f"{name} does not resolve"
+                                             if not dns else "the domain has no regional name"))
+    elif view.regional_domain_name and not regional and dns.canonical != view.regional_domain_name:
+        c.evidence.setdefault("dns", skipped("dns", f"{view.regional_domain_name} does not "
+                                             "resolve: nothing to compare"))
+    c.evidence.setdefault("dns", ok("dns"))
     return DomainFacts(
         name=name, region=region, region_source=source, found=True, api_type=view.api_type,
         endpoint_type=view.endpoint_type, status=view.status, status_message=view.status_message,
@@ -350,6 +564,6 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         mtls=view.mtls, mappings=mappings, mappings_read=mappings_read,
         certificates=certificates, issuer_conflicts=conflicts, truststore_object=truststore,
         dns_addresses=_addresses(dns), dns_canonical=dns.canonical if dns else None,
-        regional_addresses=_addresses(regional), failures=tuple(aws.failures),
+        regional_addresses=_addresses(regional), attempts=tuple(aws.attempts),
+        account_id=c.account_id, evidence=dict(c.evidence), also_found_in=others,
     )
-

@@ -16,7 +16,8 @@ from typing import Any
 
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.domain import AcmCertificate, AwsFailure, DomainFacts, Mapping, Mtls
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.pki.fixes import UploadTarget, q, with_upload
 from mtls_doctor.pki.hostname import name_covers
@@ -33,7 +34,7 @@ _REGION_SOURCE = {
 
 # --- small helpers --------------------------------------------------------------------------------
 
-def _arn_region(arn: str | None) -> str | None:
+def arn_region(arn: str | None) -> str | None:
     """`arn:aws:acm:us-east-1:123:certificate/x` -> `us-east-1`."""
     parts = (arn or "").split(":")
     if len(parts) > 5 and parts[0] == "arn" and parts[3]:
@@ -95,7 +96,7 @@ class _Ctx:
 
     def acm_region(self, arn: str | None) -> str:
         """`--region` for an ACM command: the certificate ARN's own region."""
-        region = _arn_region(arn) or self.facts.region
+        region = arn_region(arn) or self.facts.region
         return f" --region {q(region)}" if region else ""
 
     @property
@@ -264,18 +265,6 @@ def _not_found(c: _Ctx) -> Finding:
                              "the region."), tuple(commands)))
 
 
-def _lookup_blocked(facts: DomainFacts) -> bool:
-    """True when the domain could not be looked up at all: then 'not found' proves nothing."""
-    for f in facts.failures:
-        if f.kind == "no_credentials":
-            return True
-        service, _, operation = f.call.partition(".")
-        if service in ("apigateway", "apigatewayv2") and "DomainName" in operation \
-                and f.kind != "not_found":
-            return True
-    return False
-
-
 _STATUS_IDS = {
     "PENDING_CERTIFICATE_REIMPORT": "DOMAIN_STATUS_PENDING_CERTIFICATE_REIMPORT",
     "PENDING_OWNERSHIP_VERIFICATION": "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION",
@@ -404,7 +393,7 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
                      *commands))))
     if endpoint in ("EDGE", "PRIVATE"):
         if endpoint == "EDGE":
-            regional_arn = cert_arn if _arn_region(cert_arn) == f.region else "<regional-certificate-arn>"
+            regional_arn = cert_arn if arn_region(cert_arn) == f.region else "<regional-certificate-arn>"
             ops = json.dumps([
                 {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "REGIONAL"},
                 {"op": "add", "path": "/regionalCertificateArn", "value": regional_arn},
@@ -569,27 +558,19 @@ def _truststore_warnings(c: _Ctx, truststore: Sequence[CertSummary]) -> list[Fin
 
 # --- the truststore object -------------------------------------------------------------------------
 
-def _s3_reason(failure: AwsFailure | None, bucket: str, key: str, version: str | None) -> str:
-    if failure is None:
-        return "the configured version's content could not be read"
-    code = failure.code
-    low = code.lower()
-    if low == "nosuchkey":
+def _s3_reason(failure: Attempt, bucket: str, key: str, version: str | None) -> str:
+    """Why API Gateway itself would not find the object (never the caller's own permission)."""
+    code = failure.code.lower()
+    if code == "nosuchkey":
         return f"NoSuchKey: there is no object {key} in bucket {bucket}"
-    if low == "nosuchversion":
+    if code == "nosuchversion":
         return (f"NoSuchVersion: version {version or '?'} of s3://{bucket}/{key} does not exist "
                 "(deleted, or the version id is wrong)")
-    if low == "nosuchbucket":
+    if code == "nosuchbucket":
         return f"NoSuchBucket: bucket {bucket} does not exist"
-    if failure.kind == "access_denied" or low in ("accessdenied", "403", "forbidden"):
-        return (f"{code or 'AccessDenied'}: S3 refused {failure.action or 's3:GetObject'}; "
-                "API Gateway needs s3:GetObject (and s3:GetObjectVersion for a pinned version) on "
-                "the object, and the bucket policy or the object's KMS key may deny it")
-    if low == "invaliduri":
-        return f"the truststore URI is not s3://bucket/key ({failure.message})"
-    if failure.kind in ("throttled", "endpoint"):
-        return f"{code}: the read failed for a passing reason ({failure.message}); try again"
-    return f"{code}: {failure.message}"
+    if code == "invaliduri":
+        return f"the truststore URI is not s3://bucket/key ({failure.reason})"
+    return failure.reason or "S3 answered that the object does not exist"
 
 
 def _truststore_object(c: _Ctx) -> list[Finding]:
@@ -597,37 +578,35 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
     mtls = c.mtls
     ts = f.truststore_object
     out: list[Finding] = []
-    failure = next((x for x in f.failures if x.call.lower() == "s3.getobject"), None)
+    # only an answer that the object is not there: a denied, throttled or failed read is the
+    # caller's problem (AWS_*), never a verdict about what API Gateway can read
+    read = f.evidence.get("truststore_object")
     bucket, key = c.s3 or ("<bucket>", "<key>")
     version = c.configured_version
-    if mtls is not None and (failure is not None or (ts is not None and ts.content is None)):
-        reason = _s3_reason(failure, bucket, key, version)
+    if mtls is not None and read is not None and read.status is Status.NOT_FOUND:
+        reason = _s3_reason(read, bucket, key, version)
         where = c.truststore_where
         head = f"aws s3api head-object --bucket {q(bucket)} --key {q(key)}"
         commands = [head + (f" --version-id {q(version)}" if version else ""),
                     f"aws s3api list-object-versions --bucket {q(bucket)} --prefix {q(key)} "
-                    f"--query {q('Versions[].[VersionId,IsLatest,LastModified]')}",
-                    f"aws s3api get-bucket-policy --bucket {q(bucket)}"]
-        code = (failure.code if failure else "").lower()
+                    f"--query {q('Versions[].[VersionId,IsLatest,LastModified]')}"]
+        code = read.code.lower()
         if code in ("nosuchkey", "nosuchbucket"):
             commands += [f"aws s3 cp truststore.pem {q(s3_uri(bucket, key))}",
                          c.set_truststore_version("<new-version-id>")]
         elif code == "nosuchversion":
             commands.append(c.set_truststore_version("<existing-version-id>"))
         out.append(make_finding(
-            "DOMAIN_TRUSTSTORE_UNREADABLE", f"the truststore {where} cannot be read",
-            f"{reason[:1].upper()}{reason[1:]}. API Gateway must be able to read the truststore "
-            "object whenever the domain is created or updated, and mtls-doctor cannot check the "
-            "certificates in it.", location=where,
+            "DOMAIN_TRUSTSTORE_UNREADABLE", f"the truststore {where} does not exist",
+            f"{reason[:1].upper()}{reason[1:]}. API Gateway reads the truststore object whenever "
+            "the domain is created or updated: the next update fails until the object is back, "
+            "and mtls-doctor cannot check the certificates in it.", location=where,
             evidence={"uri": mtls.truststore_uri, "bucket": bucket, "key": key, "version": version,
-                      "call": failure.call if failure else None,
-                      "code": failure.code if failure else None,
-                      "message": failure.message if failure else None},
-            fix=Fix("Make the object exist at that key and version, and readable: s3:GetObject (and "
-                    "s3:GetObjectVersion) on it for API Gateway and for you.",
-                    ("Check that the object and the version exist.",
-                     "Check the bucket policy (and the KMS key policy if the object is encrypted "
-                     "with a customer key)."), tuple(commands))))
+                      "call": read.call, "code": read.code, "message": read.reason},
+            fix=Fix("Put the truststore back at that key (and version), or point the domain at one "
+                    "that exists.",
+                    ("Check which versions of the object exist.",
+                     "Upload the bundle again, or pin an existing version."), tuple(commands))))
     if ts is None or mtls is None:
         return out
     where = s3_uri(ts.bucket, ts.key)
@@ -668,7 +647,44 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
                      c.set_truststore_version(latest),
                      c.get_domain("mutualTlsAuthentication" if c.rest
                                   else "MutualTlsAuthentication")))))
+    if not mtls.truststore_version:
+        out.append(_unpinned(c, ts))
     return out
+
+
+def _unpinned(c: _Ctx, ts: TruststoreObject) -> Finding:
+    """DOMAIN_TRUSTSTORE_UNPINNED: the live version is whichever was latest at the last update."""
+    where = s3_uri(ts.bucket, ts.key)
+    versioned = ts.versioning.lower() not in _VERSIONING_OFF and ts.versioning != "unknown"
+    checked = (f" mtls-doctor read the latest version ({ts.latest_version}), which may not be "
+               "the live one." if ts.latest_version else
+               " mtls-doctor read the object as it is now, which may not be what is live.")
+    if versioned and ts.latest_version:
+        steps: tuple[str, ...] = ("Lint the latest version: pinning makes the domain take it.",
+                                  "Pin it on the domain, then read the truststoreWarnings.")
+        commands: tuple[str, ...] = (
+            f"mtls-doctor truststore {q(s3_uri(ts.bucket, ts.key, ts.latest_version))}",
+            c.set_truststore_version(ts.latest_version))
+    else:
+        steps = ("Turn on versioning of the bucket (a version id exists only then).",
+                 "Upload the bundle again to get a version id, then pin it on the domain.")
+        commands = (f"aws s3api put-bucket-versioning --bucket {q(ts.bucket)} "
+                    "--versioning-configuration Status=Enabled",
+                    f"aws s3api put-object --bucket {q(ts.bucket)} --key {q(ts.key)} --body "
+                    f"truststore.pem --query VersionId --output text",
+                    c.set_truststore_version("<new-version-id>"))
+    return make_finding(
+        "DOMAIN_TRUSTSTORE_UNPINNED", f"{c.name} names no truststore version",
+        f"The domain's mutual TLS settings name {where} without a truststoreVersion, so API "
+        "Gateway uses whichever version was the latest when the domain was last created or "
+        "updated, and AWS does not report which." + checked + " A pinned version makes what is "
+        "checked what is served, and an upload cannot change it unnoticed.",
+        location=where,
+        evidence={"bucket": ts.bucket, "key": ts.key, "latest_version": ts.latest_version,
+                  "versioning": ts.versioning},
+        fix=Fix("Pin the truststore version on the domain.", steps,
+                (*commands, c.get_domain("mutualTlsAuthentication" if c.rest
+                                         else "MutualTlsAuthentication"))))
 
 
 # --- certificates ----------------------------------------------------------------------------------
@@ -692,11 +708,33 @@ def _cert_location(c: _Ctx, arn: str) -> str:
     return f"{c.where}, ACM certificate {arn}"
 
 
+def _certificate_gone(c: _Ctx) -> list[Finding]:
+    """The domain names a certificate ACM does not have (asked in the ARN's own region)."""
+    f = c.facts
+    arn = f.certificate_arn or ""
+    read = f.evidence.get("certificate")
+    if not arn or read is None or read.status is not Status.NOT_FOUND:
+        return []
+    region = arn_region(arn) or f.region or "its region"
+    return [make_finding(
+        "DOMAIN_CERT_NOT_ISSUED", "ACM has no certificate with the domain's certificate ARN",
+        f"The domain names {arn}, but ACM in {region} answers that there is no such certificate "
+        "(deleted, or in another account): the domain cannot serve it.",
+        location=_cert_location(c, arn),
+        evidence={"arn": arn, "status": None, "acm_region": region, "code": read.code},
+        fix=Fix("Request or import a certificate for the name and point the domain at it.",
+                ("Find the certificates ACM has for the name.",
+                 "Point the domain at an ISSUED one."),
+                (f"aws acm list-certificates --region {q(region)} --query "
+                 f"{q('CertificateSummaryList[].[DomainName,CertificateArn,Status]')}",
+                 c.request_cert(), c.set_certificate("<new-certificate-arn>"))))]
+
+
 def _domain_certificate(c: _Ctx) -> list[Finding]:
     f = c.facts
     cert = c.domain_cert
     if cert is None:
-        return []
+        return _certificate_gone(c)
     out: list[Finding] = []
     status = (cert.status or "").upper()
     kind = (cert.type or "").upper()
@@ -771,13 +809,14 @@ def _ownership_certificate(c: _Ctx) -> list[Finding]:
     if not arn:
         return []
     own = f.certificates.get(arn)
+    read = f.evidence.get("ownership_certificate")
     if own is not None:
         problems = _ownership_problems(c, own)
-    elif any(x.call.lower() == "acm.describecertificate" and x.kind == "not_found"
-             and (arn in x.message or (f.certificate_arn or "") in f.certificates) for x in f.failures):
-        problems = ["ACM has no certificate with this ARN (deleted, or in another account or region)"]
+    elif read is not None and read.status is Status.NOT_FOUND:
+        problems = [f"ACM has no certificate with this ARN in {arn_region(arn) or 'its region'} "
+                    "(deleted, or in another account)"]
     else:
-        return []
+        return []  # not read: the AWS_* finding says why, and the check is unknown
     if not problems:
         return []
     steps, commands = c.new_ownership_steps()
@@ -933,58 +972,95 @@ def _dns(c: _Ctx) -> list[Finding]:
 
 # --- failed AWS calls ------------------------------------------------------------------------------
 
+_ADVICE = {
+    Status.THROTTLED: ("AWS_THROTTLED", "AWS throttled the call: run again later, or raise the "
+                       "retry budget (AWS_RETRY_MODE=adaptive, AWS_MAX_ATTEMPTS) and --timeout."),
+    Status.UNREACHABLE: ("AWS_UNREACHABLE", "The endpoint could not be reached: check the region, "
+                         "AWS_ENDPOINT_URL, proxies and the network."),
+    Status.TIMED_OUT: ("AWS_UNREACHABLE", "No answer before the deadline: run again with a "
+                       "longer --timeout, or check the network path to AWS."),
+    Status.CANCELLED: ("AWS_UNREACHABLE", "The run was cancelled before the answer came."),
+    Status.MALFORMED: ("AWS_ERROR", "AWS answered with something that is not the documented "
+                       "answer (a proxy or an endpoint that is not AWS?): check AWS_ENDPOINT_URL "
+                       "and proxies, and run again."),
+    Status.ERROR: ("AWS_ERROR", "See the message; run again, or report it if it persists."),
+}
+
+
 def _failures(facts: DomainFacts) -> list[Finding]:
+    """One AWS_* finding per kind of failure (per IAM action for denials): a failed call is
+    only ever a finding about the call, and the checks that needed it are unknown."""
     out: list[Finding] = []
+    where = f"custom domain {facts.name}"
     fs = facts.failures
-    no_creds = [x for x in fs if x.kind == "no_credentials"]
+    no_creds = [x for x in fs if x.status is Status.NO_CREDENTIALS]
     if no_creds:
         out.append(make_finding(
             "AWS_NO_CREDENTIALS", "no usable AWS credentials",
-            f"{no_creds[0].code}: {no_creds[0].message}. The AWS checks were skipped; the other "
-            "checks go on.", location=f"custom domain {facts.name}",
+            f"{no_creds[0].call}: {no_creds[0].reason}. Nothing was read from AWS, so nothing is "
+            "known about the custom domain (its checks are unknown); the other checks go on.",
+            location=where,
             evidence={"calls": sorted({x.call for x in no_creds}),
                       "codes": sorted({x.code for x in no_creds})},
             fix=Fix("Configure credentials (--profile, AWS_PROFILE, SSO login, environment "
                     "variables), or pass --no-aws.", (),
                     ("aws sts get-caller-identity", "aws configure sso",
                      f"mtls-doctor domain {q(facts.name)} --profile {q('<profile>')}"))))
-    denied: dict[str, list[AwsFailure]] = {}
+    denied: dict[str, list[Attempt]] = {}
     for x in fs:
-        if x.kind == "access_denied":
+        if x.status is Status.DENIED:
             denied.setdefault(x.action or x.call, []).append(x)
     principal = (f"arn:aws:iam::{facts.account_id}:role/<role-name>" if facts.account_id
                  else "<principal-arn>")
     for action, items in denied.items():
         calls = sorted({x.call for x in items})
         statement = json.dumps({"Effect": "Allow", "Action": action, "Resource": "*"})
+        kms = action.startswith("kms:")
+        why = (" The truststore object is encrypted with a KMS key (SSE-KMS) whose policy does "
+               "not let this identity decrypt it; API Gateway's own access is a separate "
+               "question." if kms else "")
         out.append(make_finding(
             "AWS_ACCESS_DENIED", f"AWS denied {action}",
-            f"{', '.join(calls)} failed with {items[0].code}: {items[0].message}. The checks that "
-            "need it were skipped; the others go on.", location=f"custom domain {facts.name}",
+            f"{', '.join(calls)} failed: {items[0].reason}.{why} The checks that need it are "
+            "unknown; nothing is concluded about the domain from the denial.", location=where,
             evidence={"action": action, "calls": calls, "codes": sorted({x.code for x in items}),
-                      "messages": [x.message for x in items]},
+                      "messages": [x.reason for x in items]},
             fix=Fix(f"Grant {action} to the identity mtls-doctor runs as.",
-                    (f"Add to its IAM policy: {statement} (narrow Resource as you see fit).",),
+                    (f"Add to its IAM policy: {statement} (narrow Resource as you see fit"
+                     + ("; and allow it in the KMS key's policy" if kms else "") + ").",),
                     ("aws sts get-caller-identity",
                      f"aws iam simulate-principal-policy --policy-source-arn {q(principal)} "
                      f"--action-names {q(action)}"))))
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str]] = set()
     for x in fs:
-        if x.kind not in ("throttled", "endpoint", "error") or (x.call, x.code, x.message) in seen:
+        if x.status not in _ADVICE or (x.call, x.status) in seen:
             continue
-        seen.add((x.call, x.code, x.message))
-        advice = {"throttled": "AWS throttled the call: run again later, or set "
-                               "AWS_RETRY_MODE=adaptive and AWS_MAX_ATTEMPTS.",
-                  "endpoint": "The endpoint could not be reached: check the region, "
-                              "AWS_ENDPOINT_URL, proxies and the network."}.get(
-            x.kind, "See the message; run again, or report it if it persists.")
+        seen.add((x.call, x.status))
+        finding_id, advice = _ADVICE[x.status]
+        regions = sorted({y.region for y in fs if y.call == x.call and y.status is x.status
+                          and y.region})
         out.append(make_finding(
-            "AWS_ERROR", f"{x.call} failed: {x.code}",
-            f"{x.call} ({x.action}) failed with {x.code}: {x.message}. {advice}",
-            location=f"custom domain {facts.name}",
-            evidence={"call": x.call, "action": x.action, "code": x.code, "message": x.message,
-                      "kind": x.kind},
-            fix=Fix(advice, (), ("aws sts get-caller-identity",))))
+            finding_id, f"{x.call} failed: {x.status.value.replace('_', ' ')}",
+            f"{x.call} ({x.action}) " + (f"in {', '.join(regions)} " if regions else "")
+            + f"did not answer: {x.reason}. {advice} The checks that need it are unknown.",
+            location=where,
+            evidence={"call": x.call, "action": x.action, "code": x.code, "message": x.reason,
+                      "status": x.status.value, "regions": regions},
+            fix=Fix(advice, (), ("aws sts get-caller-identity",
+                                 f"mtls-doctor domain {q(facts.name)}"
+                                 + (f" --region {q(facts.region)}" if facts.region else "")))))
+    skipped_regions = sorted({x.region or "?" for x in facts.attempts
+                              if x.status is Status.REGION_NOT_ENABLED})
+    if skipped_regions:
+        out.append(make_finding(
+            "AWS_REGION_NOT_ENABLED", f"{len(skipped_regions)} opt-in region(s) skipped in the scan",
+            f"{', '.join(skipped_regions)} answered as opt-in regions not enabled for this "
+            "account do; the region scan did not look there.", location=where,
+            evidence={"regions": skipped_regions},
+            fix=Fix("Enable the region in the account if the domain may be there, or pass "
+                    "--region.", (),
+                    ("aws account list-regions --region-opt-status-contains ENABLED "
+                     "ENABLED_BY_DEFAULT",))))
     return out
 
 
@@ -999,7 +1075,7 @@ def domain_findings(facts: DomainFacts, truststore: Sequence[CertSummary], *, at
     c = _Ctx(facts, at, warn_days)
     out: list[Finding] = []
     if not facts.found:
-        if not _lookup_blocked(facts):
+        if facts.found is False:  # both APIs answered: no such domain (None: not known)
             out.append(_not_found(c))
         return out + _failures(facts)
     out += _status(c)

@@ -10,14 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from mtls_doctor.errors import InputError
-from mtls_doctor.model.domain import (
-    AcmCertificate,
-    AwsFailure,
-    DomainFacts,
-    Mapping,
-    Mtls,
-    TruststoreObject,
-)
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.report.json import to_primitive
 
 FORMAT = "mtls-doctor/aws-snapshot/v1"
@@ -74,6 +68,41 @@ def _acm(d: dict[str, Any]) -> AcmCertificate:
         key_algorithm=_s(d, "key_algorithm"), serial=_s(d, "serial"))
 
 
+#: the status of a failed call in snapshots written before attempts were recorded
+_LEGACY_KINDS = {"access_denied": Status.DENIED, "endpoint": Status.UNREACHABLE}
+
+
+def _attempt(d: dict[str, Any]) -> Attempt:
+    return Attempt(_s(d, "call", required=True), Status(_s(d, "status", required=True)),
+                   _s(d, "reason") or "", _s(d, "action") or "", _s(d, "code") or "",
+                   _s(d, "region"))
+
+
+def _record(d: dict[str, Any]) -> tuple[tuple[Attempt, ...], dict[str, Attempt]]:
+    """The calls and the facts they collected. A snapshot without them (written before they
+    were recorded, or built by hand, as the demo's is) holds only its content: the facts it
+    shows are taken as collected."""
+    if d.get("evidence"):
+        attempts = tuple(_attempt(a) for a in d.get("attempts") or ())
+        evidence = {str(k): _attempt(v) for k, v in d["evidence"].items()}
+        return attempts, evidence
+    attempts = tuple(_attempt(a) for a in d.get("attempts") or ()) or tuple(
+        Attempt(_s(f, "call", required=True),
+                _LEGACY_KINDS.get(_s(f, "kind") or "") or Status(_s(f, "kind") or "error"),
+                _s(f, "message") or "", _s(f, "action") or "", _s(f, "code") or "")
+        for f in d.get("failures") or ())
+    found = d.get("found")
+    domain = (Attempt("domain", Status.OK) if found else
+              Attempt("domain", Status.NOT_FOUND, "the snapshot says it was not found"))
+    evidence = {"domain": domain}
+    if found:
+        evidence |= {f: Attempt(f, Status.OK, "from the snapshot")
+                     for f in ("certificate", "ownership_certificate", "issuer_conflicts",
+                               "truststore_object", "truststore_versions", "mappings",
+                               "mapped_apis", "dns")}
+    return attempts, evidence
+
+
 def loads(text: str, source: str = "snapshot") -> DomainFacts:
     """Facts from a snapshot document; a malformed one stops the command with one line."""
     try:
@@ -81,12 +110,16 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
         if doc.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} document")
         d = doc["domain"]
+        attempts, evidence = _record(d)
+        found = d.get("found")
+        if found is not None and not isinstance(found, bool):
+            raise ValueError("found must be true, false or null")
         m = d.get("mtls")
         ts = d.get("truststore_object")
         return DomainFacts(
             name=_s(d, "name", required=True), region=_s(d, "region"),
             region_source=d.get("region_source", "snapshot"),
-            found=bool(d.get("found")), api_type=_s(d, "api_type"),
+            found=found, api_type=_s(d, "api_type"),
             endpoint_type=_s(d, "endpoint_type"), status=_s(d, "status"),
             status_message=_s(d, "status_message"), security_policy=_s(d, "security_policy"),
             certificate_arn=_s(d, "certificate_arn"),
@@ -111,10 +144,10 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
             dns_addresses=_texts(d, "dns_addresses"),
             dns_canonical=_s(d, "dns_canonical"),
             regional_addresses=_texts(d, "regional_addresses"),
-            failures=tuple(AwsFailure(*(_s(f, k, required=True)
-                                        for k in ("call", "action", "code", "message", "kind")))
-                           for f in d.get("failures") or ()),
+            attempts=attempts,
             account_id=_s(d, "account_id"),
+            evidence=evidence,
+            also_found_in=_texts(d, "also_found_in"),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{source}: not a readable AWS snapshot ({exc})") from None

@@ -6,12 +6,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mtls_doctor.aws.findings import s3_uri
 from mtls_doctor.commands.common import source_info
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.checks import check, derive_checks
-from mtls_doctor.model.domain import DomainFacts
-from mtls_doctor.model.evidence import skipped as skip_fact
+from mtls_doctor.model.domain import DomainFacts, TruststoreObject
+from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.fixes import UploadTarget
@@ -20,39 +22,81 @@ from mtls_doctor.pki.truststore import lint_truststore
 from mtls_doctor.report.json import to_primitive
 from mtls_doctor.source import read_file
 
+_LINT_IDS = ("TRUSTSTORE_NOT_PEM", "TRUSTSTORE_EMPTY", "TRUSTSTORE_DUPLICATE", "TRUSTSTORE_EXPIRED",
+             "TRUSTSTORE_NOT_YET_VALID", "TRUSTSTORE_EXPIRES_SOON",
+             "TRUSTSTORE_WEAK_SIGNATURE_HASH", "TRUSTSTORE_WEAK_RSA_KEY",
+             "TRUSTSTORE_UNSUPPORTED_KEY", "TRUSTSTORE_BAD_SIGNATURE", "TRUSTSTORE_MISSING_ISSUER",
+             "TRUSTSTORE_CHAIN_TOO_LONG", "TRUSTSTORE_NOT_CA", "TRUSTSTORE_PATH_LEN_EXCEEDED",
+             "TRUSTSTORE_PEM_ENCODING", "CERT_MALFORMED", "CERT_NOT_A_CERTIFICATE",
+             "CERT_PRIVATE_KEY_PRESENT", "CERT_NONSTANDARD")
 CHECKS = (
-    check("domain.found", "the custom domain exists", "DOMAIN_NOT_FOUND"),
+    check("domain.found", "the custom domain exists", "DOMAIN_NOT_FOUND", needs=("domain",)),
     check("domain.status", "domain status AVAILABLE",
           "DOMAIN_STATUS_PENDING_CERTIFICATE_REIMPORT", "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION",
-          "DOMAIN_STATUS_FAILED", "DOMAIN_STATUS_UPDATING", "DOMAIN_STATUS_PENDING"),
+          "DOMAIN_STATUS_FAILED", "DOMAIN_STATUS_UPDATING", "DOMAIN_STATUS_PENDING",
+          needs=("status",)),
     check("domain.mtls", "mTLS on a REGIONAL TLS_1_2 domain", "DOMAIN_MTLS_DISABLED",
-          "DOMAIN_NOT_REGIONAL", "DOMAIN_SECURITY_POLICY_INCOMPATIBLE"),
+          "DOMAIN_NOT_REGIONAL", "DOMAIN_SECURITY_POLICY_INCOMPATIBLE", needs=("view",)),
     check("domain.certificates", "ACM certificates issued and valid", "DOMAIN_CERT_NOT_ISSUED",
           "DOMAIN_CERT_EXPIRES_SOON", "DOMAIN_OWNERSHIP_CERT_MISSING",
-          "DOMAIN_OWNERSHIP_CERT_INVALID", "DOMAIN_ISSUER_CONFLICT"),
+          "DOMAIN_OWNERSHIP_CERT_INVALID", "DOMAIN_ISSUER_CONFLICT",
+          needs=("certificate", "ownership_certificate", "issuer_conflicts")),
     check("domain.truststore", "truststore object readable and current",
           "DOMAIN_TRUSTSTORE_UNREADABLE", "DOMAIN_TRUSTSTORE_STALE",
-          "DOMAIN_TRUSTSTORE_VERSIONING_OFF", "DOMAIN_TRUSTSTORE_WARNING"),
+          "DOMAIN_TRUSTSTORE_VERSIONING_OFF", "DOMAIN_TRUSTSTORE_WARNING",
+          "DOMAIN_TRUSTSTORE_UNPINNED", needs=("truststore_object", "truststore_versions")),
     check("domain.truststore_content", "truststore content follows API Gateway's rules",
-          "TRUSTSTORE_NOT_PEM", "TRUSTSTORE_EMPTY", "TRUSTSTORE_DUPLICATE", "TRUSTSTORE_EXPIRED",
-          "TRUSTSTORE_NOT_YET_VALID", "TRUSTSTORE_EXPIRES_SOON", "TRUSTSTORE_WEAK_SIGNATURE_HASH",
-          "TRUSTSTORE_WEAK_RSA_KEY", "TRUSTSTORE_UNSUPPORTED_KEY", "TRUSTSTORE_BAD_SIGNATURE",
-          "TRUSTSTORE_MISSING_ISSUER", "TRUSTSTORE_CHAIN_TOO_LONG", "TRUSTSTORE_NOT_CA",
-          "TRUSTSTORE_PATH_LEN_EXCEEDED", "TRUSTSTORE_PEM_ENCODING", "CERT_MALFORMED",
-          "CERT_NOT_A_CERTIFICATE", "CERT_PRIVATE_KEY_PRESENT", "CERT_NONSTANDARD"),
+          *_LINT_IDS, needs=("truststore_content",)),
     check("domain.mappings", "mapped APIs reachable only through mTLS", "DOMAIN_NO_MAPPINGS",
-          "DOMAIN_EXECUTE_API_ENABLED"),
-    check("domain.dns", "the name resolves to the domain", "DOMAIN_DNS_ELSEWHERE"),
+          "DOMAIN_EXECUTE_API_ENABLED", needs=("mappings", "mapped_apis")),
+    check("domain.dns", "the name resolves to the domain", "DOMAIN_DNS_ELSEWHERE", needs=("dns",)),
     check("domain.aws", "every AWS call answered", "AWS_NO_CREDENTIALS", "AWS_ACCESS_DENIED",
-          "AWS_ERROR"),
+          "AWS_THROTTLED", "AWS_UNREACHABLE", "AWS_ERROR", "AWS_REGION_NOT_ENABLED",
+          needs=("aws",)),
 )
 
 
+def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
+    """The facts the checks of `domain` need: what the collector recorded, plus what follows
+    from the answers themselves (a status the API did not report, content that was linted)."""
+    ev = dict(facts.evidence)
+    domain = ev.get("domain") or Attempt("domain", Status.CANCELLED, "never looked up")
+    ev["domain"] = domain
+    if facts.found:
+        ev["view"] = ok("domain view")
+        ev["status"] = (ok("domain status") if facts.status is not None
+                        else skipped("status", "the API reported no status"))
+    elif domain.status is Status.NOT_FOUND:
+        for fact in ("view", "status", "truststore_content"):
+            ev[fact] = skipped(fact, "the custom domain does not exist")
+    else:
+        for fact in ("view", "status", "truststore_content"):
+            ev[fact] = domain.because(fact)
+    read = ev.get("truststore_object")
+    if "truststore_content" not in ev:
+        if linted:
+            ev["truststore_content"] = ok("truststore content")
+        elif read is not None and read.status is Status.NOT_FOUND:
+            ev["truststore_content"] = skipped("truststore_content", "the object does not exist")
+        elif read is not None and not read.answered:
+            ev["truststore_content"] = read if read.failed else skipped(
+                "truststore_content", read.reason)
+        else:
+            ev["truststore_content"] = Attempt("truststore_content", Status.CANCELLED,
+                                               "the truststore's content was not read")
+    # the AWS calls themselves: answered, or the finding that says which did not
+    ev["aws"] = ok("aws") if facts.attempts or domain.failed else \
+        skipped("aws", "no AWS call was made")
+    return ev
+
+
 def domain_payload(facts: DomainFacts) -> dict[str, Any]:
-    """The contract's DOMAIN object (the truststore's bytes stay out of it)."""
+    """The contract's DOMAIN object (the truststore's bytes stay out of it), with the calls
+    that failed as `failures`."""
     doc: dict[str, Any] = to_primitive(facts)
     if doc.get("truststore_object"):
         doc["truststore_object"].pop("content", None)
+    doc["failures"] = to_primitive(facts.failures)
     return doc
 
 
@@ -62,9 +106,7 @@ def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
     ts = facts.truststore_object
     if ts is None or ts.content is None:
         return None, (), ()
-    name = f"s3://{ts.bucket}/{ts.key}" + (f"?versionId={ts.configured_version}"
-                                           if ts.configured_version else "")
-    loaded = load_certificates(ts.content, name)
+    loaded = load_certificates(ts.content, truststore_name(ts))
     target = UploadTarget(ts.bucket, ts.key, ts.configured_version, facts.name, facts.region,
                           facts.api_type or "rest")
     lint = lint_truststore(loaded, at, warn_days, target)
@@ -72,8 +114,17 @@ def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
             lint.certificates, lint.findings)
 
 
-def collect_or_load(name: str, *, region: str | None, profile: str | None, timeout: float,
-                    snapshot: str | None) -> DomainFacts:
+def truststore_name(ts: TruststoreObject) -> str:
+    """The truststore version that was read, as an `s3://` source; an unpinned domain's is the
+    latest, which may not be the one API Gateway uses."""
+    if ts.configured_version:
+        return s3_uri(ts.bucket, ts.key, ts.configured_version)
+    latest = f"?versionId={ts.latest_version}" if ts.latest_version else ""
+    return f"s3://{ts.bucket}/{ts.key}{latest} (the latest; the live one may differ: unpinned)"
+
+
+def collect_or_load(name: str, *, region: str | None, profile: str | None,
+                    deadline: Deadline, snapshot: str | None) -> DomainFacts:
     """Facts from AWS, or from a snapshot file (`--aws-snapshot`)."""
     if snapshot is not None:
         from mtls_doctor.aws.snapshot import loads
@@ -85,17 +136,18 @@ def collect_or_load(name: str, *, region: str | None, profile: str | None, timeo
         return facts
     from mtls_doctor.aws.collect import collect_domain
 
-    return collect_domain(name, region=region, profile=profile, timeout=timeout)
+    return collect_domain(name, region=region, profile=profile, deadline=deadline)
 
 
 def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | None = None,
-                       profile: str | None = None, timeout: float = 10.0, warn_days: int = 30,
-                       save: str | None = None, snapshot: str | None = None) -> Report:
-    """Read (or replay) the domain and explain it."""
+                       profile: str | None = None, timeout: float = 30.0, warn_days: int = 30,
+                       save: str | None = None, snapshot: str | None = None,
+                       deadline: Deadline | None = None) -> Report:
+    """Read (or replay) the domain and explain it, within `deadline` (or `timeout` seconds)."""
     from mtls_doctor.aws.snapshot import dumps
 
-    facts = collect_or_load(name, region=region, profile=profile, timeout=timeout,
-                            snapshot=snapshot)
+    facts = collect_or_load(name, region=region, profile=profile,
+                            deadline=deadline or Deadline(timeout), snapshot=snapshot)
     if save is not None:
         try:
             Path(save).write_text(dumps(facts), encoding="utf-8")
@@ -112,18 +164,9 @@ def domain_report(facts: DomainFacts, *, at: datetime, now: datetime,
     truststore, certificates, lint_findings = truststore_of(facts, at, warn_days)
     findings = [*domain_findings(facts, certificates, at=at, warn_days=warn_days),
                 *lint_findings]
-    skipped = [] if facts.found else [c.id for c in CHECKS
-                                      if c.id not in ("domain.found", "domain.aws")]
-    if facts.found and truststore is None:
-        skipped.append("domain.truststore_content")
-    if facts.found and facts.status is None:
-        skipped.append("domain.status")  # the API did not report one
-    if not facts.dns_addresses or not facts.regional_domain_name:
-        skipped.append("domain.dns")  # nothing to compare: the name or the target did not resolve
     payload: dict[str, Any] = {"domain": domain_payload(facts)}
     if truststore is not None:
         payload["truststore"] = truststore
     return Report(command="domain", generated_at=now,
-                  checks=derive_checks(CHECKS, findings, {c: skip_fact(c, "not run") for c in skipped}),
-                  findings=tuple(findings),
-                  payload=payload)
+                  checks=derive_checks(CHECKS, findings, check_evidence(facts, truststore is not None)),
+                  findings=tuple(findings), payload=payload)

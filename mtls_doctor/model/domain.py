@@ -6,16 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class AwsFailure:
-    """One AWS call that failed: which call, the IAM action it needs, and why."""
-
-    call: str
-    action: str
-    code: str
-    message: str
-    kind: str  # access_denied | no_credentials | not_found | throttled | endpoint | error
+from mtls_doctor.model.evidence import Attempt
 
 
 @dataclass(frozen=True)
@@ -82,8 +73,9 @@ class DomainFacts:
 
     name: str
     region: str | None
-    region_source: str  # option | dns | profile | scan
-    found: bool
+    region_source: str  # option | dns | profile | scan | snapshot
+    #: None when the lookup failed: then nothing is known about the domain (see `evidence`)
+    found: bool | None
     api_type: str | None = None  # rest | http
     endpoint_type: str | None = None
     status: str | None = None
@@ -102,6 +94,16 @@ class DomainFacts:
     dns_addresses: tuple[str, ...] = ()
     dns_canonical: str | None = None
     regional_addresses: tuple[str, ...] = ()
-    #: every AWS call that failed; `call` is `service.Operation` (e.g. `s3.GetObject`)
-    failures: tuple[AwsFailure, ...] = ()
+    #: every AWS call made, ok or not; `call` is `service.Operation` (e.g. `s3.GetObject`)
+    attempts: tuple[Attempt, ...] = ()
     account_id: str | None = None
+    #: each fact the checks need (`domain`, `certificate`, `truststore_object`, ...) and the
+    #: attempt that collected it, or why it could not be
+    evidence: dict[str, Attempt] = field(default_factory=dict)
+    #: other regions where a custom domain of this name exists (found by the region scan)
+    also_found_in: tuple[str, ...] = ()
+
+    @property
+    def failures(self) -> tuple[Attempt, ...]:
+        """The calls that did not answer (not-found answers are facts, not failures)."""
+        return tuple(a for a in self.attempts if a.failed)

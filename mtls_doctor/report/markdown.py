@@ -352,9 +352,17 @@ def domain_rows(d: Mapping[str, Any]) -> list[Row]:
     """The custom domain as AWS describes it, one fact a row."""
     where = f"{d.get('region') or '?'} (region from {d.get('region_source')})"
     rows = [Row("name", _s(d.get("name"))), Row("region", where)]
-    if not d.get("found"):
-        rows.append(Row("found", "no", "bad"))
+    if d.get("found") is False:
+        rows.append(Row("found", "no (both APIs answered: no such custom domain)", "bad"))
         return rows
+    if not d.get("found"):
+        looked = (d.get("evidence") or {}).get("domain") or {}
+        rows.append(Row("found", "unknown: could not be read ("
+                        + _s(looked.get("status", "?")).replace("_", " ")
+                        + (f": {looked['reason']}" if looked.get("reason") else "") + ")", "warn"))
+        return rows
+    if d.get("also_found_in"):
+        rows.append(Row("also in", ", ".join(_s(r) for r in d["also_found_in"])))
     rows += [
         Row("API", {"rest": "REST API", "http": "HTTP API"}.get(_s(d.get("api_type")), "?")),
         Row("status", _s(d.get("status")) + (f": {d['status_message']}" if d.get("status_message")
@@ -413,12 +421,12 @@ def acm_cells(c: Mapping[str, Any]) -> tuple[list[str], str]:
         "ok" if c.get("status") == "ISSUED" else "bad")
 
 
-FAILURE_COLUMNS = ("Call", "IAM action", "Code", "Message")
+FAILURE_COLUMNS = ("Call", "IAM action", "Code", "Why")
 
 
 def failure_cells(f: Mapping[str, Any]) -> list[str]:
     """One failed AWS call as a table row."""
-    return [_s(f.get("call")), _s(f.get("action")), _s(f.get("code")), _s(f.get("message"))]
+    return [_s(f.get("call")), _s(f.get("action")), _s(f.get("code")), _s(f.get("reason"))]
 
 
 def findings_by_severity(doc: Mapping[str, Any]) -> list[tuple[str, str, list[Mapping[str, Any]]]]:

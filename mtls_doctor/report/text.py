@@ -283,13 +283,23 @@ def _probe(o: _Out, r: ProbeResult) -> None:
 
 def _domain(o: _Out, d: dict[str, Any]) -> None:
     """The custom domain as AWS describes it, one line per fact."""
-    where = f"{d.get('region') or '?'} (region from {d.get('region_source')})"
+    where = (f"{d['region']} (region from {d.get('region_source')})" if d.get("region")
+             else "no region")
+    if d.get("found") is False:
+        o(o.s(d["name"], "bold") + f" — no such custom domain ({where})")
+        o()
+        return
     if not d.get("found"):
-        o(o.s(d["name"], "bold") + f" — not found in {where}")
+        looked = (d.get("evidence") or {}).get("domain") or {}
+        o(o.s(d["name"], "bold") + f" — could not be read ({where}): "
+          f"{looked.get('status', 'unknown').replace('_', ' ')}"
+          + (f" ({looked['reason']})" if looked.get("reason") else ""))
         o()
         return
     kind = {"rest": "REST API", "http": "HTTP API"}.get(d.get("api_type") or "", "API")
     o(o.s(d["name"], "bold") + f" — {kind} custom domain in {where}")
+    if d.get("also_found_in"):
+        o(f"  also in {', '.join(d['also_found_in'])} (pass --region to read another)")
     o()
     rows = [("status", (d.get("status") or "?")
              + (f": {d['status_message']}" if d.get("status_message") else "")),
