@@ -11,6 +11,7 @@ import pytest
 
 from mtls_doctor.aws.snapshot import dumps
 from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions, run_diagnosis
+from mtls_doctor.errors import InputError
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
 from mtls_doctor.pki.describe import serial_hex
 from tests.pki_factory import pem_bundle
@@ -104,10 +105,31 @@ def test_collectors_report_progress_and_merge_payloads(nginx, server_pki, tmp_pa
 
 
 def test_a_failing_collector_does_not_stop_the_others(nginx, server_pki, tmp_path):
-    report = run_diagnosis(options(nginx, "api.example.test", tmp_path / "missing.json"))
+    snap = tmp_path / "snap.json"
+    snap.write_text(dumps(facts_for(server_pki, "api.example.test", "fqdn")))
+    # no AWS credentials here: the S3 truststore cannot be read, the rest goes on
+    report = run_diagnosis(options(nginx, "api.example.test", snap,
+                                   truststore="s3://truststores/ts.pem"))
     statuses = {c.id: c.status.value for c in report.checks if c.id.startswith("collect.")}
-    assert statuses == {"collect.probe": "pass", "collect.domain": "error"}
-    assert "probe" in report.payload
+    assert statuses == {"collect.probe": "pass", "collect.domain": "pass",
+                        "collect.truststore": "unknown"}
+    assert "probe" in report.payload and "domain" in report.payload
+    assert report.exit_code == 1  # something wanted could not be decided
+
+
+@pytest.mark.parametrize("missing", ["aws_snapshot", "cert", "key", "chain", "truststore"])
+def test_a_missing_input_stops_before_anything_runs(nginx, server_pki, tmp_path, missing):
+    absent = str(tmp_path / "missing.pem")
+    snap = tmp_path / "snap.json"
+    snap.write_text(dumps(facts_for(server_pki, "api.example.test", "fqdn")))
+    with pytest.raises(InputError, match="missing"):
+        run_diagnosis(options(nginx, "api.example.test", snap, server_pki, **{missing: absent}))
+
+
+def test_a_certificate_without_its_key_is_bad_input(cli, nginx, server_pki):
+    run = cli(f"127.0.0.1:{nginx.port}", "--cert", str(server_pki.client_pem), "--no-aws")
+    assert run.rc == 2 and "--key" in run.err and run.err.count("\n") == 1
+    assert run.out == ""
 
 
 def test_predicted_and_live_side_by_side(nginx, server_pki, tmp_path):
@@ -139,4 +161,4 @@ def test_bare_host_is_the_diagnose_command(cli, nginx, server_pki, tmp_path):
     text = cli(f"api.example.test:{nginx.port}", "--connect", f"127.0.0.1:{nginx.port}",
                "--no-aws", json_out=False)
     assert text.out.startswith("Collected")
-    assert "domain" not in text.out.splitlines()[0]
+    assert "domain skipped" in text.out.splitlines()[0]  # not wanted (--no-aws), and says so

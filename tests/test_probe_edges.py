@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -109,9 +110,11 @@ def test_no_answer_is_not_a_pass(cli, server_pki):
     with tls_peer(server_pki, respond) as server:
         run = probe(cli, server, server_pki)
     checks = {c["id"]: c["status"] for c in run.doc["checks"]}
-    assert checks["probe.http"] == "skip"
-    assert checks["probe.client_certificate"] == "skip"
+    # wanted (--cert given) and never answered: undecided, which fails the run (exit 1)
+    assert checks["probe.http"] == "unknown"
+    assert checks["probe.client_certificate"] == "unknown"
     assert run.doc["probe"]["client_certificate"]["outcome"] == "unknown"
+    assert run.rc == 1
 
 
 def test_bad_record_after_the_handshake_is_not_called_not_tls(cli, server_pki):
@@ -179,3 +182,131 @@ def test_json_never_claims_what_was_not_seen(cli):
     assert p["client_auth"]["requested"] is None
     assert p["client_certificate"]["outcome"] == "unknown"
     json.dumps(run.doc)
+
+
+# -- one deadline for the whole probe (--timeout) ---------------------------------------------
+
+
+def test_probe_of_a_silent_port_ends_within_its_timeout_as_a_process():
+    # the contract: the command ends within --timeout + 2 s (a loose bound, not a benchmark)
+    from tests.conftest import run_process
+    from tests.servers import black_hole
+
+    with black_hole() as server:
+        start = time.monotonic()
+        proc = run_process(["probe", f"127.0.0.1:{server.port}", "--timeout", "3",
+                            "--format", "json"])
+        elapsed = time.monotonic() - start
+    assert proc.returncode == 1, proc.stderr
+    error = json.loads(proc.stdout)["probe"]["error"]
+    assert (error["kind"], error["step"]) == ("timeout", "handshake")
+    assert elapsed < 5
+
+
+def test_the_steps_share_one_deadline(cli, server_pki):
+    # 1.5 s before the handshake and 1.5 s before the answer: each step fits in 2 s, the two
+    # together do not, so the probe with --timeout 2 must stop at the deadline, not succeed
+    ctx = _context(server_pki, request_cert=True)
+
+    def handler(conn: socket.socket, listener: _ThreadedListener) -> None:
+        if listener.stop.wait(1.5):
+            return
+        with contextlib.suppress(OSError, ssl.SSLError), ctx.wrap_socket(conn, server_side=True) as s:
+            _read_request(s)
+            if not listener.stop.wait(1.5):
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    with _serve(handler, "slow-steps") as server:
+        start = time.monotonic()
+        run = probe(cli, server, server_pki, "--timeout", "2")
+        elapsed = time.monotonic() - start
+    p = run.doc["probe"]
+    assert p["http"] is None
+    assert p["error"]["kind"] == "timeout"
+    assert p["error"]["step"] in ("handshake", "response")
+    assert only_id(run, "PROBE_TIMEOUT")["evidence"]["step"] == p["error"]["step"]
+    assert run.rc == 1
+    assert elapsed < 2 + 2
+
+
+def only_id(run, finding_id):
+    found = run.findings(finding_id)
+    assert len(found) == 1, run.ids()
+    return found[0]
+
+
+def _target(port: int):
+    from mtls_doctor.probe.target import parse_target
+
+    return parse_target(f"api.example.test:{port}", "127.0.0.1")
+
+
+def test_a_cancelled_deadline_ends_a_blocked_handshake_promptly():
+    from mtls_doctor.deadline import Deadline
+    from mtls_doctor.probe.run import run_probe
+    from tests.pki_factory import NOW
+    from tests.servers import black_hole
+
+    deadline = Deadline(60)
+    timer = threading.Timer(0.3, deadline.cancel)
+    with black_hole() as server:
+        timer.start()
+        start = time.monotonic()
+        try:
+            result = run_probe(_target(server.port), None, deadline=deadline, at=NOW)
+        finally:
+            timer.cancel()
+        elapsed = time.monotonic() - start
+    assert result.error is not None
+    assert (result.error.kind.value, result.error.step) == ("timeout", "handshake")
+    assert "cancelled" in result.error.message
+    assert elapsed < 0.3 + 1.5  # seen within one poll slice (0.2 s); loose for a loaded machine
+
+
+def test_a_step_started_with_no_time_left_fails_at_once():
+    from mtls_doctor.deadline import Deadline
+    from mtls_doctor.probe.run import run_probe
+    from tests.pki_factory import NOW
+    from tests.servers import black_hole
+
+    with black_hole() as server:
+        result = run_probe(_target(server.port), None, deadline=Deadline(0), at=NOW)
+    assert result.error is not None
+    assert (result.error.kind.value, result.error.step) == ("timeout", "dns")
+    assert "no time left" in result.error.message
+    assert result.address is None
+
+
+def test_timeout_seconds_still_work_without_a_deadline():
+    from mtls_doctor.probe.run import run_probe
+    from tests.pki_factory import NOW
+    from tests.servers import black_hole
+
+    with black_hole() as server:
+        result = run_probe(_target(server.port), None, timeout=0.5, at=NOW)
+    assert result.error is not None
+    assert (result.error.kind.value, result.error.step) == ("timeout", "handshake")
+    assert result.address == f"127.0.0.1:{server.port}"
+
+
+def test_a_cancelled_run_says_so_and_passes_nothing_it_did_not_see():
+    from mtls_doctor.commands.probe import run_probe_command
+    from mtls_doctor.deadline import Deadline
+    from tests.pki_factory import NOW
+    from tests.servers import black_hole
+
+    deadline = Deadline(60)
+    timer = threading.Timer(0.3, deadline.cancel)
+    with black_hole() as server:
+        timer.start()
+        try:
+            report = run_probe_command(f"api.example.test:{server.port}", at=NOW, now=NOW,
+                                       connect="127.0.0.1", timeout=0.1, deadline=deadline)
+        finally:
+            timer.cancel()
+    checks = {c.id: c for c in report.checks}
+    assert checks["probe.connect"].status.value == "pass"
+    assert checks["probe.tls"].status.value == "unknown"
+    assert "cancelled" in checks["probe.tls"].detail
+    assert [f.id for f in report.findings] == ["PROBE_TIMEOUT"]
+    assert report.findings[0].evidence["step"] == "handshake"

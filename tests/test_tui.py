@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import select
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +22,15 @@ import pytest
 pytest.importorskip("textual")
 
 from rich.console import Console
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose import demo as demo_command
+from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
+from mtls_doctor.errors import InputError
+from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.model.probe import ClientAuth, ClientCertificate, HttpAnswer, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
@@ -124,7 +135,9 @@ def test_first_paint_then_live_checks_and_findings(gate: threading.Event) -> Non
         checks = plain(dash.query_one("#checks", Static))
         assert "running" not in checks, (checks, dash.attempts)
         assert set(dash.attempts) == {"probe", "domain", "verify-client"}
-        assert "✓ probe" in checks and "verify-client" in checks
+        for name, attempt in dash.attempts.items():  # each collector's mark is its status's
+            mark, _ = render.attempt_mark(attempt.status)
+            assert f"{mark} {name}" in checks, (name, attempt, checks)
         assert "TLS handshake" in checks  # the report's checks follow the collectors
         assert "api.demo.mtls-doctor.test:" in plain(dash.query_one("#target", Static))
         findings = dash.query_one("#findings", OptionList)
@@ -275,13 +288,15 @@ def test_q_quits_with_the_reports_exit_code() -> None:
     assert app.return_value == 1  # the demo lab has error findings
 
 
-def test_q_before_the_results_exits_0(gate: threading.Event) -> None:
+def test_q_before_the_results_cancels_and_exits_130(gate: threading.Event) -> None:
     async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
         await pilot.pause()
         await pilot.press("q")
         gate.set()
 
-    assert drive(test).return_value == 0
+    app = drive(test)
+    assert app.return_value == 130 and app.cancelled
+    assert app.deadline is not None and app.deadline.cancelled
 
 
 def test_a_failed_diagnosis_is_a_notification_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -704,16 +719,16 @@ def test_the_start_form_runs_the_diagnosis(monkeypatch: pytest.MonkeyPatch) -> N
     import dataclasses
 
     from mtls_doctor.demo.lab import HOST, running_lab
-    from mtls_doctor.diagnose import run as run_module
+    from mtls_doctor.diagnose.run import run_diagnosis as real
 
-    real = run_module.run_diagnosis
     seen: list[Any] = []
 
-    def offline(options: Any, progress: Any = None) -> Any:
+    def offline(options: Any, progress: Any = None, *, deadline: Any = None) -> Any:
         seen.append(options)  # the form's options, with the lab's AWS snapshot (never real AWS)
-        return real(dataclasses.replace(options, aws_snapshot=str(lab.snapshot)), progress)
+        return real(dataclasses.replace(options, aws_snapshot=str(lab.snapshot)), progress,
+                    deadline=deadline)
 
-    monkeypatch.setattr(run_module, "run_diagnosis", offline)
+    monkeypatch.setattr("mtls_doctor.tui.app.run_diagnosis", offline)
     with running_lab() as lab:
         async def main() -> MtlsDoctorApp:
             app = MtlsDoctorApp(options=None, demo=False)
@@ -928,3 +943,314 @@ def test_overriding_an_earlier_step_forgets_the_answers_after_it() -> None:
         assert screen.result.finished and screen.result.leaf == "add-issuer"
 
     drive(test)
+
+
+# -- honest results: undecided checks, failures, quitting mid-run --------------------------------
+
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+HTTP_UNKNOWN = Check("probe.http", "HTTP answer", CheckStatus.UNKNOWN,
+                     "could not be decided: the handshake timed out after 3 s (--timeout)")
+
+
+def diagnose_options(**kwargs: Any) -> DiagnoseOptions:
+    return DiagnoseOptions(**{"host": "api.example.com:443", "at": WHEN, "now": WHEN,
+                              "timeout": 30.0, **kwargs})
+
+
+def diagnosis(checks: Sequence[Check], attempts: Sequence[Attempt],
+              findings: Sequence[Finding] = ()) -> Report:
+    collected = [Check(f"collect.{a.name}", f"{a.name} collected",
+                       CheckStatus.PASS if a.status == "ok" else CheckStatus.UNKNOWN, a.summary)
+                 for a in attempts]
+    return Report(command="diagnose", generated_at=WHEN, checks=(*collected, *checks),
+                  findings=tuple(findings), payload={"attempts": list(attempts)})
+
+
+Script = Callable[[Callable[[Attempt], None], Deadline], Report]
+
+
+def fake_diagnosis(monkeypatch: pytest.MonkeyPatch, script: Script) -> list[Deadline]:
+    """run_diagnosis replaced by `script(progress, deadline)`; the deadlines it got."""
+    deadlines: list[Deadline] = []
+
+    def run(options: DiagnoseOptions, progress: Callable[[Attempt], None] | None = None, *,
+            deadline: Deadline | None = None) -> Report:
+        assert progress is not None and deadline is not None
+        deadlines.append(deadline)
+        return script(progress, deadline)
+
+    monkeypatch.setattr("mtls_doctor.tui.app.run_diagnosis", run)
+    return deadlines
+
+
+def drive_options(options: DiagnoseOptions,
+                  test: Callable[[MtlsDoctorApp, Pilot[int]], Awaitable[None]], *,
+                  size: tuple[int, int] = SIZE) -> MtlsDoctorApp:
+    async def main() -> MtlsDoctorApp:
+        app = MtlsDoctorApp(options)
+        async with app.run_test(size=size) as pilot:
+            await test(app, pilot)
+        return app
+    return asyncio.run(main())
+
+
+def as_shown(widget: Static) -> str:
+    """What a Static shows at its own width (wrapped as on screen)."""
+    console = Console(width=widget.content_region.width, record=True,
+                      file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(widget.content)
+    console.file.close()
+    return console.export_text()
+
+
+def styles_of(widget: Static) -> str:
+    content = widget.content
+    assert isinstance(content, Text)
+    return " ".join(str(span.style) for span in content.spans)
+
+
+def test_an_undecided_check_shows_its_question_mark_and_reason_and_is_not_green(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts = [Attempt("probe", "unknown", 3.0, "0 finding(s), 1 check(s) undecided"),
+                Attempt("domain", "ok", 0.5, "0 finding(s)")]
+    report = diagnosis([Check("probe.connect", "name resolves and the port answers",
+                              CheckStatus.PASS, "ok"), HTTP_UNKNOWN], attempts)
+
+    def script(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+        for attempt in attempts:
+            progress(attempt)
+        return report
+
+    fake_diagnosis(monkeypatch, script)
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        dash = app.dashboard
+        checks = plain(dash.query_one("#checks", Static))
+        assert f"? HTTP answer  {HTTP_UNKNOWN.detail}" in checks
+        assert "? probe" in checks and "unknown: 0 finding(s), 1 check(s) undecided" in checks
+        # in the narrow pane the reason wraps instead of being cut off
+        shown = as_shown(dash.query_one("#checks", Static))
+        assert "(--timeout)" in " ".join(shown.split()), shown
+        target = dash.query_one("#target", Static)
+        assert "1 check(s) undecided" in plain(target)
+        assert "green" not in styles_of(target)
+        detail = plain(dash.query_one("#detail", Static))
+        assert "No findings, but the result is incomplete" in detail
+        assert HTTP_UNKNOWN.detail in " ".join(detail.split())
+        await pilot.press("q")
+
+    app = drive_options(diagnose_options(), test)
+    assert app.return_value == 1 == report.exit_code  # q after the run: the report's code
+
+
+def test_a_clean_run_is_green_and_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts = [Attempt("probe", "ok", 0.2, "0 finding(s)")]
+    report = diagnosis([Check("probe.http", "HTTP answer", CheckStatus.PASS, "ok")], attempts)
+    fake_diagnosis(monkeypatch, lambda progress, deadline: report)
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        dash = app.dashboard
+        assert "bold green" in styles_of(dash.query_one("#target", Static))
+        assert plain(dash.query_one("#detail", Static)).strip() == "No findings."
+        await pilot.press("q")
+
+    assert drive_options(diagnose_options(no_aws=True), test).return_value == 0
+
+
+def test_a_failed_collector_keeps_the_others_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    timeout = Finding("PROBE_TIMEOUT", Severity.ERROR, "no answer", "no answer in time")
+    attempts = [Attempt("probe", "ok", 3.0, "1 finding(s)"),
+                Attempt("domain", "failed", 0.1, "AWS profile 'nosuch' not found")]
+    report = diagnosis([], attempts, [timeout])
+
+    def script(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+        progress(attempts[1])  # the domain fails first, the probe still runs
+        progress(attempts[0])
+        return report
+
+    fake_diagnosis(monkeypatch, script)
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        dash = app.dashboard
+        checks = plain(dash.query_one("#checks", Static))
+        assert "running" not in checks
+        assert "✗ domain" in checks and "failed: AWS profile 'nosuch' not found" in checks
+        assert [f.id for f in dash.findings] == ["PROBE_TIMEOUT"]
+        target = plain(dash.query_one("#target", Static))
+        assert "could not run: domain" in target
+        await pilot.press("q")
+
+    assert drive_options(diagnose_options(), test).return_value == 1
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (InputError("the config profile (nosuch) could not be found"), 2),
+    (RuntimeError("a bug"), 3),
+])
+def test_a_failed_diagnosis_stops_every_spinner(monkeypatch: pytest.MonkeyPatch,
+                                                error: Exception, code: int) -> None:
+    def script(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+        progress(Attempt("probe", "ok", 0.3, "2 finding(s)"))
+        raise error
+
+    fake_diagnosis(monkeypatch, script)
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot, ok=False)
+        dash = app.dashboard
+        checks = plain(dash.query_one("#checks", Static))
+        assert "running" not in checks and not set(render.SPINNER) & set(checks), checks
+        assert "✓ probe" in checks  # what was reported before the failure stays
+        assert "✗ domain" in checks and "not finished: the diagnosis failed" in checks
+        assert "failed" in plain(dash.query_one("#target", Static))
+        frame = dash.frame
+        await pilot.pause(0.3)
+        assert dash.frame == frame  # nothing spins any more
+        assert app.error_code == code
+        await pilot.press("q")
+
+    assert drive_options(diagnose_options(), test).return_value == code
+
+
+def cancellable(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+    """A probe that reports, and a domain lookup that waits until the run is cancelled."""
+    progress(Attempt("probe", "ok", 0.1, "0 finding(s)"))
+    deadline.wait(30)
+    attempt = Attempt("domain", "cancelled", 30.0 if not deadline.cancelled else 0.1,
+                      "the run was cancelled")
+    progress(attempt)
+    return diagnosis([Check("domain.found", "the custom domain exists", CheckStatus.UNKNOWN,
+                            "cancelled")], [attempt])
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+def test_quit_mid_run_cancels_and_exits_130_at_once(monkeypatch: pytest.MonkeyPatch,
+                                                    key: str) -> None:
+    deadlines = fake_diagnosis(monkeypatch, cancellable)
+    pressed: list[float] = []
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        for _ in range(100):
+            if "probe" in app.dashboard.attempts:
+                break
+            await pilot.pause(0.02)
+        assert "probe" in app.dashboard.attempts and app.running
+        pressed.append(time.monotonic())
+        await pilot.press(key)
+
+    app = drive_options(diagnose_options(), test)
+    took = time.monotonic() - pressed[0]
+    assert app.return_value == 130 and app.cancelled
+    assert took < 1.0, took
+    assert deadlines and deadlines[0].cancelled
+    assert app.report is None  # nothing is reported, let alone as passed
+    for thread in app.run_threads:  # the cancelled collector returned at its next wait
+        thread.join(1.0)
+        assert not thread.is_alive()
+
+
+def test_end_without_ends_a_process_held_by_a_blocked_executor_thread() -> None:
+    code = ("import threading, time\n"
+            "from concurrent.futures import ThreadPoolExecutor\n"
+            "from mtls_doctor.tui import end_without\n"
+            "never = threading.Event()\n"
+            "def run():\n"
+            "    with ThreadPoolExecutor(1) as pool:\n"  # joined at interpreter exit
+            "        pool.submit(never.wait).result()\n"
+            "blocked = threading.Thread(target=run, daemon=True)\n"
+            "blocked.start()\n"
+            "done = threading.Thread(target=time.sleep, args=(0.05,))\n"
+            "done.start()\n"
+            "end_without([done], 0, grace=0.5)\n"  # finished in time: returns
+            "print('returned', flush=True)\n"
+            "end_without([blocked], 130, grace=0.2)\n"
+            "print('not reached')\n")
+    start = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=20, check=False)
+    assert run.returncode == 130, run.stderr
+    assert run.stdout.split() == ["returned"]
+    assert time.monotonic() - start < 10
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts TCP and never says a word of TLS."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def read_screen(fd: int, until: Callable[[bytes], bool], timeout: float) -> bytes:
+    seen = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not until(seen):
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    return seen
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_quit_mid_run_ends_the_process_within_a_second(silent_port: int) -> None:
+    """The real TUI in a terminal, probing a port that never answers TLS (a 30 s deadline):
+    q ends the process, exit 130, within a second, whatever the probe is blocked in."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    code = ("import sys\n"
+            "from datetime import UTC, datetime\n"
+            "from mtls_doctor.diagnose.run import DiagnoseOptions\n"
+            "from mtls_doctor.tui import run_tui\n"
+            "now = datetime.now(UTC).replace(microsecond=0)\n"
+            f"options = DiagnoseOptions(host='127.0.0.1:{silent_port}', at=now, now=now,\n"
+            "                          no_aws=True, timeout=30.0)\n"
+            "sys.exit(run_tui(options))\n")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, close_fds=True, start_new_session=True)
+    os.close(slave)
+    try:
+        screen = read_screen(master, lambda seen: b"running" in seen, 20)
+        assert b"running" in screen, screen[-2000:]
+        read_screen(master, lambda seen: False, 0.5)  # the probe is now blocked in its handshake
+        assert proc.poll() is None
+        start = time.monotonic()
+        os.write(master, b"q")
+        while proc.poll() is None and time.monotonic() - start < 10:
+            read_screen(master, lambda seen: False, 0.02)
+        took = time.monotonic() - start
+        assert proc.poll() == 130, proc.poll()
+        assert took < 1.0, took
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(5)
+        os.close(master)

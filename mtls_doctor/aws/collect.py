@@ -256,7 +256,7 @@ class _Collector:
                           f"{mtls.truststore_uri} is not s3://bucket/key", "s3:GetObject",
                           "InvalidUri", region)
             self.evidence["truststore_object"] = self.aws.record(bad)
-            self.evidence["truststore_versions"] = bad.because("truststore_versions")
+            self.evidence["truststore_versions"] = bad
             return None
         bucket, key = where
         versioning_f = spawn(self.aws.attempt, "s3", region, "GetBucketVersioning",
@@ -332,7 +332,7 @@ class _Collector:
                    for m in got or []]
         self.evidence["mappings"] = attempt
         if got is None:
-            self.evidence["mapped_apis"] = attempt.because("mapped_apis")
+            self.evidence["mapped_apis"] = attempt
             return (), False
         apis = {api_id: spawn(self.api, region, api_id, view.api_type)
                 for api_id in {r[0] for r in raw}}
@@ -424,7 +424,7 @@ def _not_looked_up(c: _Collector, why: Attempt) -> None:
     """Every downstream fact, when the domain itself could not be read (or does not exist)."""
     for fact in DOWNSTREAM:
         c.evidence[fact] = (skipped(fact, "the custom domain does not exist")
-                            if why.status is Status.NOT_FOUND else why.because(fact))
+                            if why.status is Status.NOT_FOUND else why)
 
 
 def _find(c: _Collector, region: str | None, source: str
@@ -487,9 +487,9 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     if region is None:
         region, source = aws.default_region, "profile"
     if not aws.has_credentials():
-        why = aws.record(Attempt("sts.credentials", Status.NO_CREDENTIALS,
-                                 "no credentials in boto3's chain (profile, environment, SSO, "
-                                 "instance role)", "", "NoCredentials", region))
+        why = aws.record(Attempt("credentials", Status.NO_CREDENTIALS,
+                                 "boto3 found none (profile, environment, SSO, instance role)",
+                                 "", "NoCredentials", region))
         lookup_, found_region, domain_fact = None, region, why
         others: tuple[str, ...] = ()
     else:
@@ -537,7 +537,7 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
             conflicts, c.evidence["issuer_conflicts"] = got
     else:
         cert_fact = c.evidence.get("certificate") or skipped("certificate", "none configured")
-        c.evidence.setdefault("issuer_conflicts", cert_fact.because("issuer_conflicts")
+        c.evidence.setdefault("issuer_conflicts", cert_fact
                               if cert_fact.failed or cert_fact.status is Status.NOT_FOUND
                               else skipped("issuer_conflicts", "no domain certificate"))
     mappings, mappings_read = c.wait(map_f, "mappings") or ((), False)

@@ -71,7 +71,7 @@ def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
             ev[fact] = skipped(fact, "the custom domain does not exist")
     else:
         for fact in ("view", "status", "truststore_content"):
-            ev[fact] = domain.because(fact)
+            ev[fact] = domain
     read = ev.get("truststore_object")
     if "truststore_content" not in ev:
         if linted:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mtls_doctor.commands.common import load_client, load_input
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container
 from mtls_doctor.model.checks import check, derive_checks
@@ -21,18 +22,26 @@ from mtls_doctor.probe.target import parse_target, request_path
 from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
 
-
-def _timeout_at(*steps: str) -> Callable[[Finding], bool]:
-    """PROBE_TIMEOUT counts against the check of the step that timed out."""
-    return lambda f: f.id != "PROBE_TIMEOUT" or f.evidence.get("step") in steps
+#: findings that carry the step they happened in (`evidence.step`)
+_STEP_FINDINGS = frozenset({"PROBE_CONNECTION_RESET", "PROBE_NOT_TLS"})
 
 
+def _at_step(*steps: str) -> Callable[[Finding], bool]:
+    """A reset or a non-TLS answer counts against the check of the step it happened in (a port
+    that answers in plain text does answer: that is the handshake's failure, not the
+    connect's)."""
+    return lambda f: f.id not in _STEP_FINDINGS or f.evidence.get("step") in steps
+
+
+# PROBE_TIMEOUT fails no check: a step cut short by the deadline decided nothing, so the checks
+# that need it are `unknown` (see probe_evidence), and the finding itself says what timed out.
 CHECKS = (
     check("probe.connect", "name resolves and the port answers",
-          "PROBE_DNS_FAILED", "PROBE_CONNECTION_REFUSED", "PROBE_TIMEOUT", "PROBE_CONNECTION_RESET",
-          "PROBE_NOT_TLS", needs=("dns", "connect"), claims=_timeout_at("dns", "connect")),
+          "PROBE_DNS_FAILED", "PROBE_CONNECTION_REFUSED", *_STEP_FINDINGS,
+          needs=("dns", "connect"), claims=_at_step("dns", "connect")),
     check("probe.tls", "TLS handshake (1.2 or newer)", "PROBE_HANDSHAKE_FAILED",
-          "SERVER_TLS_BELOW_1_2", needs=("handshake",)),
+          "SERVER_TLS_BELOW_1_2", *_STEP_FINDINGS, needs=("handshake",),
+          claims=_at_step("handshake")),
     check("probe.server_certificate", "served certificate covers the host and is valid",
           "SERVER_HOSTNAME_MISMATCH", "SERVER_CERT_EXPIRED", "SERVER_CERT_UNTRUSTED",
           "SERVER_CHAIN_INCOMPLETE", needs=("server_hello",)),
@@ -40,7 +49,8 @@ CHECKS = (
           "MTLS_NO_CLIENT_CERT_GIVEN", needs=("server_hello",)),
     check("probe.client_certificate", "server accepts the client certificate",
           "MTLS_CLIENT_CERT_REJECTED", "CLIENT_KEY_MISMATCH", needs=("client_outcome",)),
-    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN", needs=("http",)),
+    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN", *_STEP_FINDINGS, needs=("http",),
+          claims=_at_step("request", "response")),
 )
 
 
@@ -66,8 +76,12 @@ def _credentials(cert: str, key: str | None, chain: str | None, password: bytes 
 def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | None = None,
                       cert: str | None = None, key: str | None = None, chain: str | None = None,
                       password: bytes | None = None, password_env: str | None = None,
-                      path: str | None = None, timeout: float = 10.0) -> Report:
-    """Probe one host and explain what was seen (`path`: --path, else a URL's path, else /)."""
+                      path: str | None = None, timeout: float = 10.0,
+                      deadline: Deadline | None = None) -> Report:
+    """Probe one host and explain what was seen (`path`: --path, else a URL's path, else /).
+    Every step shares one deadline: `deadline` when given (diagnose's, which the TUI may
+    cancel), else `timeout` seconds from now."""
+    deadline = deadline if deadline is not None else Deadline(timeout)
     target = parse_target(host, connect)
     path = request_path(path or target.path or "/")
     if key and not cert:
@@ -77,14 +91,15 @@ def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | 
     findings: list[Finding] = []
     if cert:
         credentials, pkcs12, findings = _credentials(cert, key, chain, password)
-    result = run_probe(target, credentials, path=path, timeout=timeout, at=at,
+    result = run_probe(target, credentials, path=path, deadline=deadline, at=at,
                        roots=system_roots())
     inputs = ProbeInputs(target, path, cert, key, pkcs12, password_env if password else None)
     findings += probe_findings(result, inputs)
     return Report(
         command="probe",
         generated_at=now,
-        checks=derive_checks(CHECKS, findings, probe_evidence(result, presented=cert is not None)),
+        checks=derive_checks(CHECKS, findings, probe_evidence(
+            result, presented=cert is not None, cancelled=deadline.cancelled)),
         findings=tuple(findings),
         payload={"probe": result},
     )
@@ -94,11 +109,13 @@ def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | 
 _STEPS = ("dns", "connect", "handshake", "request", "response")
 
 
-def probe_evidence(r: ProbeResult, *, presented: bool) -> dict[str, Attempt]:
+def probe_evidence(r: ProbeResult, *, presented: bool, cancelled: bool = False
+                   ) -> dict[str, Attempt]:
     """What the probe collected, step by step. A step that failed with an answer (refused, an
-    alert, not TLS) is a fact its findings judge; a step cut short by the deadline, and every
-    step after a failed one, could not be collected, so the checks that need them are
-    `unknown`."""
+    alert, not TLS) is a fact its findings judge; a step cut short by the deadline (`cancelled`:
+    by the run's cancellation), and every step after a failed one, could not be collected, so
+    the checks that need them are `unknown`. An HTTP answer that a server requiring a client
+    certificate never gives without one does not apply when no --cert was given."""
     err = r.error
     failed_at = _STEPS.index(err.step) if err is not None and err.step in _STEPS else len(_STEPS)
     out: dict[str, Attempt] = {}
@@ -107,20 +124,29 @@ def probe_evidence(r: ProbeResult, *, presented: bool) -> dict[str, Attempt]:
         if i < failed_at:
             out[step] = ok(call)
         elif i == failed_at and err is not None:
-            status = Status.TIMED_OUT if err.kind is ErrorKind.TIMEOUT else Status.OK
+            status = Status.OK
+            if err.kind is ErrorKind.TIMEOUT:
+                status = Status.CANCELLED if cancelled else Status.TIMED_OUT
             out[step] = Attempt(call, status, err.message)
         else:
-            out[step] = Attempt(call, Status.CANCELLED, f"not reached: {err.step if err else '?'} "
-                                "failed")
+            what = "timed out" if err is not None and err.kind is ErrorKind.TIMEOUT else "failed"
+            out[step] = Attempt(call, Status.CANCELLED,
+                                f"not reached: the {err.step if err else '?'} {what}")
     # the server's reply (ServerHello, its certificate, whether it asks for ours)
     out["server_hello"] = (ok("probe.server_hello") if r.tls_version is not None
                            else out["handshake"] if out["handshake"].failed
                            else Attempt("probe.server_hello", Status.CANCELLED,
                                         "the server never answered the handshake"))
     http_failed = out["response"] if out["response"].failed else out["request"]
-    out["http"] = (ok("probe.http") if r.http is not None
-                   else http_failed if http_failed.failed
-                   else Attempt("probe.http", Status.CANCELLED, "no HTTP answer came"))
+    if r.http is not None:
+        out["http"] = ok("probe.http")
+    elif not presented and r.client_auth.required and not (err and err.kind is ErrorKind.TIMEOUT):
+        out["http"] = skipped("probe.http", "the server requires a client certificate and none "
+                              "was given (--cert)")
+    elif http_failed.failed:
+        out["http"] = http_failed
+    else:
+        out["http"] = Attempt("probe.http", Status.CANCELLED, "no HTTP answer came")
     if not presented:
         out["client_outcome"] = skipped("probe.client_certificate", "no --cert given")
     elif r.client_certificate.outcome in (Outcome.ACCEPTED, Outcome.REJECTED):

@@ -61,11 +61,6 @@ class Attempt:
     def failed(self) -> bool:
         return self.status.failed
 
-    def because(self, fact: str) -> Attempt:
-        """This failure as the reason another fact (`fact`) could not be read."""
-        return Attempt(fact, self.status, f"not read: {self.describe()}", self.action, self.code,
-                       self.region)
-
     def describe(self) -> str:
         """`s3.GetObject: denied (AccessDenied: ...)`: the call, its status and its reason."""
         if self.status is Status.OK:

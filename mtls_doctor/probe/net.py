@@ -1,4 +1,6 @@
-"""Name resolution and TCP connection, each bounded by a deadline."""
+"""Name resolution and TCP connection under the command's one deadline, and the waits that
+every probe step shares: each wait is cut into slices of at most POLL seconds, so that a deadline
+that is cancelled (the TUI quit mid-run) ends a blocked step within one slice."""
 
 from __future__ import annotations
 
@@ -6,11 +8,15 @@ import errno
 import select
 import socket
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.probe import ErrorKind
 from mtls_doctor.probe.target import hostport
+
+#: the longest a single wait blocks before it looks at the deadline again (seconds)
+POLL = 0.2
 
 
 class StepFailed(Exception):
@@ -24,15 +30,52 @@ class StepFailed(Exception):
         self.alert = alert
 
 
-class Deadline:
-    """A point in time; `left()` is what remains of it (never negative)."""
+def step_timeout(step: str, deadline: Deadline, what: str = "") -> StepFailed:
+    """`step` ran out of time: the run was cancelled, or the deadline passed (`what` says what
+    was being waited for; without it, the step found no time left when it started)."""
+    if deadline.cancelled:
+        return StepFailed(ErrorKind.TIMEOUT, f"the run was cancelled during the {step}", step)
+    if not what:
+        return StepFailed(ErrorKind.TIMEOUT, f"no time left for the {step}: the "
+                          f"{deadline.seconds:g} s deadline (--timeout) had passed", step)
+    return StepFailed(ErrorKind.TIMEOUT, f"{what} within the {deadline.seconds:g} s deadline "
+                      "(--timeout)", step)
 
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
 
-    def left(self) -> float:
-        """Seconds until the deadline."""
-        return max(0.0, self.end - time.monotonic())
+def wait_ready(sock: socket.socket, deadline: Deadline, *, write: bool = False,
+               cap: float | None = None) -> bool:
+    """Wait until `sock` can be read (or written, or has an error to report); False when the
+    deadline (or `cap` seconds, whichever comes first) passed or the deadline was cancelled."""
+    end = None if cap is None else Deadline(cap)
+    while True:
+        left = deadline.left() if end is None else min(deadline.left(), end.left())
+        if left <= 0:
+            return False
+        if _ready(sock, write, min(left, POLL)):
+            return True
+
+
+def _ready(sock: socket.socket, write: bool, seconds: float) -> bool:
+    if hasattr(select, "poll"):  # no FD_SETSIZE limit
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT if write else select.POLLIN)
+        return bool(poller.poll(seconds * 1000))
+    readable, writable, _ = select.select([] if write else [sock], [sock] if write else [], [],
+                                          seconds)
+    return bool(writable if write else readable)
+
+
+def _in_thread(work: Callable[[], None], deadline: Deadline) -> bool:
+    """Run `work` in a daemon thread (getaddrinfo has no timeout of its own); True when it ended
+    before the deadline. A lookup still running then is abandoned, never waited for."""
+    thread = threading.Thread(target=work, name="mtls-doctor-dns", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        left = deadline.left()
+        if left <= 0:
+            return False
+        thread.join(min(left, POLL))
+    return True
 
 
 @dataclass(frozen=True)
@@ -48,8 +91,10 @@ class Address:
         return hostport(self.sockaddr[0], self.sockaddr[1])
 
 
-def resolve(host: str, port: int, timeout: float) -> list[Address]:
-    """Every address of `host` (getaddrinfo has no timeout of its own: it runs in a thread)."""
+def resolve(host: str, port: int, deadline: Deadline) -> list[Address]:
+    """Every address of `host`, within what is left of `deadline`."""
+    if deadline.left() <= 0:
+        raise step_timeout("dns", deadline)
     result: list[Address] = []
     failure: list[BaseException] = []
 
@@ -65,11 +110,8 @@ def resolve(host: str, port: int, timeout: float) -> list[Address]:
                 seen.add(sockaddr)
                 result.append(Address(family, sockaddr))  # type: ignore[arg-type]
 
-    thread = threading.Thread(target=work, name="mtls-doctor-dns", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise StepFailed(ErrorKind.TIMEOUT, f"resolving {host} took longer than {timeout:g} s", "dns")
+    if not _in_thread(work, deadline):
+        raise step_timeout("dns", deadline, f"{host} did not resolve")
     if failure:
         exc = failure[0]
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -83,11 +125,17 @@ def resolve(host: str, port: int, timeout: float) -> list[Address]:
 MAX_ATTEMPTS = 3
 
 
-def connect(addresses: list[Address], timeout: float) -> tuple[socket.socket, Address]:
-    """Connect to the first address that answers, in order (at most MAX_ATTEMPTS of them);
-    each attempt gets `timeout`."""
+def connect(addresses: list[Address], deadline: Deadline) -> tuple[socket.socket, Address]:
+    """Connect to the first address that answers, in order (at most MAX_ATTEMPTS of them), all
+    within what is left of `deadline`: an attempt that hangs gets its share of the time left
+    (half of it when two addresses remain), so that the next address is still tried."""
+    tried = addresses[:MAX_ATTEMPTS]
     last: StepFailed | None = None
-    for addr in addresses[:MAX_ATTEMPTS]:
+    for i, addr in enumerate(tried):
+        if deadline.left() <= 0:
+            if last is not None and last.kind is ErrorKind.TIMEOUT:
+                break  # the attempt before used up the time: report its timeout
+            raise step_timeout("connect", deadline)
         try:
             sock = socket.socket(addr.family, socket.SOCK_STREAM)
         except OSError as exc:  # e.g. no IPv6 on this machine
@@ -95,24 +143,9 @@ def connect(addresses: list[Address], timeout: float) -> tuple[socket.socket, Ad
                               f"{exc.strerror}", "connect")
             continue
         sock.setblocking(False)
+        share = deadline.left() / (len(tried) - i)
         try:
-            code = sock.connect_ex(addr.sockaddr)
-            if code in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
-                _, writable, _ = select.select([], [sock], [], timeout)
-                if not writable:
-                    raise StepFailed(ErrorKind.TIMEOUT, f"no answer from {addr.text} within "
-                                     f"{timeout:g} s (filtered port or host down)", "connect")
-                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if code == errno.ECONNREFUSED:
-                raise StepFailed(ErrorKind.REFUSED, f"{addr.text} refused the connection "
-                                 "(nothing listens on that port)", "connect")
-            if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-                raise StepFailed(ErrorKind.REFUSED, f"{addr.text} is unreachable from here "
-                                 f"({errno.errorcode[code]}: no route)", "connect")
-            if code:
-                raise StepFailed(ErrorKind.TIMEOUT if code == errno.ETIMEDOUT else ErrorKind.REFUSED,
-                                 f"cannot connect to {addr.text}: {errno.errorcode.get(code, code)}",
-                                 "connect")
+            _connect_one(sock, addr, deadline, share)
         except StepFailed as exc:
             sock.close()
             last = exc
@@ -120,6 +153,28 @@ def connect(addresses: list[Address], timeout: float) -> tuple[socket.socket, Ad
         return sock, addr
     assert last is not None
     raise last
+
+
+def _connect_one(sock: socket.socket, addr: Address, deadline: Deadline, cap: float) -> None:
+    code = sock.connect_ex(addr.sockaddr)
+    if code in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+        if not wait_ready(sock, deadline, write=True, cap=cap):
+            if deadline.cancelled:
+                raise step_timeout("connect", deadline)
+            raise StepFailed(ErrorKind.TIMEOUT, f"no answer from {addr.text} within {cap:.3g} s "
+                             f"of the {deadline.seconds:g} s deadline (--timeout; filtered port "
+                             "or host down)", "connect")
+        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if code == errno.ECONNREFUSED:
+        raise StepFailed(ErrorKind.REFUSED, f"{addr.text} refused the connection "
+                         "(nothing listens on that port)", "connect")
+    if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        raise StepFailed(ErrorKind.REFUSED, f"{addr.text} is unreachable from here "
+                         f"({errno.errorcode[code]}: no route)", "connect")
+    if code:
+        raise StepFailed(ErrorKind.TIMEOUT if code == errno.ETIMEDOUT else ErrorKind.REFUSED,
+                         f"cannot connect to {addr.text}: {errno.errorcode.get(code, code)}",
+                         "connect")
 
 
 @dataclass(frozen=True)
@@ -131,8 +186,10 @@ class DnsAnswer:
     addresses: tuple[str, ...]
 
 
-def lookup(name: str, timeout: float) -> DnsAnswer | None:
-    """Resolve `name` with its CNAME chain, within `timeout`; None when it does not resolve."""
+def lookup(name: str, timeout: float | Deadline) -> DnsAnswer | None:
+    """Resolve `name` with its CNAME chain within `timeout` seconds (or what is left of a
+    deadline); None when it does not resolve in time."""
+    deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)
     answer: list[DnsAnswer] = []
 
     def work() -> None:
@@ -143,7 +200,5 @@ def lookup(name: str, timeout: float) -> DnsAnswer | None:
         answer.append(DnsAnswer(canonical.rstrip(".").lower(),
                                 tuple(a.rstrip(".").lower() for a in aliases), tuple(addresses)))
 
-    thread = threading.Thread(target=work, name="mtls-doctor-dns", daemon=True)
-    thread.start()
-    thread.join(timeout)
+    _in_thread(work, deadline)
     return answer[0] if answer else None

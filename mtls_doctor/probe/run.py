@@ -1,4 +1,5 @@
-"""One probe: resolve, connect, handshake, one HTTP request; every fact it saw, even on failure."""
+"""One probe: resolve, connect, handshake, one HTTP request; every fact it saw, even on failure.
+All the steps share one deadline (the command's `--timeout`): each gets what is left of it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.certificate import CertSummary, Container, Position
 from mtls_doctor.model.probe import (
     ClientAuth,
@@ -25,7 +27,7 @@ from mtls_doctor.pki.hostname import HostnameError, match_hostname
 from mtls_doctor.pki.load import LoadedCert, parse_certificate
 from mtls_doctor.pki.server import chain_shape
 from mtls_doctor.probe.http import build_request, parse_response
-from mtls_doctor.probe.net import Deadline, StepFailed, connect, resolve
+from mtls_doctor.probe.net import StepFailed, connect, resolve
 from mtls_doctor.probe.target import Target
 from mtls_doctor.probe.tls import ClientCredentials, TlsClient
 
@@ -65,11 +67,11 @@ def _describe_chain(chain: Sequence[x509.Certificate], at: datetime) -> tuple[Ce
     return tuple(out)
 
 
-def _talk(client: TlsClient, target: Target, path: str, timeout: float,
+def _talk(client: TlsClient, target: Target, path: str, deadline: Deadline,
           timings: dict[str, float], seen: _Seen) -> None:
     start = time.perf_counter()
     try:
-        client.handshake(Deadline(timeout))
+        client.handshake(deadline)
         seen.handshake_done = True
         timings["handshake"] = _ms(start)
         sent = time.perf_counter()
@@ -77,7 +79,7 @@ def _talk(client: TlsClient, target: Target, path: str, timeout: float,
         def first_byte() -> None:
             timings["first_byte"] = _ms(sent)
 
-        seen.raw_http = client.exchange(build_request(target.host_header, path), Deadline(timeout),
+        seen.raw_http = client.exchange(build_request(target.host_header, path), deadline,
                                         first_byte)
     except StepFailed as exc:
         seen.error = exc
@@ -125,16 +127,19 @@ def _client_outcome(seen: _Seen, http: HttpAnswer | None,
 
 
 def run_probe(target: Target, credentials: ClientCredentials | None, *, path: str = "/",
-              timeout: float = 10.0, at: datetime, roots: Sequence[x509.Certificate] = ()
-              ) -> ProbeResult:
-    """Probe `target` once. Never raises for network or TLS trouble: that is `error`."""
+              timeout: float = 10.0, deadline: Deadline | None = None, at: datetime,
+              roots: Sequence[x509.Certificate] = ()) -> ProbeResult:
+    """Probe `target` once, every step within `deadline` (when given; else `timeout` seconds
+    from now). Never raises for network or TLS trouble, a deadline that passed or was cancelled
+    included: that is `error`, a timeout of the step it cut short."""
+    deadline = deadline if deadline is not None else Deadline(timeout)
     start = time.perf_counter()
     timings: dict[str, float] = {}
     try:
-        addresses = resolve(target.connect_host, target.connect_port, timeout)
+        addresses = resolve(target.connect_host, target.connect_port, deadline)
         timings["dns"] = _ms(start)
         before_connect = time.perf_counter()
-        sock, addr = connect(addresses, timeout)
+        sock, addr = connect(addresses, deadline)
         timings["connect"] = _ms(before_connect)
     except StepFailed as exc:
         timings["total"] = _ms(start)
@@ -147,7 +152,7 @@ def run_probe(target: Target, credentials: ClientCredentials | None, *, path: st
         sock.close()
         raise
     try:
-        _talk(client, target, path, timeout, timings, seen)
+        _talk(client, target, path, deadline, timings, seen)
     finally:
         client.close()
     timings["total"] = _ms(start)

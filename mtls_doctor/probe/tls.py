@@ -1,16 +1,17 @@
 """One TLS client connection with pyOpenSSL, driven non-blocking under deadlines.
 
 pyOpenSSL on a socket with a timeout raises WantReadError on every call, so the socket is
-non-blocking and each call is retried after `select` says the socket is ready, until the
-deadline. Under TLS 1.3 a server rejects a client certificate *after* the handshake: its alert
-arrives on the first read, which is why `exchange` sends the request and reads the answer.
+non-blocking and each call is retried after a poll says the socket is ready, until the command's
+one deadline; each poll waits at most `net.POLL` seconds, so a cancelled deadline ends a blocked
+step promptly (reported as that step's timeout). Under TLS 1.3 a server rejects a client
+certificate *after* the handshake: its alert arrives on the first read, which is why `exchange`
+sends the request and reads the answer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import select
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,10 +21,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from OpenSSL import SSL, crypto
 
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.probe import ErrorKind
 from mtls_doctor.probe.alerts import classify
 from mtls_doctor.probe.http import MAX_RESPONSE, headers_complete, response_complete
-from mtls_doctor.probe.net import Deadline, StepFailed
+from mtls_doctor.probe.net import StepFailed, step_timeout, wait_ready
 
 T = TypeVar("T")
 _CERT_REQUEST_STATE = b"read server certificate request"
@@ -83,13 +85,17 @@ class TlsClient:
             self.certificate_requested = True
 
     def _io(self, call: Callable[[], T], deadline: Deadline, step: str) -> T:
+        """`call`, retried whenever the socket is ready, until it succeeds or fails or what is
+        left of `deadline` runs out (at once when nothing is left)."""
+        if deadline.left() <= 0:
+            raise step_timeout(step, deadline)
         while True:
             try:
                 return call()
             except SSL.WantReadError:
-                ready = select.select([self.sock], [], [], deadline.left())[0]
+                write = False
             except SSL.WantWriteError:
-                ready = select.select([], [self.sock], [], deadline.left())[1]
+                write = True
             except SSL.SysCallError as exc:
                 code = exc.args[0] if exc.args else None
                 if code in (-1, errno.ECONNRESET, errno.EPIPE):
@@ -106,9 +112,8 @@ class TlsClient:
                 message = _openssl_message(exc)
                 kind, alert = classify(message)
                 raise StepFailed(kind, message, step, alert) from None
-            if not ready:
-                raise StepFailed(ErrorKind.TIMEOUT, f"the server did not answer the {step} in time",
-                                 step)
+            if not wait_ready(self.sock, deadline, write=write):
+                raise step_timeout(step, deadline, f"the server did not answer the {step}")
 
     def handshake(self, deadline: Deadline) -> None:
         """The TLS handshake."""

@@ -8,19 +8,77 @@ command line stays fast and `textual` stays optional for every other command.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mtls_doctor.diagnose.run import DiagnoseOptions
 
+#: how long the process waits, after a quit mid-run, for the cancelled collectors to return
+GRACE = 0.5
+
 
 def run_tui(options: DiagnoseOptions | None = None, *, demo: bool = False) -> int:
-    """Run the TUI until the user quits; the exit code is the report's (0 when quit early).
-    Without options and without `demo` it opens the start form first."""
+    """Run the TUI until the user quits and return the exit code: the report's; 130 when quit
+    while a collector still ran; 2 (bad input) or 3 (a bug) when the run failed, with the one
+    line on stderr; 0 when nothing was run. Without options and without `demo` it opens the
+    start form first.
+
+    A quit mid-run cancels the run's deadline, so every collector returns at its next wait.
+    One still blocked after `GRACE` would hold the process (the interpreter joins the
+    diagnosis's executor threads at exit): then the process ends at once (`end_without`)."""
     from mtls_doctor.tui.app import MtlsDoctorApp
 
-    result = MtlsDoctorApp(options, demo=demo).run()
-    return result if isinstance(result, int) else 0
+    app = MtlsDoctorApp(options, demo=demo)
+    result = app.run()
+    code = result if isinstance(result, int) else 0
+    if app.error is not None and code in (2, 3):
+        _say_failure(app.error, code, app.error_detail)
+    if app.cancelled:
+        end_without(app.run_threads, code)
+    return code
 
 
-__all__ = ["run_tui"]
+def _say_failure(error: str, code: int, detail: str | None) -> None:
+    """The failed run's one line on stderr, as the command line says it (exit 2: the reason;
+    exit 3: a bug, and where its details were written)."""
+    from mtls_doctor.tui.render import clean
+
+    if code == 3 and detail:
+        fd, path = tempfile.mkstemp(prefix="mtls-doctor-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"mtls-doctor TUI, Python {sys.version}\n\n{detail}")
+        sys.stderr.write(f"mtls-doctor: internal error ({clean(error)}), a bug: details written "
+                         f"to {path}; please report it\n")
+    else:
+        sys.stderr.write(f"mtls-doctor: {clean(error)}\n")
+
+
+def end_without(threads: Sequence[threading.Thread], code: int, grace: float = GRACE) -> None:
+    """After a quit mid-run: give the cancelled diagnosis threads `grace` seconds to return;
+    when one is still alive (a call that does not see the cancellation), end the process now
+    with `code`, streams flushed, rather than let the interpreter wait for it at exit.
+
+    Why `os._exit`: the thread cannot be stopped from outside, and `concurrent.futures` joins
+    its executor threads at interpreter exit whether or not they are daemons, so neither a
+    daemon thread nor `sys.exit` ends the process. `os._exit` skips atexit handlers and
+    `finally` blocks of the abandoned threads (the demo lab's temporary files may stay); the
+    TUI has already restored the terminal, and nothing else is owed to the user: nothing was
+    reported."""
+    end = time.monotonic() + grace
+    for thread in threads:
+        thread.join(max(0.0, end - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+
+
+__all__ = ["end_without", "run_tui"]

@@ -1,12 +1,21 @@
-"""`MtlsDoctorApp`: runs the diagnosis (or the demo lab) in a thread worker and shows it live.
+"""`MtlsDoctorApp`: runs the diagnosis (or the demo lab) in a thread and shows it live.
 
 The first frame is painted before any network result: the collectors are listed as `running`
 and fill in as `run_diagnosis` reports each one (from its own threads, through messages).
+
+The diagnosis runs in a plain daemon thread of its own, not in a Textual thread worker: those
+run in asyncio's default executor, which `App.run()` joins before it returns, so a collector
+blocked in a network call would hold the closed app (a blank terminal) until its own timeout.
+Every run has a `Deadline`; quitting mid-run cancels it, and `run_tui` makes sure the process
+ends even when a collector does not notice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
+import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,9 +24,11 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 
-from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
+from mtls_doctor.deadline import Deadline
+from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions, run_diagnosis
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
@@ -42,6 +53,10 @@ from mtls_doctor.tui.screens import (
 from mtls_doctor.walkthroughs import WalkthroughError, load_tree
 
 DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
+#: the demo lab's deadline (run_demo's own timeout)
+DEMO_TIMEOUT = 10.0
+#: the exit code of a quit while a collector still runs (the contract)
+CANCELLED = 130
 
 
 class MtlsDoctorApp(App[int]):
@@ -52,6 +67,7 @@ class MtlsDoctorApp(App[int]):
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False),  # quits (a focused input copies)
         Binding("w", "walkthrough", "Walkthrough"),
         Binding("e", "export", "Export"),
         Binding("c", "certificates", "Certificates"),
@@ -66,6 +82,18 @@ class MtlsDoctorApp(App[int]):
         self.run_id = 0
         self.report: Report | None = None
         self.error: str | None = None
+        #: the exit code of the failed run (2: bad input, 3: a bug) and, for a bug, its traceback
+        self.error_code = 0
+        self.error_detail: str | None = None
+        #: the current run's deadline (cancelled when the run is abandoned)
+        self.deadline: Deadline | None = None
+        #: a run was started and has neither its report nor its failure yet
+        self.running = False
+        #: the user quit while a collector still ran
+        self.cancelled = False
+        #: the diagnosis threads started (the process must not end before them, or must end
+        #: without them: `run_tui`)
+        self.run_threads: list[threading.Thread] = []
         self.last_export: Path | None = None
         self.dashboard = DashboardScreen(self._target(), self._collectors())
 
@@ -109,18 +137,38 @@ class MtlsDoctorApp(App[int]):
         self._start()
 
     def _start(self) -> None:
+        """A new run in a thread of its own; a run still going is abandoned (its deadline
+        cancelled, its late messages ignored)."""
+        self._cancel_run()
         self.run_id += 1
-        self.report, self.error = None, None
-        self.run_diagnosis(self.run_id)
+        self.report, self.error, self.error_code, self.error_detail = None, None, 0, None
+        timeout = self.options.timeout if self.options is not None and not self.demo \
+            else DEMO_TIMEOUT
+        self.deadline = Deadline(timeout)
+        self.running = True
+        thread = threading.Thread(target=self._diagnose, args=(self.run_id, self.deadline),
+                                  name=f"mtls-doctor-tui-run-{self.run_id}", daemon=True)
+        self.run_threads = [t for t in self.run_threads if t.is_alive()] + [thread]
+        thread.start()
 
-    # -- the workers ------------------------------------------------------------------------
+    def _cancel_run(self) -> None:
+        """Abandon the current run: every collector stops at its next wait."""
+        if self.deadline is not None:
+            self.deadline.cancel()
+        self.running = False
 
-    @work(thread=True, exclusive=True, group="diagnosis", exit_on_error=False)
-    def run_diagnosis(self, run: int) -> None:
+    # -- the diagnosis thread ---------------------------------------------------------------
+
+    def _post(self, message: Message) -> None:
+        """Hand a result to the app (from the diagnosis thread); dropped once the app closed."""
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is listening
+            self.post_message(message)
+
+    def _diagnose(self, run: int, deadline: Deadline) -> None:
         """The whole diagnosis, off the event loop; results come back as messages."""
 
         def progress(attempt: Attempt) -> None:
-            self.post_message(CollectorFinished(run, attempt))
+            self._post(CollectorFinished(run, attempt))
 
         try:
             now = datetime.now(UTC).replace(microsecond=0)
@@ -129,15 +177,15 @@ class MtlsDoctorApp(App[int]):
 
                 report = run_demo(at=now, now=now, progress=progress)
             else:
-                from mtls_doctor.diagnose.run import run_diagnosis
-
-                report = run_diagnosis(self._fresh(self.options, now), progress)
+                report = run_diagnosis(self._fresh(self.options, now), progress,
+                                       deadline=deadline)
         except InputError as exc:
-            self.post_message(DiagnosisFailed(run, str(exc)))
+            self._post(DiagnosisFailed(run, str(exc), code=2))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
-            self.post_message(DiagnosisFailed(run, f"{type(exc).__name__}: {exc}"))
+            self._post(DiagnosisFailed(run, f"{type(exc).__name__}: {exc}", code=3,
+                                       detail="".join(traceback.format_exception(exc))))
         else:
-            self.post_message(DiagnosisDone(run, report))
+            self._post(DiagnosisDone(run, report))
 
     @staticmethod
     def _fresh(options: DiagnoseOptions, now: datetime) -> DiagnoseOptions:
@@ -170,8 +218,9 @@ class MtlsDoctorApp(App[int]):
             self.dashboard.add_attempt(message.attempt)
 
     def on_diagnosis_done(self, message: DiagnosisDone) -> None:
-        if message.run != self.run_id:
+        if message.run != self.run_id or not self.running:
             return
+        self.running = False
         self.report = message.report
         self.dashboard.show_report(message.report)
         self.sub_title = self.dashboard.target
@@ -179,9 +228,11 @@ class MtlsDoctorApp(App[int]):
             screen.recheck_done(message.report)
 
     def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
-        if message.run != self.run_id:
+        if message.run != self.run_id or not self.running:
             return
-        self.error = message.error
+        self.running = False
+        self.error, self.error_code = message.error, message.code
+        self.error_detail = message.detail
         self.dashboard.show_failure(message.error)
         for screen in self._rechecking():
             screen.recheck_done(None, message.error)
@@ -204,9 +255,28 @@ class MtlsDoctorApp(App[int]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    @property
+    def exit_code(self) -> int:
+        """What quitting now exits with: 130 while a collector runs (it is cancelled), the
+        report's code once it is in, 2 or 3 when the run failed (bad input, a bug), 0 when
+        nothing was run."""
+        if self.running:
+            return CANCELLED
+        if self.report is not None:
+            return self.report.exit_code
+        if self.error is not None:
+            return self.error_code or 2
+        return 0
+
     async def action_quit(self) -> None:
-        """Quit; the exit code is the report's (0 when it has not finished)."""
-        self.exit(self.report.exit_code if self.report is not None else 0)
+        """Quit (q, ctrl+c). Mid-run the run is cancelled and nothing is reported: exit 130;
+        else the report's exit code."""
+        code = self.exit_code
+        if code == CANCELLED:
+            self.cancelled = True
+            self._cancel_run()
+            self.dashboard.show_cancelled()
+        self.exit(code)
 
     def action_rerun(self) -> None:
         """Run the whole diagnosis again."""

@@ -11,7 +11,7 @@ from mtls_doctor.model.report import Report
 
 
 class CollectorFinished(Message):
-    """One collector of run `run` finished (ok, failed or skipped)."""
+    """One collector of run `run` finished (`ok`, or any other status: no success)."""
 
     def __init__(self, run: int, attempt: Attempt) -> None:
         super().__init__()
@@ -29,12 +29,15 @@ class DiagnosisDone(Message):
 
 
 class DiagnosisFailed(Message):
-    """Run `run` could not finish: the one-line reason."""
+    """Run `run` could not finish: the one-line reason, the exit code it means (2: bad input,
+    3: a bug) and, for a bug, the traceback."""
 
-    def __init__(self, run: int, error: str) -> None:
+    def __init__(self, run: int, error: str, code: int = 2, detail: str | None = None) -> None:
         super().__init__()
         self.run = run
         self.error = error
+        self.code = code
+        self.detail = detail
 
 
 class ExportDone(Message):

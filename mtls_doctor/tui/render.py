@@ -35,7 +35,10 @@ CHECK_MARK = {
     CheckStatus.SKIP: ("-", "dim"),
     CheckStatus.UNKNOWN: ("?", "magenta"),
 }
-ATTEMPT_MARK = {"ok": ("✓", "green"), "failed": ("✗", "red"), "skipped": ("-", "dim")}
+#: a collector's mark by its attempt's status; any other status is shown as `?` (not a success)
+ATTEMPT_MARK = {"ok": ("✓", "green"), "failed": ("✗", "red"), "unknown": ("?", "magenta"),
+                "cancelled": ("✗", "yellow"), "skipped": ("-", "dim")}
+OTHER_MARK = ("?", "magenta")
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
@@ -56,35 +59,130 @@ def expected_collectors(cert: bool, no_aws: bool, truststore: bool) -> list[str]
     return names
 
 
-def attempt_line(name: str, attempt: Attempt | None, frame: int) -> Text:
-    """One collector: a spinner and `running` until it finishes, then its mark and duration."""
+def _row(mark: str, style: str, body: Text, *, wrap: bool) -> tuple[Text, Text]:
+    """A mark and its line; a line that matters (not a success) wraps under itself instead of
+    being cut, so that its reason can be read in a narrow pane."""
+    if wrap:
+        body.overflow = "fold"
+    else:
+        body.no_wrap, body.overflow = True, "ellipsis"
+    return Text(mark, style=style), body
+
+
+def attempt_mark(status: str) -> tuple[str, str]:
+    """The mark of a collector that finished with `status` (anything but `ok` is no success)."""
+    return ATTEMPT_MARK.get(status, OTHER_MARK)
+
+
+def attempt_row(name: str, attempt: Attempt | None, frame: int,
+                stopped: str | None = None) -> tuple[Text, Text]:
+    """One collector: a spinner and `running` until it finishes, then its mark and duration.
+    With `stopped` (the run ended without this collector's result: failed or cancelled) it says
+    so instead of spinning."""
     if attempt is None:
-        return Text.assemble((SPINNER[frame % len(SPINNER)], "cyan"), " ",
-                             (f"{name:<14}", "bold"), ("running", "cyan"))
-    mark, style = ATTEMPT_MARK.get(attempt.status, ("-", "dim"))
-    return Text.assemble((mark, style), " ", (f"{name:<14}", "bold"),
-                         (f"{attempt.seconds:5.2f}s ", "dim"), clean(attempt.summary))
+        if stopped is not None:
+            return _row("✗", "red", Text.assemble((f"{name:<14}", "bold"),
+                                                  (clean(stopped), "red")), wrap=True)
+        return _row(SPINNER[frame % len(SPINNER)], "cyan",
+                    Text.assemble((f"{name:<14}", "bold"), ("running", "cyan")), wrap=False)
+    mark, style = attempt_mark(attempt.status)
+    ok = attempt.status == "ok"
+    summary = clean(attempt.summary) or attempt.status
+    if not ok and attempt.status not in summary:
+        summary = f"{attempt.status}: {summary}"
+    return _row(mark, style, Text.assemble((f"{name:<14}", "bold"),
+                                           (f"{attempt.seconds:5.2f}s ", "dim"),
+                                           (summary, "" if ok else style)), wrap=not ok)
 
 
-def check_line(check: Check) -> Text:
-    """One check of the finished report: mark, title, detail."""
-    mark, style = CHECK_MARK[check.status]
-    return Text.assemble((mark, style), " ", clean(check.title), "  ", (clean(check.detail), "dim"))
+def check_row(check: Check) -> tuple[Text, Text]:
+    """One check of the finished report: mark, title, detail. A check that is not a pass or a
+    skip (unknown, fail, warn) keeps its whole detail: for `?` it is why it could not be
+    decided."""
+    mark, style = CHECK_MARK.get(check.status, OTHER_MARK)
+    plain = check.status in (CheckStatus.PASS, CheckStatus.SKIP)
+    return _row(mark, style, Text.assemble(clean(check.title), "  ",
+                                           (clean(check.detail), "dim" if plain else style)),
+                wrap=not plain)
 
 
-def checks_text(collectors: Sequence[str], attempts: Mapping[str, Attempt],
-                report: Report | None, frame: int) -> Text:
-    """The checks pane: the collectors live, then (once done) every check of the report."""
-    lines = [attempt_line(n, attempts.get(n), frame) for n in collectors]
-    lines += [attempt_line(n, a, frame) for n, a in attempts.items() if n not in collectors]
+def checks_renderable(collectors: Sequence[str], attempts: Mapping[str, Attempt],
+                      report: Report | None, frame: int,
+                      stopped: str | None = None) -> Table:
+    """The checks pane: the collectors live, then (once done) every check of the report. A
+    collector that has not reported spins until the run ends; once it has ended (a report, a
+    failure or a cancellation: `stopped` says which) nothing spins any more."""
+    if stopped is None and report is not None:
+        stopped = "no result: the run ended without it"
+    rows = [attempt_row(n, attempts.get(n), frame, stopped) for n in collectors]
+    rows += [attempt_row(n, a, frame, stopped) for n, a in attempts.items() if n not in collectors]
     if report is not None:
         checks = [c for c in report.checks if not c.id.startswith("collect.")]
         if checks:
-            lines.append(Text(""))
-        lines += [check_line(c) for c in checks]
-    out = Text("\n").join(lines)
-    out.no_wrap, out.overflow = True, "ellipsis"
-    return out
+            rows.append((Text(""), Text("")))
+        rows += [check_row(c) for c in checks]
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(width=1, no_wrap=True)
+    table.add_column(ratio=1)
+    for mark, body in rows:
+        table.add_row(mark, body)
+    return table
+
+
+def undecided(report: Report) -> list[Check]:
+    """The checks of the report that were wanted but could not be decided (`?`), collectors'
+    own checks left out (their attempts say it)."""
+    return [c for c in report.checks
+            if c.status is CheckStatus.UNKNOWN and not c.id.startswith("collect.")]
+
+
+def not_ok(attempts: Iterable[Attempt]) -> list[Attempt]:
+    """The collectors that did not finish `ok` and were not merely skipped."""
+    return [a for a in attempts if a.status not in ("ok", "skipped")]
+
+
+def outcome(report: Report, attempts: Iterable[Attempt]) -> tuple[str, str]:
+    """The header's verdict on a finished run and its style: green only when nothing is wrong
+    and everything wanted was decided; an error finding is red; warnings, undecided checks or a
+    collector that did not finish `ok` are yellow, and the text says what could not be
+    decided."""
+    text = "done: " + counts_text(report.findings)
+    open_checks = undecided(report)
+    bad = not_ok(attempts)
+    if open_checks:
+        text += f"; {len(open_checks)} check(s) undecided (?)"
+    failed = [a.name for a in bad if a.status == "failed"]
+    if failed:
+        text += "; could not run: " + ", ".join(failed)
+    others = [a.name for a in bad if a.status != "failed"]
+    if others and not open_checks:
+        text += "; incomplete: " + ", ".join(others)
+    if report.count(Severity.ERROR):
+        return text, "bold red"
+    if report.count(Severity.WARNING) or open_checks or bad or report.exit_code:
+        return text, "bold yellow"
+    return text, "bold green"
+
+
+def no_findings_detail(report: Report, attempts: Iterable[Attempt]) -> RenderableType:
+    """The detail pane of a report without findings: green only when every check was decided;
+    else what could not be decided, and why."""
+    open_checks = undecided(report)
+    bad = not_ok(attempts)
+    if not open_checks and not bad:
+        return Text("No findings.", style="green")
+    parts: list[RenderableType] = [
+        Text("No findings, but the result is incomplete: what could not be decided is not a "
+             "pass.", style="bold yellow"), Text("")]
+    for a in bad:
+        parts.append(Text.assemble((f"{a.name} {a.status}: ", "bold"), clean(a.summary),
+                                   style="yellow"))
+    if bad and open_checks:
+        parts.append(Text(""))
+    for c in open_checks:
+        parts.append(Text.assemble(("? ", "magenta"), (clean(c.title), "bold"), "  ",
+                                   (clean(c.detail), "magenta")))
+    return Group(*parts)
 
 
 def counts_text(findings: Sequence[Finding]) -> str:

@@ -61,6 +61,8 @@ class DashboardScreen(Screen[None]):
         self.collectors = collectors
         self.attempts: dict[str, Attempt] = {}
         self.report: Report | None = None
+        #: why the run ended without a report (it failed, or was cancelled); None otherwise
+        self.stopped: str | None = None
         self.findings: list[Finding] = []
         self.selected: Finding | None = None
         self.frame = 0
@@ -88,7 +90,8 @@ class DashboardScreen(Screen[None]):
     def start(self, target: str, collectors: list[str]) -> None:
         """A new run: every collector `running`, no findings yet."""
         self.target, self.collectors = target, collectors
-        self.attempts, self.report, self.findings, self.selected = {}, None, [], None
+        self.attempts, self.report, self.stopped = {}, None, None
+        self.findings, self.selected = [], None
         self._show_target("running")
         self._show_checks()
         findings = self.query_one("#findings", OptionList)
@@ -97,37 +100,57 @@ class DashboardScreen(Screen[None]):
         self.query_one("#detail", Static).update(
             Text("Findings appear here when the collectors finish.", style="dim"))
 
+    @property
+    def running(self) -> bool:
+        """Some collector still runs: no report, no failure, no cancellation yet."""
+        return self.report is None and self.stopped is None
+
     def _show_target(self, state: str, style: str = "cyan") -> None:
         self.query_one("#target", Static).update(
             Text.assemble(("Target ", "dim"), (render.clean(self.target), "bold"), "  ",
                           (state, style)))
 
     def _tick(self) -> None:
-        if self.report is None and len(self.attempts) < len(self.collectors):
+        if self.running and any(n not in self.attempts for n in self.collectors):
             self.frame += 1
             self._show_checks()
 
     def _show_checks(self) -> None:
         self.query_one("#checks", Static).update(
-            render.checks_text(self.collectors, self.attempts, self.report, self.frame))
+            render.checks_renderable(self.collectors, self.attempts, self.report, self.frame,
+                                     self.stopped))
 
     def add_attempt(self, attempt: Attempt) -> None:
-        """A collector finished."""
+        """A collector finished (`ok`, or anything else: no success)."""
         self.attempts[attempt.name] = attempt
         self._show_checks()
 
     def show_failure(self, error: str) -> None:
-        """The run stopped without a report."""
+        """The run stopped without a report: no spinner turns any more, every collector that had
+        not finished says so; what the others reported stays."""
+        self.stopped = "not finished: the diagnosis failed"
         self._show_target(f"failed: {render.clean(error)}", "bold red")
-        self.query_one("#detail", Static).update(Text(render.clean(error), style="red"))
+        self._show_checks()
+        self.query_one("#findings", OptionList).border_title = "Findings: none (no report)"
+        self.query_one("#detail", Static).update(Group(
+            Text("The diagnosis failed; nothing was decided.", style="bold red"), Text(""),
+            Text(render.clean(error), style="red")))
+
+    def show_cancelled(self) -> None:
+        """The run was abandoned (quit): nothing spins, nothing is reported as passed."""
+        self.stopped = "cancelled"
+        self._show_target("cancelled: nothing was decided", "bold yellow")
+        self._show_checks()
 
     def show_report(self, report: Report) -> None:
-        """The run finished: every check, the findings grouped by severity, the first selected."""
+        """The run finished: every check, the findings grouped by severity, the first selected.
+        Green only when nothing is wrong and every check was decided."""
         self.report = report
+        for attempt in report.payload.get("attempts") or ():
+            if isinstance(attempt, Attempt):  # the report's own account wins over progress
+                self.attempts[attempt.name] = attempt
         self.target = render.target_of(report) or self.target
-        errors = sum(1 for f in report.findings if f.severity == "error")
-        self._show_target("done: " + render.counts_text(report.findings),
-                          "bold red" if errors else "bold green")
+        self._show_target(*render.outcome(report, self.attempts.values()))
         self._show_checks()
         options: list[Option | None] = []
         self.findings = []
@@ -147,7 +170,8 @@ class DashboardScreen(Screen[None]):
             widget.highlighted = widget.get_option_index("finding-0")
             self._select(self.findings[0])
         else:
-            self.query_one("#detail", Static).update(Text("No findings.", style="green"))
+            self.query_one("#detail", Static).update(
+                render.no_findings_detail(report, self.attempts.values()))
 
     def _select(self, finding: Finding) -> None:
         self.selected = finding
