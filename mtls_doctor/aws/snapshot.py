@@ -95,11 +95,25 @@ def _record(d: dict[str, Any]) -> tuple[tuple[Attempt, ...], dict[str, Attempt]]
     domain = (Attempt("domain", Status.OK) if found else
               Attempt("domain", Status.NOT_FOUND, "the snapshot says it was not found"))
     evidence = {"domain": domain}
-    if found:
-        evidence |= {f: Attempt(f, Status.OK, "from the snapshot")
-                     for f in ("certificate", "ownership_certificate", "issuer_conflicts",
-                               "truststore_object", "truststore_versions", "mappings",
-                               "mapped_apis", "dns")}
+    if not found:
+        return attempts, evidence
+
+    def shown(fact: str, present: Any, absent: str) -> None:
+        evidence[fact] = (Attempt(fact, Status.OK, "from the snapshot") if present
+                          else Attempt(fact, Status.SKIPPED, absent))
+
+    shown("certificate", d.get("certificate_arn"), "none configured")
+    shown("ownership_certificate", d.get("ownership_verification_certificate_arn"),
+          "none configured")
+    shown("issuer_conflicts", d.get("certificate_arn"), "no domain certificate")
+    mtls = d.get("truststore_object") if d.get("mtls") else None
+    shown("truststore_object", mtls, "mutual TLS is off" if not d.get("mtls")
+          else "the snapshot holds no truststore object")
+    shown("truststore_versions", mtls, "no truststore object in the snapshot")
+    shown("mappings", d.get("mappings_read"), "the snapshot holds no mappings")
+    shown("mapped_apis", d.get("mappings"), "no API is mapped")
+    shown("dns", d.get("dns_addresses") and d.get("regional_domain_name"),
+          "the snapshot holds no DNS answer to compare")
     return attempts, evidence
 
 
