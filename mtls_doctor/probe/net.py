@@ -37,9 +37,9 @@ def step_timeout(step: str, deadline: Deadline, what: str = "") -> StepFailed:
         return StepFailed(ErrorKind.TIMEOUT, f"the run was cancelled during the {step}", step)
     if not what:
         return StepFailed(ErrorKind.TIMEOUT, f"no time left for the {step}: the "
-                          f"{deadline.seconds:g} s deadline (--timeout) had passed", step)
-    return StepFailed(ErrorKind.TIMEOUT, f"{what} within the {deadline.seconds:g} s deadline "
-                      "(--timeout)", step)
+                          f"{deadline.seconds:g} s deadline set by --timeout had passed", step)
+    return StepFailed(ErrorKind.TIMEOUT, f"{what} within the {deadline.seconds:g} s deadline set "
+                      "by --timeout", step)
 
 
 def wait_ready(sock: socket.socket, deadline: Deadline, *, write: bool = False,
@@ -162,8 +162,8 @@ def _connect_one(sock: socket.socket, addr: Address, deadline: Deadline, cap: fl
             if deadline.cancelled:
                 raise step_timeout("connect", deadline)
             raise StepFailed(ErrorKind.TIMEOUT, f"no answer from {addr.text} within {cap:.3g} s "
-                             f"of the {deadline.seconds:g} s deadline (--timeout; filtered port "
-                             "or host down)", "connect")
+                             f"of the {deadline.seconds:g} s deadline set by --timeout (filtered "
+                             "port or host down)", "connect")
         code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     if code == errno.ECONNREFUSED:
         raise StepFailed(ErrorKind.REFUSED, f"{addr.text} refused the connection "
