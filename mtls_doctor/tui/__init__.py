@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mtls_doctor.diagnose.run import DiagnoseOptions
 
 #: how long the process waits, after a quit mid-run, for the cancelled collectors to return
-GRACE = 0.5
+GRACE = 0.3
 
 
 def run_tui(options: DiagnoseOptions | None = None, *, demo: bool = False) -> int:

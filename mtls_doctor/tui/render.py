@@ -146,17 +146,19 @@ def outcome(report: Report, attempts: Iterable[Attempt]) -> tuple[str, str]:
     and everything wanted was decided; an error finding is red; warnings, undecided checks or a
     collector that did not finish `ok` are yellow, and the text says what could not be
     decided."""
-    text = "done: " + counts_text(report.findings)
+    counts = [(report.count(s), s) for s in SEVERITY_ORDER]
+    parts = [f"{n} {s}" + ("(s)" if s is not Severity.INFO else "") for n, s in counts if n]
     open_checks = undecided(report)
     bad = not_ok(attempts)
     if open_checks:
-        text += f"; {len(open_checks)} check(s) undecided (?)"
+        parts.append(f"{len(open_checks)} undecided (?)")
     failed = [a.name for a in bad if a.status == "failed"]
     if failed:
-        text += "; could not run: " + ", ".join(failed)
+        parts.append("could not run: " + ", ".join(failed))
     others = [a.name for a in bad if a.status != "failed"]
     if others and not open_checks:
-        text += "; incomplete: " + ", ".join(others)
+        parts.append("incomplete: " + ", ".join(others))
+    text = "done: " + (", ".join(parts) or "no findings")
     if report.count(Severity.ERROR):
         return text, "bold red"
     if report.count(Severity.WARNING) or open_checks or bad or report.exit_code:

@@ -585,7 +585,7 @@ HELP_KEYS = (
     ("tab", "next pane"),
     ("ctrl+p", "command palette (rerun, export, dark mode, help)"),
     ("?", "this help"),
-    ("q", "quit (exit code 1 when a finding is an error)"),
+    ("q ctrl+c", "quit (exit 1: an error or a ?; mid-run: cancel, 130)"),
     ("", ""),
     ("In a walkthrough", ""),
     ("b", "back one answer"),
