@@ -145,6 +145,10 @@ def probe_evidence(r: ProbeResult, *, presented: bool, cancelled: bool = False
                               "was given (--cert)")
     elif http_failed.failed:
         out["http"] = http_failed
+    elif err is not None and err.step in _STEPS:
+        # the connection ended with an answer (an alert, a reset) that a finding reports
+        out["http"] = skipped("probe.http", f"no HTTP answer: the {err.step} ended with "
+                              f"{err.kind.value.replace('_', ' ')} ({err.message})")
     else:
         out["http"] = Attempt("probe.http", Status.CANCELLED, "no HTTP answer came")
     if not presented:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose.run import DiagnoseOptions, Progress, run_diagnosis
 from mtls_doctor.model.report import Report
 
 
 def run_demo(*, at: datetime, now: datetime, progress: Progress | None = None,
-             timeout: float = 10.0) -> Report:
-    """Start the lab, diagnose it like a real custom domain, stop the lab."""
+             timeout: float = 30.0, deadline: Deadline | None = None) -> Report:
+    """Start the lab, diagnose it like a real custom domain, stop the lab (`deadline`: the
+    TUI's, which it cancels when the user quits mid-run)."""
     from mtls_doctor.demo.lab import HOST, running_lab
 
     with running_lab() as lab:
@@ -19,5 +21,5 @@ def run_demo(*, at: datetime, now: datetime, progress: Progress | None = None,
             host=f"{HOST}:{lab.port}", at=at, now=now, connect=f"127.0.0.1:{lab.port}",
             cert=str(lab.client_cert), key=str(lab.client_key), aws_snapshot=str(lab.snapshot),
             timeout=timeout)
-        report = run_diagnosis(options, progress)
+        report = run_diagnosis(options, progress, deadline=deadline)
     return dataclasses.replace(report, command="demo")

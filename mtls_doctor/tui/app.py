@@ -53,8 +53,8 @@ from mtls_doctor.tui.screens import (
 from mtls_doctor.walkthroughs import WalkthroughError, load_tree
 
 DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
-#: the demo lab's deadline (run_demo's own timeout)
-DEMO_TIMEOUT = 10.0
+#: the demo lab's deadline
+DEMO_TIMEOUT = 30.0
 #: the exit code of a quit while a collector still runs (the contract)
 CANCELLED = 130
 
@@ -175,7 +175,7 @@ class MtlsDoctorApp(App[int]):
             if self.demo or self.options is None:
                 from mtls_doctor.diagnose.demo import run_demo
 
-                report = run_demo(at=now, now=now, progress=progress)
+                report = run_demo(at=now, now=now, progress=progress, deadline=deadline)
             else:
                 report = run_diagnosis(self._fresh(self.options, now), progress,
                                        deadline=deadline)
