@@ -11,7 +11,7 @@ from mtls_doctor.commands.common import source_info
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.checks import check, derive_checks
+from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.domain import DomainFacts, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding
@@ -19,41 +19,7 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.pki.fixes import UploadTarget
 from mtls_doctor.pki.load import load_certificates
 from mtls_doctor.pki.truststore import lint_truststore
-from mtls_doctor.report.json import to_primitive
 from mtls_doctor.source import read_file
-
-_LINT_IDS = ("TRUSTSTORE_NOT_PEM", "TRUSTSTORE_EMPTY", "TRUSTSTORE_DUPLICATE", "TRUSTSTORE_EXPIRED",
-             "TRUSTSTORE_NOT_YET_VALID", "TRUSTSTORE_EXPIRES_SOON",
-             "TRUSTSTORE_WEAK_SIGNATURE_HASH", "TRUSTSTORE_WEAK_RSA_KEY",
-             "TRUSTSTORE_UNSUPPORTED_KEY", "TRUSTSTORE_BAD_SIGNATURE", "TRUSTSTORE_MISSING_ISSUER",
-             "TRUSTSTORE_CHAIN_TOO_LONG", "TRUSTSTORE_NOT_CA", "TRUSTSTORE_PATH_LEN_EXCEEDED",
-             "TRUSTSTORE_PEM_ENCODING", "CERT_MALFORMED", "CERT_NOT_A_CERTIFICATE",
-             "CERT_PRIVATE_KEY_PRESENT", "CERT_NONSTANDARD")
-CHECKS = (
-    check("domain.found", "the custom domain exists", "DOMAIN_NOT_FOUND", needs=("domain",)),
-    check("domain.status", "domain status AVAILABLE",
-          "DOMAIN_STATUS_PENDING_CERTIFICATE_REIMPORT", "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION",
-          "DOMAIN_STATUS_FAILED", "DOMAIN_STATUS_UPDATING", "DOMAIN_STATUS_PENDING",
-          needs=("status",)),
-    check("domain.mtls", "mTLS on a REGIONAL TLS_1_2 domain", "DOMAIN_MTLS_DISABLED",
-          "DOMAIN_NOT_REGIONAL", "DOMAIN_SECURITY_POLICY_INCOMPATIBLE", needs=("view",)),
-    check("domain.certificates", "ACM certificates issued and valid", "DOMAIN_CERT_NOT_ISSUED",
-          "DOMAIN_CERT_EXPIRES_SOON", "DOMAIN_OWNERSHIP_CERT_MISSING",
-          "DOMAIN_OWNERSHIP_CERT_INVALID", "DOMAIN_ISSUER_CONFLICT",
-          needs=("certificate", "ownership_certificate", "issuer_conflicts")),
-    check("domain.truststore", "truststore object readable and current",
-          "DOMAIN_TRUSTSTORE_UNREADABLE", "DOMAIN_TRUSTSTORE_STALE",
-          "DOMAIN_TRUSTSTORE_VERSIONING_OFF", "DOMAIN_TRUSTSTORE_WARNING",
-          "DOMAIN_TRUSTSTORE_UNPINNED", needs=("truststore_object", "truststore_versions")),
-    check("domain.truststore_content", "truststore content follows API Gateway's rules",
-          *_LINT_IDS, needs=("truststore_content",)),
-    check("domain.mappings", "mapped APIs reachable only through mTLS", "DOMAIN_NO_MAPPINGS",
-          "DOMAIN_EXECUTE_API_ENABLED", needs=("mappings", "mapped_apis")),
-    check("domain.dns", "the name resolves to the domain", "DOMAIN_DNS_ELSEWHERE", needs=("dns",)),
-    check("domain.aws", "every AWS call answered", "AWS_NO_CREDENTIALS", "AWS_ACCESS_DENIED",
-          "AWS_THROTTLED", "AWS_UNREACHABLE", "AWS_ERROR", "AWS_REGION_NOT_ENABLED",
-          needs=("aws",)),
-)
 
 
 def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
@@ -88,16 +54,6 @@ def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
     ev["aws"] = ok("aws") if facts.attempts or domain.failed else \
         skipped("aws", "no AWS call recorded (replayed from a snapshot?)")
     return ev
-
-
-def domain_payload(facts: DomainFacts) -> dict[str, Any]:
-    """The contract's DOMAIN object (the truststore's bytes stay out of it), with the calls
-    that failed as `failures`."""
-    doc: dict[str, Any] = to_primitive(facts)
-    if doc.get("truststore_object"):
-        doc["truststore_object"].pop("content", None)
-    doc["failures"] = to_primitive(facts.failures)
-    return doc
 
 
 def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
@@ -164,9 +120,10 @@ def domain_report(facts: DomainFacts, *, at: datetime, now: datetime,
     truststore, certificates, lint_findings = truststore_of(facts, at, warn_days)
     findings = [*domain_findings(facts, certificates, at=at, warn_days=warn_days),
                 *lint_findings]
-    payload: dict[str, Any] = {"domain": domain_payload(facts)}
+    payload: dict[str, Any] = {"domain": facts}
     if truststore is not None:
         payload["truststore"] = truststore
+    evidence = check_evidence(facts, truststore is not None)
     return Report(command="domain", generated_at=now,
-                  checks=derive_checks(CHECKS, findings, check_evidence(facts, truststore is not None)),
+                  checks=derive_checks(checks_of("domain"), findings, evidence),
                   findings=tuple(findings), payload=payload)

@@ -8,20 +8,12 @@ from datetime import datetime
 from mtls_doctor.commands.common import load_input, source_info
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.catalog import make_finding
-from mtls_doctor.model.checks import check, derive_checks
+from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.evidence import ok, skipped
 from mtls_doctor.model.finding import Fix
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.hostname import HostnameError, match_hostname, normalise_host
 from mtls_doctor.pki.truststore import lint_file
-
-CHECKS = (
-    check("inspect.decode", "certificates decode",
-          "CERT_MALFORMED", "CERT_NOT_A_CERTIFICATE", "CERT_PRIVATE_KEY_PRESENT"),
-    check("inspect.rfc5280", "RFC 5280 conformance", "CERT_NONSTANDARD"),
-    check("inspect.hostname", "certificate covers the host name", "SERVER_HOSTNAME_MISMATCH",
-          needs=("host",)),
-)
 
 
 def run_inspect(spec: str, *, at: datetime, now: datetime, host: str | None = None,
@@ -56,7 +48,7 @@ def run_inspect(spec: str, *, at: datetime, now: datetime, host: str | None = No
     return Report(
         command="inspect",
         generated_at=now,
-        checks=derive_checks(CHECKS, findings, evidence),
+        checks=derive_checks(checks_of("inspect"), findings, evidence),
         findings=tuple(findings),
         payload={"source": source_info(loaded, at), "certificates": summaries},
     )

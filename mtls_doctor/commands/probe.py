@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from mtls_doctor.commands.common import load_client, load_input
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container
-from mtls_doctor.model.checks import check, derive_checks
+from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
@@ -21,37 +20,6 @@ from mtls_doctor.probe.run import run_probe
 from mtls_doctor.probe.target import parse_target, request_path
 from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
-
-#: findings that carry the step they happened in (`evidence.step`)
-_STEP_FINDINGS = frozenset({"PROBE_CONNECTION_RESET", "PROBE_NOT_TLS"})
-
-
-def _at_step(*steps: str) -> Callable[[Finding], bool]:
-    """A reset or a non-TLS answer counts against the check of the step it happened in (a port
-    that answers in plain text does answer: that is the handshake's failure, not the
-    connect's)."""
-    return lambda f: f.id not in _STEP_FINDINGS or f.evidence.get("step") in steps
-
-
-# PROBE_TIMEOUT fails no check: a step cut short by the deadline decided nothing, so the checks
-# that need it are `unknown` (see probe_evidence), and the finding itself says what timed out.
-CHECKS = (
-    check("probe.connect", "name resolves and the port answers",
-          "PROBE_DNS_FAILED", "PROBE_CONNECTION_REFUSED", *_STEP_FINDINGS,
-          needs=("dns", "connect"), claims=_at_step("dns", "connect")),
-    check("probe.tls", "TLS handshake (1.2 or newer)", "PROBE_HANDSHAKE_FAILED",
-          "SERVER_TLS_BELOW_1_2", *_STEP_FINDINGS, needs=("handshake",),
-          claims=_at_step("handshake")),
-    check("probe.server_certificate", "served certificate covers the host and is valid",
-          "SERVER_HOSTNAME_MISMATCH", "SERVER_CERT_EXPIRED", "SERVER_CERT_UNTRUSTED",
-          "SERVER_CHAIN_INCOMPLETE", needs=("server_hello",)),
-    check("probe.client_auth", "server asks for a client certificate", "MTLS_NOT_REQUESTED",
-          "MTLS_NO_CLIENT_CERT_GIVEN", needs=("server_hello",)),
-    check("probe.client_certificate", "server accepts the client certificate",
-          "MTLS_CLIENT_CERT_REJECTED", "CLIENT_KEY_MISMATCH", needs=("client_outcome",)),
-    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN", *_STEP_FINDINGS, needs=("http",),
-          claims=_at_step("request", "response")),
-)
 
 
 def _credentials(cert: str, key: str | None, chain: str | None, password: bytes | None
@@ -98,7 +66,7 @@ def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | 
     return Report(
         command="probe",
         generated_at=now,
-        checks=derive_checks(CHECKS, findings, probe_evidence(
+        checks=derive_checks(checks_of("probe"), findings, probe_evidence(
             result, presented=cert is not None, cancelled=deadline.cancelled)),
         findings=tuple(findings),
         payload={"probe": result},

@@ -5,21 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from mtls_doctor.commands.common import ClientInput, load_client, load_input, source_info
-from mtls_doctor.model.checks import check, derive_checks
+from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.evidence import ok, skipped
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import ClientFiles, verify_client
 from mtls_doctor.pki.fixes import UploadTarget
 from mtls_doctor.pki.load import LoadedFile
-
-CHECKS = (
-    check("client.verdict", "API Gateway accepts the certificate", "CLIENT_REJECTED"),
-    check("client.chain", "the truststore alone completes the path", "CLIENT_CHAIN_IGNORED"),
-    check("client.key", "the private key belongs to the certificate", "CLIENT_KEY_MISMATCH",
-          needs=("key",)),
-    check("client.usage", "marked for TLS client authentication", "CLIENT_NO_CLIENT_AUTH_EKU"),
-    check("client.validity", "not about to expire", "CLIENT_EXPIRES_SOON"),
-)
 
 
 def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime,
@@ -45,7 +36,7 @@ def verdict_report(client: ClientInput, ts_file: LoadedFile, chain_file: LoadedF
     return Report(
         command="verify-client",
         generated_at=now,
-        checks=derive_checks(CHECKS, result.findings, evidence),
+        checks=derive_checks(checks_of("client"), result.findings, evidence),
         findings=result.findings,
         payload={
             "verdict": result.verdict,

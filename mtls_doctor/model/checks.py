@@ -1,6 +1,7 @@
-"""Checks declared once: an id, a title, the findings that fail or warn it, and the facts it
-needs. Its status is derived from the evidence, so no check can pass on a fact that was never
-collected (the contract's "Honest results")."""
+"""Every check, declared once: its id, its title, the findings that fail or warn it, and the
+facts it needs. Its status is derived from the evidence, so no check can pass on a fact that
+was never collected (the contract's "Honest results"). Each command shows the checks of its
+family (`checks_of("probe")`); `diagnose` shows those of every collector it ran."""
 
 from __future__ import annotations
 
@@ -79,3 +80,109 @@ def derive_checks(specs: Sequence[CheckSpec], findings: Sequence[Finding],
         else:
             out.append(Check(spec.id, spec.title, CheckStatus.PASS, "ok"))
     return tuple(out)
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+#: findings that carry the step they happened in (`evidence.step`)
+_STEP_FINDINGS = ("PROBE_CONNECTION_RESET", "PROBE_NOT_TLS")
+
+
+def _at_step(*steps: str) -> Callable[[Finding], bool]:
+    """A reset or a non-TLS answer counts against the check of the step it happened in (a port
+    that answers in plain text does answer: that is the handshake's failure, not the
+    connect's)."""
+    return lambda f: f.id not in _STEP_FINDINGS or f.evidence.get("step") in steps
+
+
+_LINT_IDS = ("TRUSTSTORE_NOT_PEM", "TRUSTSTORE_EMPTY", "TRUSTSTORE_DUPLICATE", "TRUSTSTORE_EXPIRED",
+             "TRUSTSTORE_NOT_YET_VALID", "TRUSTSTORE_EXPIRES_SOON",
+             "TRUSTSTORE_WEAK_SIGNATURE_HASH", "TRUSTSTORE_WEAK_RSA_KEY",
+             "TRUSTSTORE_UNSUPPORTED_KEY", "TRUSTSTORE_BAD_SIGNATURE", "TRUSTSTORE_MISSING_ISSUER",
+             "TRUSTSTORE_CHAIN_TOO_LONG", "TRUSTSTORE_NOT_CA", "TRUSTSTORE_PATH_LEN_EXCEEDED",
+             "TRUSTSTORE_PEM_ENCODING", "CERT_MALFORMED", "CERT_NOT_A_CERTIFICATE",
+             "CERT_PRIVATE_KEY_PRESENT", "CERT_NONSTANDARD")
+
+CHECKS: tuple[CheckSpec, ...] = (
+    # inspect FILE [--host]
+    check("inspect.decode", "certificates decode",
+          "CERT_MALFORMED", "CERT_NOT_A_CERTIFICATE", "CERT_PRIVATE_KEY_PRESENT"),
+    check("inspect.rfc5280", "RFC 5280 conformance", "CERT_NONSTANDARD"),
+    check("inspect.hostname", "certificate covers the host name", "SERVER_HOSTNAME_MISMATCH",
+          needs=("host",)),
+    # truststore SOURCE: API Gateway's rules
+    check("truststore.format", "one PEM file of certificates only",
+          "TRUSTSTORE_NOT_PEM", "TRUSTSTORE_EMPTY", "CERT_PRIVATE_KEY_PRESENT",
+          "CERT_NOT_A_CERTIFICATE", "TRUSTSTORE_PEM_ENCODING"),
+    check("truststore.syntax", "X.509 syntax", "CERT_MALFORMED", "CERT_NONSTANDARD",
+          "TRUSTSTORE_DUPLICATE"),
+    check("truststore.signatures", "signature integrity", "TRUSTSTORE_BAD_SIGNATURE"),
+    check("truststore.chains", "every chain reaches a root in the bundle",
+          "TRUSTSTORE_MISSING_ISSUER", "TRUSTSTORE_NOT_CA", "TRUSTSTORE_PATH_LEN_EXCEEDED"),
+    check("truststore.chain_length", "at most four CAs on a path", "TRUSTSTORE_CHAIN_TOO_LONG"),
+    check("truststore.validity", "validity", "TRUSTSTORE_EXPIRED", "TRUSTSTORE_NOT_YET_VALID",
+          "TRUSTSTORE_EXPIRES_SOON"),
+    check("truststore.algorithms", "SHA-256+, RSA-2048+, ECDSA P-256/P-384",
+          "TRUSTSTORE_WEAK_SIGNATURE_HASH", "TRUSTSTORE_WEAK_RSA_KEY",
+          "TRUSTSTORE_UNSUPPORTED_KEY"),
+    # verify-client: the verdict
+    check("client.verdict", "API Gateway accepts the certificate", "CLIENT_REJECTED"),
+    check("client.chain", "the truststore alone completes the path", "CLIENT_CHAIN_IGNORED"),
+    check("client.key", "the private key belongs to the certificate", "CLIENT_KEY_MISMATCH",
+          needs=("key",)),
+    check("client.usage", "marked for TLS client authentication", "CLIENT_NO_CLIENT_AUTH_EKU"),
+    check("client.validity", "not about to expire", "CLIENT_EXPIRES_SOON"),
+    # probe: one per step. PROBE_TIMEOUT fails no check: a step cut short by the deadline
+    # decided nothing, so the checks that need it are `unknown`, and the finding says what
+    # timed out.
+    check("probe.connect", "name resolves and the port answers",
+          "PROBE_DNS_FAILED", "PROBE_CONNECTION_REFUSED", *_STEP_FINDINGS,
+          needs=("dns", "connect"), claims=_at_step("dns", "connect")),
+    check("probe.tls", "TLS handshake (1.2 or newer)", "PROBE_HANDSHAKE_FAILED",
+          "SERVER_TLS_BELOW_1_2", *_STEP_FINDINGS, needs=("handshake",),
+          claims=_at_step("handshake")),
+    check("probe.server_certificate", "served certificate covers the host and is valid",
+          "SERVER_HOSTNAME_MISMATCH", "SERVER_CERT_EXPIRED", "SERVER_CERT_UNTRUSTED",
+          "SERVER_CHAIN_INCOMPLETE", needs=("server_hello",)),
+    check("probe.client_auth", "server asks for a client certificate", "MTLS_NOT_REQUESTED",
+          "MTLS_NO_CLIENT_CERT_GIVEN", needs=("server_hello",)),
+    check("probe.client_certificate", "server accepts the client certificate",
+          "MTLS_CLIENT_CERT_REJECTED", "CLIENT_KEY_MISMATCH", needs=("client_outcome",)),
+    check("probe.http", "HTTP answer", "HTTP_FORBIDDEN", *_STEP_FINDINGS, needs=("http",),
+          claims=_at_step("request", "response")),
+    # domain: the custom domain in AWS
+    check("domain.found", "the custom domain exists", "DOMAIN_NOT_FOUND", needs=("domain",)),
+    check("domain.status", "domain status AVAILABLE",
+          "DOMAIN_STATUS_PENDING_CERTIFICATE_REIMPORT", "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION",
+          "DOMAIN_STATUS_FAILED", "DOMAIN_STATUS_UPDATING", "DOMAIN_STATUS_PENDING",
+          needs=("status",)),
+    check("domain.mtls", "mTLS on a REGIONAL TLS_1_2 domain", "DOMAIN_MTLS_DISABLED",
+          "DOMAIN_NOT_REGIONAL", "DOMAIN_SECURITY_POLICY_INCOMPATIBLE", needs=("view",)),
+    check("domain.certificates", "ACM certificates issued and valid", "DOMAIN_CERT_NOT_ISSUED",
+          "DOMAIN_CERT_EXPIRES_SOON", "DOMAIN_OWNERSHIP_CERT_MISSING",
+          "DOMAIN_OWNERSHIP_CERT_INVALID", "DOMAIN_ISSUER_CONFLICT",
+          needs=("certificate", "ownership_certificate", "issuer_conflicts")),
+    check("domain.truststore", "truststore object readable and current",
+          "DOMAIN_TRUSTSTORE_UNREADABLE", "DOMAIN_TRUSTSTORE_STALE",
+          "DOMAIN_TRUSTSTORE_VERSIONING_OFF", "DOMAIN_TRUSTSTORE_WARNING",
+          "DOMAIN_TRUSTSTORE_UNPINNED", needs=("truststore_object", "truststore_versions")),
+    check("domain.truststore_content", "truststore content follows API Gateway's rules",
+          *_LINT_IDS, needs=("truststore_content",)),
+    check("domain.mappings", "mapped APIs reachable only through mTLS", "DOMAIN_NO_MAPPINGS",
+          "DOMAIN_EXECUTE_API_ENABLED", needs=("mappings", "mapped_apis")),
+    check("domain.dns", "the name resolves to the domain", "DOMAIN_DNS_ELSEWHERE", needs=("dns",)),
+    check("domain.aws", "every AWS call answered", "AWS_NO_CREDENTIALS", "AWS_ACCESS_DENIED",
+          "AWS_THROTTLED", "AWS_UNREACHABLE", "AWS_ERROR", "AWS_REGION_NOT_ENABLED",
+          needs=("aws",)),
+    # diagnose: what needs facts from more than one collector
+    check("diagnose.served_certificate", "the served certificate is the domain's configured one",
+          "SERVER_FQDN_INSTEAD_OF_WILDCARD", "SERVER_CERT_NOT_CONFIGURED_ONE",
+          needs=("served_chain", "configured_certificate")),
+)
+
+
+def checks_of(family: str) -> tuple[CheckSpec, ...]:
+    """The checks of one command's family (`probe`, `domain`, `truststore`, `client`,
+    `inspect`, and `diagnose` for the rules across collectors), in the order they are
+    listed."""
+    return tuple(c for c in CHECKS if c.id.partition(".")[0] == family)

@@ -63,8 +63,9 @@ class TruststoreObject:
     configured_version: str | None
     latest_modified: datetime | None = None
     configured_modified: datetime | None = None
-    #: the configured version's bytes (certificates only: public), None when unreadable
-    content: bytes | None = field(default=None, repr=False)
+    #: the configured version's bytes (certificates only: public), None when unreadable; kept
+    #: out of reports (`report: False`), saved in snapshots
+    content: bytes | None = field(default=None, repr=False, metadata={"report": False})
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def _sections(doc: Mapping[str, Any]) -> dict[str, Any]:
                          "mappings": [view.mapping_cells(m) for m in domain.get("mappings") or ()],
                          "acm": [view.acm_cells(c) for c in acm],
                          "failures": [(view.failure_cells(f), "warn")
-                                      for f in domain.get("failures") or ()]}
+                                      for f in view.failed_calls(domain)]}
     verdict = doc.get("verdict")
     if isinstance(verdict, Mapping):
         headline, tone = view.verdict_text(verdict)

@@ -22,13 +22,15 @@ def iso(dt: datetime) -> str:
 
 
 def to_primitive(obj: Any) -> Any:
-    """Dataclasses, enums, datetimes and containers as JSON values."""
+    """Dataclasses, enums, datetimes and containers as JSON values (a dataclass field marked
+    `metadata={"report": False}`, such as a truststore's raw bytes, stays out)."""
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, datetime):
         return iso(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_primitive(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: to_primitive(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.metadata.get("report", True)}
     if isinstance(obj, Mapping):
         return {str(k): to_primitive(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
@@ -36,6 +38,14 @@ def to_primitive(obj: Any) -> Any:
     if isinstance(obj, bytes):
         return obj.hex()
     return obj
+
+
+def as_mapping(obj: Any) -> Mapping[str, Any] | None:
+    """A typed payload (a dataclass) or a mapping as a mapping of JSON values; None otherwise."""
+    if isinstance(obj, Mapping) or (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
+        value = to_primitive(obj)
+        return value if isinstance(value, Mapping) else None
+    return None
 
 
 def document(report: Report) -> dict[str, Any]:

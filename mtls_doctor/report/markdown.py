@@ -424,6 +424,12 @@ def acm_cells(c: Mapping[str, Any]) -> tuple[list[str], str]:
 FAILURE_COLUMNS = ("Call", "IAM action", "Code", "Why")
 
 
+def failed_calls(domain: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The AWS calls that did not answer (a not-found is an answer)."""
+    return [a for a in domain.get("attempts") or () if isinstance(a, Mapping)
+            and a.get("status") not in ("ok", "not_found", "skipped")]
+
+
 def failure_cells(f: Mapping[str, Any]) -> list[str]:
     """One failed AWS call as a table row."""
     return [_s(f.get("call")), _s(f.get("action")), _s(f.get("code")), _s(f.get("reason"))]
@@ -579,9 +585,9 @@ def render_markdown_document(doc: Mapping[str, Any]) -> str:
         if acm:
             out += ["### ACM certificates", "",
                     *md_table(ACM_COLUMNS, (acm_cells(c)[0] for c in acm)), ""]
-        if domain.get("failures"):
+        if failed_calls(domain):
             out += ["### AWS calls that failed", "",
-                    *md_table(FAILURE_COLUMNS, (failure_cells(f) for f in domain["failures"])), ""]
+                    *md_table(FAILURE_COLUMNS, (failure_cells(f) for f in failed_calls(domain))), ""]
     verdict = doc.get("verdict")
     if isinstance(verdict, Mapping):
         headline, _ = verdict_text(verdict)

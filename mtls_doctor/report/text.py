@@ -13,6 +13,7 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import key_text
 from mtls_doctor.probe.http import API_HEADERS
+from mtls_doctor.report.json import to_primitive
 
 _STYLE = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 _EXT_LABEL = {"authorityInfoAccess": "AIA", "cRLDistributionPoints": "CRL DP",
@@ -467,7 +468,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
     if "probe" in p:
         _probe(o, p["probe"])
     if "domain" in p:
-        _domain(o, p["domain"])
+        _domain(o, to_primitive(p["domain"]))
     if report.command in ("domain", "diagnose", "demo") and isinstance(p.get("truststore"), dict):
         o(o.s("Truststore in use", "bold") + f"  ({p['truststore']['source']['name']})")
         _tree(o, p["truststore"]["certificates"])

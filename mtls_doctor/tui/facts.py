@@ -14,6 +14,7 @@ from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.probe import ErrorKind, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
+from mtls_doctor.report.json import as_mapping
 
 _EXPIRED = {VerdictReason.EXPIRED, VerdictReason.NOT_YET_VALID}
 _WEAK = {VerdictReason.WEAK_SIGNATURE_HASH, VerdictReason.WEAK_KEY, VerdictReason.UNSUPPORTED_KEY}
@@ -106,7 +107,7 @@ def report_facts(report: Report | None) -> dict[str, Any]:
     probe = payload.get("probe")
     if isinstance(probe, ProbeResult):
         facts.update(_probe_facts(probe))
-    domain = payload.get("domain")
+    domain = as_mapping(payload.get("domain"))
     if isinstance(domain, Mapping):
         facts.update(_domain_facts(domain))
     verdict = payload.get("verdict")

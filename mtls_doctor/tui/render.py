@@ -21,6 +21,7 @@ from mtls_doctor.model.finding import Check, CheckStatus, Finding, Fix, Severity
 from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict
+from mtls_doctor.report.json import as_mapping
 from mtls_doctor.report.text import _escape_controls
 from mtls_doctor.tui.facts import certificate_fields, report_facts
 from mtls_doctor.walkthroughs import Tree, Walk, recognise
@@ -351,7 +352,7 @@ def served_vs_configured(report: Report | None) -> list[tuple[str, str, str]] | 
     if report is None:
         return None
     probe = report.payload.get("probe")
-    domain = report.payload.get("domain")
+    domain = as_mapping(report.payload.get("domain"))
     if not isinstance(probe, ProbeResult) or not probe.served_chain or not isinstance(domain, Mapping):
         return None
     certificates = domain.get("certificates")
