@@ -20,7 +20,7 @@ import mtls_doctor.commands.domain as domain_command
 import mtls_doctor.commands.probe as probe_command
 import mtls_doctor.probe.run as probe_run
 from mtls_doctor.demo.lab import HOST, running_lab
-from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions, run_diagnosis
+from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions, run_diagnosis
 
 
 def slowed(fn: Any, seconds: float) -> Any:
@@ -49,7 +49,7 @@ def main() -> int:
                                   connect=f"127.0.0.1:{lab.port}", cert=str(lab.client_cert),
                                   key=str(lab.client_key), aws_snapshot=str(lab.snapshot))
         for _ in range(args.runs):
-            seen: list[Attempt] = []
+            seen: list[CollectorRun] = []
             start = time.perf_counter()
             run_diagnosis(options, seen.append)
             walls.append(time.perf_counter() - start)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mtls_doctor.aws.snapshot import dumps
-from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions, run_diagnosis
+from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions, run_diagnosis
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
 from mtls_doctor.pki.describe import serial_hex
@@ -92,7 +92,7 @@ def test_served_certificate_is_not_the_configured_one(nginx, server_pki, tmp_pat
 def test_collectors_report_progress_and_merge_payloads(nginx, server_pki, tmp_path):
     snap = tmp_path / "snap.json"
     snap.write_text(dumps(facts_for(server_pki, "api.example.test", "fqdn")))
-    seen: list[Attempt] = []
+    seen: list[CollectorRun] = []
     report = run_diagnosis(options(nginx, "api.example.test", snap, server_pki), seen.append)
     assert [a.name for a in seen][-1] == "verify-client"
     assert {a.name for a in seen} == {"probe", "domain", "verify-client"}

@@ -28,7 +28,7 @@ from textual.widgets import Input, OptionList, Static
 
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose import demo as demo_command
-from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
+from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.model.probe import ClientAuth, ClientCertificate, HttpAnswer, Outcome, ProbeResult
@@ -957,7 +957,7 @@ def diagnose_options(**kwargs: Any) -> DiagnoseOptions:
                               "timeout": 30.0, **kwargs})
 
 
-def diagnosis(checks: Sequence[Check], attempts: Sequence[Attempt],
+def diagnosis(checks: Sequence[Check], attempts: Sequence[CollectorRun],
               findings: Sequence[Finding] = ()) -> Report:
     collected = [Check(f"collect.{a.name}", f"{a.name} collected",
                        CheckStatus.PASS if a.status == "ok" else CheckStatus.UNKNOWN, a.summary)
@@ -966,14 +966,14 @@ def diagnosis(checks: Sequence[Check], attempts: Sequence[Attempt],
                   findings=tuple(findings), payload={"attempts": list(attempts)})
 
 
-Script = Callable[[Callable[[Attempt], None], Deadline], Report]
+Script = Callable[[Callable[[CollectorRun], None], Deadline], Report]
 
 
 def fake_diagnosis(monkeypatch: pytest.MonkeyPatch, script: Script) -> list[Deadline]:
     """run_diagnosis replaced by `script(progress, deadline)`; the deadlines it got."""
     deadlines: list[Deadline] = []
 
-    def run(options: DiagnoseOptions, progress: Callable[[Attempt], None] | None = None, *,
+    def run(options: DiagnoseOptions, progress: Callable[[CollectorRun], None] | None = None, *,
             deadline: Deadline | None = None) -> Report:
         assert progress is not None and deadline is not None
         deadlines.append(deadline)
@@ -1011,12 +1011,12 @@ def styles_of(widget: Static) -> str:
 
 def test_an_undecided_check_shows_its_question_mark_and_reason_and_is_not_green(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    attempts = [Attempt("probe", "unknown", 3.0, "0 finding(s), 1 check(s) undecided"),
-                Attempt("domain", "ok", 0.5, "0 finding(s)")]
+    attempts = [CollectorRun("probe", "unknown", 3.0, "0 finding(s), 1 check(s) undecided"),
+                CollectorRun("domain", "ok", 0.5, "0 finding(s)")]
     report = diagnosis([Check("probe.connect", "name resolves and the port answers",
                               CheckStatus.PASS, "ok"), HTTP_UNKNOWN], attempts)
 
-    def script(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+    def script(progress: Callable[[CollectorRun], None], deadline: Deadline) -> Report:
         for attempt in attempts:
             progress(attempt)
         return report
@@ -1045,7 +1045,7 @@ def test_an_undecided_check_shows_its_question_mark_and_reason_and_is_not_green(
 
 
 def test_a_clean_run_is_green_and_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
-    attempts = [Attempt("probe", "ok", 0.2, "0 finding(s)")]
+    attempts = [CollectorRun("probe", "ok", 0.2, "0 finding(s)")]
     report = diagnosis([Check("probe.http", "HTTP answer", CheckStatus.PASS, "ok")], attempts)
     fake_diagnosis(monkeypatch, lambda progress, deadline: report)
 
@@ -1062,11 +1062,11 @@ def test_a_clean_run_is_green_and_exits_0(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_a_failed_collector_keeps_the_others_results(monkeypatch: pytest.MonkeyPatch) -> None:
     timeout = Finding("PROBE_TIMEOUT", Severity.ERROR, "no answer", "no answer in time")
-    attempts = [Attempt("probe", "ok", 3.0, "1 finding(s)"),
-                Attempt("domain", "failed", 0.1, "AWS profile 'nosuch' not found")]
+    attempts = [CollectorRun("probe", "ok", 3.0, "1 finding(s)"),
+                CollectorRun("domain", "failed", 0.1, "AWS profile 'nosuch' not found")]
     report = diagnosis([], attempts, [timeout])
 
-    def script(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+    def script(progress: Callable[[CollectorRun], None], deadline: Deadline) -> Report:
         progress(attempts[1])  # the domain fails first, the probe still runs
         progress(attempts[0])
         return report
@@ -1093,8 +1093,8 @@ def test_a_failed_collector_keeps_the_others_results(monkeypatch: pytest.MonkeyP
 ])
 def test_a_failed_diagnosis_stops_every_spinner(monkeypatch: pytest.MonkeyPatch,
                                                 error: Exception, code: int) -> None:
-    def script(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
-        progress(Attempt("probe", "ok", 0.3, "2 finding(s)"))
+    def script(progress: Callable[[CollectorRun], None], deadline: Deadline) -> Report:
+        progress(CollectorRun("probe", "ok", 0.3, "2 finding(s)"))
         raise error
 
     fake_diagnosis(monkeypatch, script)
@@ -1116,11 +1116,11 @@ def test_a_failed_diagnosis_stops_every_spinner(monkeypatch: pytest.MonkeyPatch,
     assert drive_options(diagnose_options(), test).return_value == code
 
 
-def cancellable(progress: Callable[[Attempt], None], deadline: Deadline) -> Report:
+def cancellable(progress: Callable[[CollectorRun], None], deadline: Deadline) -> Report:
     """A probe that reports, and a domain lookup that waits until the run is cancelled."""
-    progress(Attempt("probe", "ok", 0.1, "0 finding(s)"))
+    progress(CollectorRun("probe", "ok", 0.1, "0 finding(s)"))
     deadline.wait(30)
-    attempt = Attempt("domain", "cancelled", 0.1, "the run was cancelled")
+    attempt = CollectorRun("domain", "cancelled", 0.1, "the run was cancelled")
     progress(attempt)
     return diagnosis([Check("domain.found", "the custom domain exists", CheckStatus.UNKNOWN,
                             "cancelled")], [attempt])

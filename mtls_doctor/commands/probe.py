@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from mtls_doctor.commands.common import load_client, load_input
+from mtls_doctor.commands.common import ClientInput, load_client, load_input
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container
@@ -15,6 +16,7 @@ from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import key_mismatch
 from mtls_doctor.pki.keys import key_matches
+from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.probe.findings import ProbeInputs, probe_findings
 from mtls_doctor.probe.run import run_probe
 from mtls_doctor.probe.target import parse_target, request_path
@@ -22,55 +24,85 @@ from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
 
 
-def _credentials(cert: str, key: str | None, chain: str | None, password: bytes | None
-                 ) -> tuple[ClientCredentials | None, bool, list[Finding]]:
-    """The client's certificate and key; (None, ..., [CLIENT_KEY_MISMATCH]) when they differ."""
-    client = load_client(cert, key, password, key_required=True)
+@dataclass(frozen=True)
+class ProbeRun:
+    """One probe as collected: what the connection showed, what the user asked for, the
+    findings about the inputs themselves (a key that does not match), and whether the run was
+    cancelled."""
+
+    result: ProbeResult
+    inputs: ProbeInputs
+    input_findings: tuple[Finding, ...] = ()
+    cancelled: bool = False
+
+
+def client_credentials(client: ClientInput, chain: LoadedFile | None, cert: str, key: str | None
+                       ) -> tuple[ClientCredentials | None, list[Finding]]:
+    """What the probe presents: the client's certificate, key and intermediates; (None,
+    [CLIENT_KEY_MISMATCH]) when the key is not the certificate's."""
     good = client.file.good
     if not good or good[0].cert is None:
         raise InputError(f"{cert}: no readable certificate in the file")
-    assert client.key is not None  # key_required
+    if client.key is None:
+        raise InputError(f"{cert}: give the client's private key with --key FILE")
     leaf = good[0].cert
     extra = [c.cert for c in good[1:] if c.cert is not None]
-    if chain:
-        extra += [c.cert for c in load_input(chain, "chain file", password).good if c.cert]
-    pkcs12 = client.file.container is Container.PKCS12
+    if chain is not None:
+        extra += [c.cert for c in chain.good if c.cert]
     if not key_matches(leaf, client.key):
-        return None, pkcs12, [key_mismatch(cert, key or cert, leaf.subject.rfc4514_string(),
-                                           "the probe went on without a client certificate")]
-    return ClientCredentials(leaf, client.key, tuple(extra)), pkcs12, []
+        return None, [key_mismatch(cert, key or cert, leaf.subject.rfc4514_string(),
+                                   "the probe went on without a client certificate")]
+    return ClientCredentials(leaf, client.key, tuple(extra)), []
+
+
+def collect_probe(host: str, *, at: datetime, deadline: Deadline, connect: str | None = None,
+                  cert: str | None = None, key: str | None = None,
+                  client: ClientInput | None = None, chain: LoadedFile | None = None,
+                  password_env: str | None = None, path: str | None = None) -> ProbeRun:
+    """The probe as a collector: one connection within `deadline`, presenting `client` (read
+    already, as diagnose does before anything runs) when given."""
+    target = parse_target(host, connect)
+    path = request_path(path or target.path or "/")
+    credentials: ClientCredentials | None = None
+    findings: list[Finding] = []
+    if client is not None:
+        credentials, findings = client_credentials(client, chain, cert or "", key)
+    result = run_probe(target, credentials, path=path, deadline=deadline, at=at,
+                       roots=system_roots())
+    pkcs12 = client is not None and client.file.container is Container.PKCS12
+    inputs = ProbeInputs(target, path, cert, key, pkcs12,
+                         password_env if client is not None else None)
+    return ProbeRun(result, inputs, tuple(findings), deadline.cancelled)
+
+
+def probe_report(run: ProbeRun, now: datetime) -> Report:
+    """The probe's findings and checks from what it collected."""
+    findings = [*run.input_findings, *probe_findings(run.result, run.inputs)]
+    return Report(
+        command="probe",
+        generated_at=now,
+        checks=derive_checks(checks_of("probe"), findings, probe_evidence(
+            run.result, presented=run.inputs.cert is not None, cancelled=run.cancelled)),
+        findings=tuple(findings),
+        payload={"probe": run.result},
+    )
 
 
 def run_probe_command(host: str, *, at: datetime, now: datetime, connect: str | None = None,
                       cert: str | None = None, key: str | None = None, chain: str | None = None,
                       password: bytes | None = None, password_env: str | None = None,
-                      path: str | None = None, timeout: float = 10.0,
+                      path: str | None = None, timeout: float = 30.0,
                       deadline: Deadline | None = None) -> Report:
     """Probe one host and explain what was seen (`path`: --path, else a URL's path, else /).
-    Every step shares one deadline: `deadline` when given (diagnose's, which the TUI may
-    cancel), else `timeout` seconds from now."""
-    deadline = deadline if deadline is not None else Deadline(timeout)
-    target = parse_target(host, connect)
-    path = request_path(path or target.path or "/")
+    Every step shares one deadline: `deadline` when given, else `timeout` seconds from now."""
     if key and not cert:
         raise InputError("--key needs --cert")
-    credentials: ClientCredentials | None = None
-    pkcs12 = False
-    findings: list[Finding] = []
-    if cert:
-        credentials, pkcs12, findings = _credentials(cert, key, chain, password)
-    result = run_probe(target, credentials, path=path, deadline=deadline, at=at,
-                       roots=system_roots())
-    inputs = ProbeInputs(target, path, cert, key, pkcs12, password_env if password else None)
-    findings += probe_findings(result, inputs)
-    return Report(
-        command="probe",
-        generated_at=now,
-        checks=derive_checks(checks_of("probe"), findings, probe_evidence(
-            result, presented=cert is not None, cancelled=deadline.cancelled)),
-        findings=tuple(findings),
-        payload={"probe": result},
-    )
+    client = load_client(cert, key, password, key_required=True) if cert else None
+    chain_file = load_input(chain, "chain file", password) if chain and cert else None
+    run = collect_probe(host, at=at, deadline=deadline or Deadline(timeout), connect=connect,
+                        cert=cert, key=key, client=client, chain=chain_file,
+                        password_env=password_env if password else None, path=path)
+    return probe_report(run, now)
 
 
 #: the probe's steps in order; `ProbeError.step` names the one that failed

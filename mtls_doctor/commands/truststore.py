@@ -7,6 +7,7 @@ from datetime import datetime
 from mtls_doctor.commands.common import load_input, source_info
 from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.report import Report
+from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.pki.truststore import lint_truststore
 
 
@@ -15,6 +16,12 @@ def run_truststore(spec: str, *, at: datetime, now: datetime, warn_days: int = 3
                    region: str | None = None) -> Report:
     """Lint one truststore source (a file, `-`, or `s3://bucket/key[?versionId=V]`)."""
     loaded = load_input(spec, "truststore", password, profile=profile, region=region)
+    return truststore_report(loaded, at=at, now=now, warn_days=warn_days)
+
+
+def truststore_report(loaded: LoadedFile, *, at: datetime, now: datetime,
+                      warn_days: int = 30) -> Report:
+    """The lint of a truststore already read."""
     lint = lint_truststore(loaded, at, warn_days)
     return Report(
         command="truststore",

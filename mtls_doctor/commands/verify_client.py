@@ -8,7 +8,7 @@ from mtls_doctor.commands.common import ClientInput, load_client, load_input, so
 from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.evidence import ok, skipped
 from mtls_doctor.model.report import Report
-from mtls_doctor.pki.client import ClientFiles, verify_client
+from mtls_doctor.pki.client import ClientFiles, ClientResult, verify_client
 from mtls_doctor.pki.fixes import UploadTarget
 from mtls_doctor.pki.load import LoadedFile
 
@@ -27,12 +27,16 @@ def run_verify_client(cert: str, truststore: str, *, at: datetime, now: datetime
 def verdict_report(client: ClientInput, ts_file: LoadedFile, chain_file: LoadedFile | None, *,
                    at: datetime, now: datetime, warn_days: int = 30,
                    target: UploadTarget | None = None) -> Report:
-    """The verify-client report from files already read (diagnose passes the domain's truststore
-    and where it is published)."""
+    """The verify-client report from files already read."""
     files = ClientFiles(client.file, chain_file, client.key, client.key_source)
     result = verify_client(files, ts_file, at, warn_days, target)
-    evidence = {"key": ok("key") if client.key is not None
-                else skipped("key", "no private key given (--key)")}
+    return client_report(result, ts_file, has_key=client.key is not None, at=at, now=now)
+
+
+def client_report(result: ClientResult, ts_file: LoadedFile, *, has_key: bool, at: datetime,
+                  now: datetime) -> Report:
+    """The verdict's findings, checks and payload (diagnose passes the domain's truststore)."""
+    evidence = {"key": ok("key") if has_key else skipped("key", "no private key given (--key)")}
     return Report(
         command="verify-client",
         generated_at=now,

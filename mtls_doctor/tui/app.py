@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from mtls_doctor.deadline import Deadline
-from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions, run_diagnosis
+from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions, run_diagnosis
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
@@ -167,7 +167,7 @@ class MtlsDoctorApp(App[int]):
     def _diagnose(self, run: int, deadline: Deadline) -> None:
         """The whole diagnosis, off the event loop; results come back as messages."""
 
-        def progress(attempt: Attempt) -> None:
+        def progress(attempt: CollectorRun) -> None:
             self._post(CollectorFinished(run, attempt))
 
         try:

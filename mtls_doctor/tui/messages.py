@@ -6,14 +6,14 @@ from pathlib import Path
 
 from textual.message import Message
 
-from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.report import Report
 
 
 class CollectorFinished(Message):
     """One collector of run `run` finished (`ok`, or any other status: no success)."""
 
-    def __init__(self, run: int, attempt: Attempt) -> None:
+    def __init__(self, run: int, attempt: CollectorRun) -> None:
         super().__init__()
         self.run = run
         self.attempt = attempt

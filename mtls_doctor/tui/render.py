@@ -15,7 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mtls_doctor.diagnose.run import Attempt
+from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Fix, Severity
 from mtls_doctor.model.probe import ProbeResult
@@ -75,7 +75,7 @@ def attempt_mark(status: str) -> tuple[str, str]:
     return ATTEMPT_MARK.get(status, OTHER_MARK)
 
 
-def attempt_row(name: str, attempt: Attempt | None, frame: int,
+def attempt_row(name: str, attempt: CollectorRun | None, frame: int,
                 stopped: str | None = None) -> tuple[Text, Text]:
     """One collector: a spinner and `running` until it finishes, then its mark and duration.
     With `stopped` (the run ended without this collector's result: failed or cancelled) it says
@@ -107,7 +107,7 @@ def check_row(check: Check) -> tuple[Text, Text]:
                 wrap=not plain)
 
 
-def checks_renderable(collectors: Sequence[str], attempts: Mapping[str, Attempt],
+def checks_renderable(collectors: Sequence[str], attempts: Mapping[str, CollectorRun],
                       report: Report | None, frame: int,
                       stopped: str | None = None) -> Table:
     """The checks pane: the collectors live, then (once done) every check of the report. A
@@ -137,12 +137,12 @@ def undecided(report: Report) -> list[Check]:
             if c.status is CheckStatus.UNKNOWN and not c.id.startswith("collect.")]
 
 
-def not_ok(attempts: Iterable[Attempt]) -> list[Attempt]:
+def not_ok(attempts: Iterable[CollectorRun]) -> list[CollectorRun]:
     """The collectors that did not finish `ok` and were not merely skipped."""
     return [a for a in attempts if a.status not in ("ok", "skipped")]
 
 
-def outcome(report: Report, attempts: Iterable[Attempt]) -> tuple[str, str]:
+def outcome(report: Report, attempts: Iterable[CollectorRun]) -> tuple[str, str]:
     """The header's verdict on a finished run and its style: green only when nothing is wrong
     and everything wanted was decided; an error finding is red; warnings, undecided checks or a
     collector that did not finish `ok` are yellow, and the text says what could not be
@@ -167,7 +167,7 @@ def outcome(report: Report, attempts: Iterable[Attempt]) -> tuple[str, str]:
     return text, "bold green"
 
 
-def no_findings_detail(report: Report, attempts: Iterable[Attempt]) -> RenderableType:
+def no_findings_detail(report: Report, attempts: Iterable[CollectorRun]) -> RenderableType:
     """The detail pane of a report without findings: green only when every check was decided;
     else what could not be decided, and why."""
     open_checks = undecided(report)

@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from mtls_doctor.diagnose.run import Attempt, DiagnoseOptions
+from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
@@ -59,7 +59,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.target = target
         self.collectors = collectors
-        self.attempts: dict[str, Attempt] = {}
+        self.attempts: dict[str, CollectorRun] = {}
         self.report: Report | None = None
         #: why the run ended without a report (it failed, or was cancelled); None otherwise
         self.stopped: str | None = None
@@ -120,7 +120,7 @@ class DashboardScreen(Screen[None]):
             render.checks_renderable(self.collectors, self.attempts, self.report, self.frame,
                                      self.stopped))
 
-    def add_attempt(self, attempt: Attempt) -> None:
+    def add_attempt(self, attempt: CollectorRun) -> None:
         """A collector finished (`ok`, or anything else: no success)."""
         self.attempts[attempt.name] = attempt
         self._show_checks()
@@ -147,7 +147,7 @@ class DashboardScreen(Screen[None]):
         Green only when nothing is wrong and every check was decided."""
         self.report = report
         for attempt in report.payload.get("attempts") or ():
-            if isinstance(attempt, Attempt):  # the report's own account wins over progress
+            if isinstance(attempt, CollectorRun):  # the report's own account wins over progress
                 self.attempts[attempt.name] = attempt
         self.target = render.target_of(report) or self.target
         self._show_target(*render.outcome(report, self.attempts.values()))
