@@ -78,7 +78,9 @@ def derive_checks(specs: Sequence[CheckSpec], findings: Sequence[Finding],
         elif not_applicable is not None:
             out.append(Check(spec.id, spec.title, CheckStatus.SKIP, not_applicable.reason))
         else:
-            out.append(Check(spec.id, spec.title, CheckStatus.PASS, "ok"))
+            said = [a.reason for f in spec.needs if (a := evidence.get(f)) is not None
+                    and a.answered and a.reason]
+            out.append(Check(spec.id, spec.title, CheckStatus.PASS, "; ".join(said) or "ok"))
     return tuple(out)
 
 
