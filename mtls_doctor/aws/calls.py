@@ -4,6 +4,7 @@ never stops the others and never reads as an answer about the domain."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -115,6 +116,43 @@ def check_profile(profile: str | None) -> None:
                          "credentials files") from None
 
 
+_JSON_PROTOCOLS = {"json", "rest-json"}
+#: what the calls of this thread were last answered while botocore retried them
+_seen = threading.local()
+
+
+def _check_answer(http_response: Any, model: Any, **_: Any) -> None:
+    """after-call: a 2xx answer of a JSON API whose body is not JSON is malformed (botocore
+    parses it to an empty answer, which would read as "nothing there")."""
+    if model.service_model.protocol not in _JSON_PROTOCOLS or http_response.status_code >= 300:
+        return
+    body = http_response.content or b""
+    if not body.strip():
+        return
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise Malformed("the answer is not JSON") from None
+    if not isinstance(doc, dict):
+        raise Malformed("the answer is not a JSON object")
+
+
+def _note_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+    """needs-retry: keep the last answer of a call botocore is about to retry, so that a call
+    still retrying when the deadline comes is reported by what AWS said, not as silence."""
+    box = getattr(_seen, "box", None)
+    if box is None:
+        return
+    if caught_exception is not None:
+        box["exc"] = caught_exception
+    elif response is not None:
+        http, parsed = response
+        err = parsed.get("Error") if isinstance(parsed, dict) else None
+        if err:
+            box["error"] = ({"Error": err, "ResponseMetadata": {
+                "HTTPStatusCode": getattr(http, "status_code", None)}})
+
+
 def spawn(fn: Callable[..., T], *args: Any) -> Future[T]:
     """Run `fn` in a daemon thread: a call that hangs past the deadline is left behind and
     never holds the process open (an executor's threads are joined at exit)."""
@@ -185,8 +223,11 @@ class Aws:
         with lock:
             if key not in self._clients:
                 with self._session_lock:
-                    self._clients[key] = self.session.client(
-                        service, region_name=region, config=self._config(attempts))
+                    client = self.session.client(service, region_name=region,
+                                                 config=self._config(attempts))
+                client.meta.events.register("after-call.*", _check_answer)
+                client.meta.events.register("needs-retry.*", _note_retry)
+                self._clients[key] = client
             return self._clients[key]
 
     def record(self, attempt: Attempt) -> Attempt:
@@ -207,20 +248,40 @@ class Aws:
             status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
             return None, self.record(Attempt(call, status, why, action, "", region))
 
+        box: dict[str, Any] = {}
+
         def run() -> T:
-            return fn(self.client(service, region, attempts))
+            _seen.box = box
+            try:
+                return fn(self.client(service, region, attempts))
+            finally:
+                _seen.box = None
 
         future = spawn(run)
         try:
             result = wait_for(future, self.deadline)
         except TimeoutError:
-            status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
-            why = ("the run was cancelled" if self.deadline.cancelled else
-                   f"no answer before the --timeout of {self.deadline.seconds:g} s ran out")
-            return None, self.record(Attempt(call, status, why, action, "Timeout", region))
+            return None, self.record(self._cut_short(call, action, region, box))
         except Exception as exc:  # noqa: BLE001 - every failure of a call is data, not a crash
             return None, self.record(classify(call, action, exc, region))
         return result, self.record(Attempt(call, Status.OK, "", action, "", region))
+
+    def _cut_short(self, call: str, action: str, region: str | None,
+                   box: dict[str, Any]) -> Attempt:
+        """A call the deadline ended: by what AWS last answered when it was being retried
+        (throttled, a 500, a refused connection), else as a timeout."""
+        if self.deadline.cancelled:
+            return Attempt(call, Status.CANCELLED, "the run was cancelled", action, "", region)
+        last: BaseException | None = box.get("exc")
+        if "error" in box:
+            last = botocore.exceptions.ClientError(box["error"], call.partition(".")[2])
+        if last is not None:
+            seen = classify(call, action, last, region)
+            return Attempt(call, seen.status, f"{seen.reason}; still so, after retries, when the "
+                           f"--timeout of {self.deadline.seconds:g} s ran out", seen.action,
+                           seen.code, region)
+        return Attempt(call, Status.TIMED_OUT, f"no answer before the --timeout of "
+                       f"{self.deadline.seconds:g} s ran out", action, "Timeout", region)
 
     def regions(self, service: str) -> list[str]:
         """Every region the service is offered in (from botocore's endpoint data, no call)."""
