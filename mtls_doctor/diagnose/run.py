@@ -123,6 +123,12 @@ def _domain_name(host: str) -> str:
     return parse_target(host).host
 
 
+def _is_ip(host: str) -> bool:
+    from mtls_doctor.probe.target import is_ip
+
+    return is_ip(host)
+
+
 def check_inputs(o: DiagnoseOptions) -> Inputs:
     """Read what can be read before anything runs: a missing file, a certificate without its
     key (the probe cannot present it) is bad input (exit 2), not a collector that failed."""
@@ -178,7 +184,7 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="mtls-doctor-diagnose") as pool:
         probe_f = pool.submit(_timed, "probe", probe, lambda r: probe_report(r, o.now),
                               deadline, progress)
-        domain_f = None if o.no_aws else pool.submit(
+        domain_f = None if o.no_aws or _is_ip(_domain_name(o.host)) else pool.submit(
             _timed, "domain", domain,
             lambda f: domain_report(f, at=o.at, now=o.now, warn_days=o.warn_days),
             deadline, progress)
@@ -192,15 +198,18 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
             got.domain, report, attempt = domain_f.result()
             _keep(got, reports, "domain", report, attempt)
         else:
-            got.attempts.append(CollectorRun("domain", "skipped", 0.0, "--no-aws"))
+            got.attempts.append(CollectorRun(
+                "domain", "skipped", 0.0, "--no-aws" if o.no_aws else
+                "HOST is an IP address: give the custom domain's name (and --connect ADDR)"))
         if ts_f is not None:
             got.truststore, report, attempt = ts_f.result()
             _keep(got, reports, "truststore", report, attempt)
-    if inputs.client is not None and o.no_aws and not o.truststore:
+    domain_wanted = not o.no_aws and not _is_ip(_domain_name(o.host))
+    if inputs.client is not None and not domain_wanted and not o.truststore:
         got.attempts.append(CollectorRun("verify-client", "skipped", 0.0,
                                     "no truststore to check against: give --truststore"))
     verdict: Verdict | None = None
-    if inputs.client is not None and not (o.no_aws and not o.truststore):
+    if inputs.client is not None and (domain_wanted or o.truststore):
         client = inputs.client
 
         def judge() -> tuple[ClientResult, LoadedFile]:

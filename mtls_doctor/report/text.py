@@ -284,8 +284,10 @@ def _probe(o: _Out, r: ProbeResult) -> None:
 
 def _domain(o: _Out, d: dict[str, Any]) -> None:
     """The custom domain as AWS describes it, one line per fact."""
-    where = (f"{d['region']} (region from {d.get('region_source')})" if d.get("region")
-             else "no region")
+    how = {"option": "--region", "dns": "DNS", "profile": "the profile",
+           "scan": "the region scan", "snapshot": "the snapshot"}.get(
+        str(d.get("region_source")), str(d.get("region_source")))
+    where = f"{d['region']}, region from {how}" if d.get("region") else "no region known"
     if d.get("found") is False:
         o(o.s(d["name"], "bold") + f" — no such custom domain ({where})")
         o()
@@ -298,7 +300,7 @@ def _domain(o: _Out, d: dict[str, Any]) -> None:
         o()
         return
     kind = {"rest": "REST API", "http": "HTTP API"}.get(d.get("api_type") or "", "API")
-    o(o.s(d["name"], "bold") + f" — {kind} custom domain in {where}")
+    o(o.s(d["name"], "bold") + f" — {kind} custom domain ({where})")
     if d.get("also_found_in"):
         o(f"  also in {', '.join(d['also_found_in'])} (pass --region to read another)")
     o()
