@@ -215,13 +215,10 @@ class _Collector:
             certificates[arn] = cert
         self.evidence[fact] = attempt
 
-    def conflicts(self, region: str, mine: AcmCertificate, own: set[str]
-                  ) -> tuple[tuple[AcmCertificate, ...], Attempt]:
-        """Other certificates in ACM (this account, the certificate's region) with the same
-        subject and another issuer (`own`: the domain's certificates, the ownership
-        verification one included, which are never a conflict)."""
-        acm_region = arn_region(mine.arn) or region
-
+    def list_certificates(self, acm_region: str
+                          ) -> tuple[list[dict[str, Any]] | None, Attempt]:
+        """ACM's certificate summaries in one region, every key type (ACM lists only RSA-2048
+        by default)."""
         def list_all(c: Any) -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
             for page in c.get_paginator("list_certificates").paginate(
@@ -229,8 +226,17 @@ class _Collector:
                 out.extend(page.get("CertificateSummaryList", []))
             return out
 
-        summaries, attempt = self.aws.attempt("acm", acm_region, "ListCertificates",
-                                              "acm:ListCertificates", list_all)
+        return self.aws.attempt("acm", acm_region, "ListCertificates", "acm:ListCertificates",
+                                list_all)
+
+    def conflicts(self, mine: AcmCertificate, own: set[str],
+                  listed: tuple[list[dict[str, Any]] | None, Attempt]
+                  ) -> tuple[tuple[AcmCertificate, ...], Attempt]:
+        """Other certificates in ACM (this account, the certificate's region: `listed`) with
+        the same subject and another issuer (`own`: the domain's certificates, the ownership
+        verification one included, which are never a conflict)."""
+        summaries, attempt = listed
+        acm_region = attempt.region or arn_region(mine.arn) or ""
         if summaries is None:
             return (), attempt
         wanted = {mine.domain_name, self.name}
@@ -515,6 +521,10 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
                             http if http and http.mtls else None, rest, http) if v)
     certificates: dict[str, AcmCertificate] = {}
     cert_f = spawn(c.certificate, region, view.certificate_arn, "certificate", certificates)
+    # listed at the same time as the description, so that looking for issuer conflicts adds
+    # no round trip to the chain
+    list_f = spawn(c.list_certificates, arn_region(view.certificate_arn) or region) \
+        if view.certificate_arn else None
     own_f = spawn(c.certificate, region, view.ownership_arn, "ownership_certificate",
                   certificates)
     if view.mtls:
@@ -530,9 +540,10 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     c.wait(cert_f, "certificate")
     c.wait(own_f, "ownership_certificate")
     mine = certificates.get(view.certificate_arn or "")
-    if mine is not None:
+    listed = c.wait(list_f, "issuer_conflicts") if list_f is not None else None
+    if mine is not None and listed is not None:
         own = {a for a in (view.certificate_arn, view.ownership_arn) if a}
-        got = c.wait(spawn(c.conflicts, region, mine, own), "issuer_conflicts")
+        got = c.wait(spawn(c.conflicts, mine, own, listed), "issuer_conflicts")
         if got is not None:
             conflicts, c.evidence["issuer_conflicts"] = got
     else:
