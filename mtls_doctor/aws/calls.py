@@ -237,10 +237,12 @@ class Aws:
         return attempt
 
     def attempt(self, service: str, region: str | None, operation: str, action: str,
-                fn: Callable[[Any], T], *, attempts: int = MAX_ATTEMPTS
-                ) -> tuple[T | None, Attempt]:
+                fn: Callable[[Any], T], *, attempts: int = MAX_ATTEMPTS,
+                unrecognised: Attempt | None = None) -> tuple[T | None, Attempt]:
         """Run `fn(client)` within the deadline: (result, ok attempt), or (None, the attempt
-        that says why not). `operation` names the API call, `action` the IAM action."""
+        that says why not). `operation` names the API call, `action` the IAM action;
+        `unrecognised` is what credentials the region does not recognise mean (the scan's
+        opt-in regions)."""
         call = f"{service}.{operation}"
         if self.deadline.left() <= 0:
             why = "the run was cancelled" if self.deadline.cancelled else \
@@ -263,7 +265,10 @@ class Aws:
         except TimeoutError:
             return None, self.record(self._cut_short(call, action, region, box))
         except Exception as exc:  # noqa: BLE001 - every failure of a call is data, not a crash
-            return None, self.record(classify(call, action, exc, region))
+            failed = classify(call, action, exc, region)
+            if unrecognised is not None and failed.code in REGION_DISABLED_CODES:
+                failed = unrecognised
+            return None, self.record(failed)
         return result, self.record(Attempt(call, Status.OK, "", action, "", region))
 
     def _cut_short(self, call: str, action: str, region: str | None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from mtls_doctor.aws.calls import REGION_DISABLED_CODES, Aws, require, spawn, wait_for
+from mtls_doctor.aws.calls import Aws, require, spawn, wait_for
 from mtls_doctor.aws.findings import arn_region, split_s3_uri
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
@@ -172,21 +172,19 @@ class _Collector:
             view, attempt = got
             if view is not None:
                 found.append(_Lookup(region, _rest_view(view), None, (attempt,)))
-            elif attempt.status is Status.NO_CREDENTIALS and attempt.code in REGION_DISABLED_CODES:
-                # the credentials work (they were checked first): an opt-in region that the
-                # account has not enabled answers this way
-                self.aws.attempts.remove(attempt)
-                self.aws.record(Attempt(attempt.call, Status.REGION_NOT_ENABLED,
-                                        f"{region} is an opt-in region not enabled for this "
-                                        "account", attempt.action, attempt.code, region))
             elif attempt.failed:
                 failed.append(attempt)
         return found, failed
 
     def _scan_one(self, region: str) -> tuple[dict[str, Any] | None, Attempt]:
-        """One region of the scan: one attempt, no retries, so a scan stays bounded."""
+        """One region of the scan: one attempt, no retries, so a scan stays bounded. The
+        credentials work (they were checked first), so a region that does not recognise them
+        is an opt-in region the account has not enabled."""
         return self.aws.attempt("apigateway", region, "GetDomainName", "apigateway:GET",
-                                _get_rest(self.name), attempts=1)
+                                _get_rest(self.name), attempts=1, unrecognised=Attempt(
+                                    "apigateway.GetDomainName", Status.REGION_NOT_ENABLED,
+                                    f"{region} is an opt-in region not enabled for this "
+                                    "account", "apigateway:GET", region=region))
 
     def caller(self) -> Attempt:
         """Who the credentials belong to (sts:GetCallerIdentity needs no permission): proves
