@@ -4,6 +4,7 @@ and fixes whose commands carry the domain's real name, region, bucket, key, vers
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -143,6 +144,16 @@ def one(findings: list[Finding], finding_id: str) -> Finding:
 def commands(finding: Finding) -> str:
     assert finding.fix is not None
     return "\n".join(finding.fix.commands)
+
+
+def patch(path: str, value: str, op: str = "replace") -> str:
+    """`--patch-operations` with one operation, as the commands write it: one quoted JSON word."""
+    return shlex.quote(json.dumps([{"op": op, "path": path, "value": value}], separators=(",", ":")))
+
+
+def as_json(value: object) -> str:
+    """A structured CLI parameter as the commands write it: one quoted JSON word."""
+    return shlex.quote(json.dumps(value, separators=(",", ":")))
 
 
 # --- the healthy domain -----------------------------------------------------------------------------
@@ -366,8 +377,8 @@ def test_pending_ownership_verification_locks_updates_and_replaces_the_arn():
     assert f"aws acm request-certificate --domain-name {NAME} --validation-method DNS --region {REGION}" \
         in cmds
     assert (f"aws apigateway update-domain-name --domain-name {NAME} --patch-operations "
-            "'op=replace,path=/ownershipVerificationCertificateArn,value=<new-ownership-certificate-arn>'"
-            f" --region {REGION}") in cmds
+            + patch("/ownershipVerificationCertificateArn", "<new-ownership-certificate-arn>")
+            + f" --region {REGION}") in cmds
     assert "DOMAIN_OWNERSHIP_CERT_INVALID" in ids(found)
 
 
@@ -377,7 +388,7 @@ def test_ownership_fix_uses_a_valid_candidate_from_the_facts():
                     certificates={CERT_ARN: acm(type="IMPORTED"), OWN_ARN: acm(OWN_ARN, status="EXPIRED"),
                                   OTHER_ARN: good})
     f = one(run(facts), "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION")
-    assert (f"--patch-operations op=replace,path=/ownershipVerificationCertificateArn,value={OTHER_ARN}"
+    assert (f"--patch-operations {patch('/ownershipVerificationCertificateArn', OTHER_ARN)}"
             in commands(f))
 
 
@@ -388,8 +399,8 @@ def test_status_http_api_uses_apigatewayv2():
     f = one(run(facts), "DOMAIN_STATUS_PENDING_OWNERSHIP_VERIFICATION")
     cmds = commands(f)
     assert f"aws apigatewayv2 update-domain-name --domain-name {NAME} --domain-name-configurations" in cmds
-    assert f"CertificateArn={CERT_ARN},EndpointType=REGIONAL,SecurityPolicy=TLS_1_2," \
-           "OwnershipVerificationCertificateArn=<new-ownership-certificate-arn>" in cmds
+    assert as_json([{"CertificateArn": CERT_ARN, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2",
+                     "OwnershipVerificationCertificateArn": "<new-ownership-certificate-arn>"}]) in cmds
     assert "aws apigateway " not in cmds
 
 
@@ -405,8 +416,8 @@ def test_other_statuses_carry_the_message(status):
 def test_mtls_disabled_sets_a_truststore_uri():
     f = one(run(healthy(mtls=None, truststore_object=None)), "DOMAIN_MTLS_DISABLED")
     assert (f"aws apigateway update-domain-name --domain-name {NAME} --patch-operations "
-            "'op=replace,path=/mutualTlsAuthentication/truststoreUri,value=s3://<bucket>/<key>' "
-            f"--region {REGION}") in commands(f)
+            + patch("/mutualTlsAuthentication/truststoreUri", "s3://<bucket>/<key>")
+            + f" --region {REGION}") in commands(f)
 
 
 def test_empty_truststore_uri_counts_as_disabled():
@@ -417,7 +428,7 @@ def test_mtls_disabled_names_the_blockers():
     facts = healthy(mtls=None, truststore_object=None, security_policy="TLS_1_0")
     f = one(run(facts), "DOMAIN_MTLS_DISABLED")
     assert "TLS_1_0" in f.detail
-    assert "path=/securityPolicy,value=TLS_1_2" in commands(f)
+    assert patch("/securityPolicy", "TLS_1_2") in commands(f)
 
 
 @pytest.mark.parametrize("endpoint", ["EDGE", "PRIVATE"])
@@ -432,7 +443,7 @@ def test_security_policy_incompatible(policy):
     f = one(run(healthy(security_policy=policy)), "DOMAIN_SECURITY_POLICY_INCOMPATIBLE")
     assert policy in f.title
     assert (f"aws apigateway update-domain-name --domain-name {NAME} --patch-operations "
-            f"op=replace,path=/securityPolicy,value=TLS_1_2 --region {REGION}") in commands(f)
+            f"{patch('/securityPolicy', 'TLS_1_2')} --region {REGION}") in commands(f)
 
 
 # --- truststore warnings ----------------------------------------------------------------------------
@@ -463,9 +474,10 @@ def test_warning_finding_evidence_and_fix(truststore):
     assert "#3" in where(f)
     cmds = commands(f)
     assert f"aws s3api get-object --bucket {BUCKET} --key {KEY} --version-id {V_OLD} truststore.pem" in cmds
-    assert f"aws s3 cp truststore.pem s3://{BUCKET}/{KEY}" in cmds
+    assert (f"aws s3api put-object --bucket {BUCKET} --key {KEY} --body truststore.pem "
+            "--query VersionId --output text") in cmds
     assert ("--patch-operations "
-            "'op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>'") in cmds
+            + patch("/mutualTlsAuthentication/truststoreVersion", "<new-version-id>")) in cmds
     assert unmatched.evidence["index"] is None and unmatched.evidence["subject"] is None
     assert unmatched.subject is None
     assert unmatched.location == f"{URI}?versionId={V_OLD}"
@@ -491,7 +503,7 @@ def test_same_subject_prefers_the_expired_copy():
 def test_stale_truststore_rest_command():
     f = one(run(FAULTS["DOMAIN_TRUSTSTORE_STALE"]()), "DOMAIN_TRUSTSTORE_STALE")
     assert (f"aws apigateway update-domain-name --domain-name {NAME} --patch-operations "
-            f"op=replace,path=/mutualTlsAuthentication/truststoreVersion,value={V_NEW} "
+            f"{patch('/mutualTlsAuthentication/truststoreVersion', V_NEW)} "
             f"--region {REGION}") in commands(f)
     assert f"mtls-doctor truststore 's3://{BUCKET}/{KEY}?versionId={V_NEW}'" in commands(f)
     assert f.evidence["latest_version"] == V_NEW and f.evidence["configured_version"] == V_OLD
@@ -501,10 +513,10 @@ def test_stale_truststore_rest_command():
 def test_stale_truststore_http_command():
     facts = replace(FAULTS["DOMAIN_TRUSTSTORE_STALE"](), api_type="http")
     f = one(run(facts), "DOMAIN_TRUSTSTORE_STALE")
+    config = as_json([{"CertificateArn": CERT_ARN, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}])
+    mtls = as_json({"TruststoreUri": URI, "TruststoreVersion": V_NEW})
     assert (f"aws apigatewayv2 update-domain-name --domain-name {NAME} --domain-name-configurations "
-            f"CertificateArn={CERT_ARN},EndpointType=REGIONAL,SecurityPolicy=TLS_1_2 "
-            f"--mutual-tls-authentication TruststoreUri={URI},TruststoreVersion={V_NEW} "
-            f"--region {REGION}") in commands(f)
+            f"{config} --mutual-tls-authentication {mtls} --region {REGION}") in commands(f)
 
 
 def test_not_stale_when_the_configured_version_is_newer():
@@ -597,7 +609,7 @@ def test_ownership_cert_missing(kind):
     cmds = commands(f)
     assert f"aws acm request-certificate --domain-name {NAME}" in cmds
     assert f"--domain-name {NAME} --patch-operations" in cmds
-    assert "path=/ownershipVerificationCertificateArn" in cmds
+    assert '"path":"/ownershipVerificationCertificateArn"' in cmds
 
 
 def test_ownership_cert_not_needed_without_mtls():
@@ -668,7 +680,7 @@ def test_execute_api_enabled_rest_commands():
     assert ids(found) == ["DOMAIN_EXECUTE_API_ENABLED"] * 2
     cmds = commands(found[0])
     assert (f"aws apigateway update-rest-api --rest-api-id {API_ID} --patch-operations "
-            f"op=replace,path=/disableExecuteApiEndpoint,value='True' --region {REGION}") in cmds
+            f"{patch('/disableExecuteApiEndpoint', 'True')} --region {REGION}") in cmds
     assert f"aws apigateway create-deployment --rest-api-id {API_ID} --stage-name prod" in cmds
     assert f"aws apigateway create-deployment --rest-api-id {API_ID} --stage-name beta" in cmds
     assert f"https://{API_ID}.execute-api.{REGION}.amazonaws.com" in found[0].detail

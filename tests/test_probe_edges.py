@@ -136,8 +136,9 @@ def test_ipv6_connect_gives_valid_replay_commands():
     from mtls_doctor.probe.target import parse_target
 
     inputs = ProbeInputs(parse_target("api.example.test:8443", "[::1]:9443"), "/", "c.pem", "c.key")
-    assert "--connect-to api.example.test:8443:[::1]:9443" in curl_command(inputs)
-    assert "-connect [::1]:9443" in s_client_command(inputs)
+    # `[` is a glob character: the address is quoted
+    assert "--connect-to 'api.example.test:8443:[::1]:9443'" in curl_command(inputs)
+    assert "-connect '[::1]:9443'" in s_client_command(inputs)
     again = parse_target("api.example.test:8443", "[::1]:9443")
     assert (again.connect_host, again.connect_port) == ("::1", 9443)
 

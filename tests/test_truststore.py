@@ -3,6 +3,7 @@ has the fault and absent from the clean bundle."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
 import pytest
@@ -381,9 +382,9 @@ def test_unknown_critical_extension_is_nonstandard(lint):
 def test_fix_for_a_key_in_the_truststore_never_uploads_the_original(cli, write, chain3):
     path = write("with-key.pem", pem_bundle(chain3) + private_key_pem())
     [f] = cli("truststore", path).findings("CERT_PRIVATE_KEY_PRESENT")
-    upload = [c for c in f["fix"]["commands"] if c.startswith("aws s3 cp")]
-    assert upload and all("with-key.certs.pem" in c for c in upload)
-    assert all(c.split()[3] != path for c in upload)
+    upload = [shlex.split(c) for c in f["fix"]["commands"] if c.startswith("aws s3api put-object")]
+    assert upload and all(argv[argv.index("--body") + 1] == "with-key.certs.pem" for argv in upload)
+    assert all(path not in argv for argv in upload)
 
 
 def test_placeholders_in_commands_are_quoted(cli, write, chain3):

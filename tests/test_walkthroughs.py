@@ -46,6 +46,7 @@ FILLED: dict[str, Any] = {
     "new_ownership_arn": "arn:aws:acm:us-east-1:123456789012:certificate/4444",
     "cert_file": "client.pem", "key_file": "client.key", "truststore_file": "truststore.pem",
     "host": "api.example.com", "port": 443, "api_id": "a1b2c3d4e5", "stage": "prod",
+    "authority": "api.example.com:443", "connect": "203.0.113.9:443",
 }
 assert set(FILLED) == set(PLACEHOLDERS)
 
@@ -95,19 +96,24 @@ def test_trees_carry_the_guides_commands() -> None:
     """The leaves hold the exact commands of the API Gateway guide's troubleshooting section."""
     commands = "\n".join(c for t in all_trees().values() for leaf in t.leaves() for c in leaf.fix.commands)
     for needle in (
-        "path='/mutualTlsAuthentication/truststoreVersion',value={new_version}",
-        "path='/mutualTlsAuthentication/truststoreUri',value=''",
-        "path='/ownershipVerificationCertificateArn',value={new_ownership_arn}",
-        "path='/disableExecuteApiEndpoint',value='True'",
+        # patch operations and other structured parameters are one JSON word
+        '"path":"/mutualTlsAuthentication/truststoreVersion","value":"{new_version}"',
+        '"path":"/mutualTlsAuthentication/truststoreVersion","value":"<new-version-id>"',
+        '"path":"/mutualTlsAuthentication/truststoreUri","value":""',
+        '"path":"/ownershipVerificationCertificateArn","value":"{new_ownership_arn}"',
+        '"path":"/disableExecuteApiEndpoint","value":"True"',
         "aws apigateway create-deployment --rest-api-id {api_id} --stage-name {stage}",
         "aws acm import-certificate",
         "aws acm request-certificate --domain-name {domain} --validation-method DNS",
-        "aws s3 cp {truststore_file} s3://{bucket}/{key}",
+        # the upload prints the new version id
+        "aws s3api put-object --bucket {bucket} --key {key} --body {truststore_file} "
+        "--query VersionId --output text",
         "aws s3api list-object-versions --bucket {bucket}",
         "openssl x509 -in {cert_file} -text -noout",
-        "openssl s_client -connect {host}:{port} -servername {host}",
-        "curl -v --cert {cert_file} --key {key_file}",
-        "--security-policy TLS_1_2 --mutual-tls-authentication truststoreUri=s3://{bucket}/{key}",
+        "openssl s_client -connect {connect} -servername {host}",
+        "curl -v --connect-to {authority}:{connect} --cert {cert_file} --key {key_file}",
+        "--security-policy TLS_1_2 --mutual-tls-authentication "
+        '\'{"truststoreUri":"s3://{bucket}/{key}"}\'',
     ):
         assert needle in commands, needle
 
@@ -144,19 +150,22 @@ def test_every_leaf_is_reached_with_a_rendered_fix(tree_id: str) -> None:
         assert done.recheck == tree.nodes[leaf_id].recheck  # type: ignore[union-attr]
         assert [s.node for s in done.steps] == list(answers)
         assert all(not s.detected and s.evidence == f"answered: {s.answer}" for s in done.steps)
-        for text in (done.fix.summary, *done.fix.steps, *done.fix.commands):
+        assert done.recheck_command is not None
+        for text in (done.fix.summary, *done.fix.steps, *done.fix.commands, done.recheck_command):
             assert not set(re.findall(r"\{([a-z_]+)\}", text)) & set(PLACEHOLDERS), text
-            assert "<" not in text.replace("</dev/null", ""), text
+            # every value known: the only placeholder left is the version an upload will print
+            assert "<" not in text.replace("</dev/null", "").replace("'<new-version-id>'", "") \
+                .replace("<new-version-id>", ""), text
         for command in done.fix.commands:
             shlex.split(command)  # quoting is balanced
 
-        # nothing known: every placeholder rendered as a quoted <name>
+        # nothing known: every placeholder rendered as <name>, inside one quoted argument
         bare = walk(tree, {}, answers)
         assert bare.leaf == leaf_id and bare.fix is not None
         for template, command in zip(tree.nodes[leaf_id].fix.commands, bare.fix.commands,  # type: ignore[union-attr]
                                      strict=True):
             for name in placeholders(template):
-                assert f"'<{name}>'" in command
+                assert any(f"<{name}>" in arg for arg in shlex.split(command)), (name, command)
 
 
 # --- facts answer, answers override, a walk stops where nothing decides ------------------------------
@@ -177,12 +186,13 @@ def test_facts_answer_the_questions_with_evidence() -> None:
     assert done.recheck == "domain"
     assert done.fix is not None
     assert done.fix.commands[:2] == (
-        "aws apigateway update-rest-api --rest-api-id a1b2c3d4e5 --region us-east-1 --patch-operations "
-        "op='replace',path='/disableExecuteApiEndpoint',value='True'",
+        "aws apigateway update-rest-api --rest-api-id a1b2c3d4e5 --patch-operations "
+        '\'[{"op":"replace","path":"/disableExecuteApiEndpoint","value":"True"}]\' --region us-east-1',
         "aws apigateway create-deployment --rest-api-id a1b2c3d4e5 --stage-name prod --region us-east-1",
     )
     assert done.fix.commands[2] == ("curl -sS -o /dev/null -w '%{http_code}\\n' "
                                     "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/")
+    assert done.recheck_command == "mtls-doctor domain api.example.com --region us-east-1"
 
 
 def test_an_explicit_answer_overrides_the_facts() -> None:
@@ -263,8 +273,9 @@ def test_a_walk_is_plain_data_for_the_json_report() -> None:
                                "answer": "yes", "detected": True,
                                "evidence": "detected: yes (from fact mtls_enabled=True)"}
     assert doc["fix"]["commands"][1] == (
-        "aws apigateway update-domain-name --domain-name api.example.com --region us-east-1 "
-        "--patch-operations op='replace',path='/mutualTlsAuthentication/truststoreUri',value=''")
+        "aws apigateway update-domain-name --domain-name api.example.com --patch-operations "
+        '\'[{"op":"replace","path":"/mutualTlsAuthentication/truststoreUri","value":""}]\' '
+        "--region us-east-1")
     assert doc["recheck"] == "domain" and doc["pending"] is None
     json.dumps(to_primitive(load_tree("client-rejected")))
 
@@ -273,16 +284,24 @@ def test_a_walk_is_plain_data_for_the_json_report() -> None:
 
 def test_missing_placeholders_are_quoted_and_values_shell_safe() -> None:
     template = ("aws apigateway update-domain-name --domain-name {domain} --patch-operations "
-                "op='replace',path='/mutualTlsAuthentication/truststoreVersion',value={new_version}")
+                '\'[{"op":"replace","path":"/mutualTlsAuthentication/truststoreVersion",'
+                '"value":"{new_version}"}]\'')
     assert render_command(template, {}) == (
         "aws apigateway update-domain-name --domain-name '<domain>' --patch-operations "
-        "op='replace',path='/mutualTlsAuthentication/truststoreVersion',value='<new_version>'")
+        '\'[{"op":"replace","path":"/mutualTlsAuthentication/truststoreVersion",'
+        '"value":"<new_version>"}]\'')
     assert render_command(template, {"domain": "api.example.com", "new_version": "abcdef123"}) == (
         "aws apigateway update-domain-name --domain-name api.example.com --patch-operations "
-        "op='replace',path='/mutualTlsAuthentication/truststoreVersion',value=abcdef123")
+        '\'[{"op":"replace","path":"/mutualTlsAuthentication/truststoreVersion",'
+        '"value":"abcdef123"}]\'')
+    # a value inside a JSON word is JSON-escaped, and the word is still one quoted argument
+    sneaky = render_command(template, {"domain": "d", "new_version": 'v"}]\' ; touch x #'})
+    assert json.loads(shlex.split(sneaky)[-1])[0]["value"] == 'v"}]\' ; touch x #'
     hostile = render_command("cat {truststore_file}", {"truststore_file": "a b'; rm -rf ~"})
     assert shlex.split(hostile) == ["cat", "a b'; rm -rf ~"]
-    assert render_command("aws s3 cp x s3://{bucket}/{key}", {"bucket": "b"}) == "aws s3 cp x s3://b/'<key>'"
+    assert shlex.split(render_command("cat {truststore_file}", {"truststore_file": "-n"})) == [
+        "cat", "./-n"]
+    assert render_command("aws s3 cp x s3://{bucket}/{key}", {"bucket": "b"}) == "aws s3 cp x 's3://b/<key>'"
     assert render_command("curl -w '%{{http_code}}' {host}", {"host": "h"}) == "curl -w '%{http_code}' h"
     assert render_command("openssl s_client -connect {host}:{port}", {"host": "h", "port": 443}) == (
         "openssl s_client -connect h:443")
@@ -333,6 +352,14 @@ def test_the_good_tree_is_accepted() -> None:
     (lambda d: d["nodes"]["off"]["fix"].update(commands=["aws {domian}"]), "off",
      "unknown placeholder {domian}"),
     (lambda d: d["nodes"]["off"].update(question="Both?"), "off", "not both"),
+    (lambda d: d["nodes"]["off"]["fix"].update(commands=["aws x {domain}; rm -rf ~"]), "off",
+     "';' is not supported in a command template"),
+    (lambda d: d["nodes"]["off"]["fix"].update(commands=["aws x $(id)"]), "off",
+     "'$' is not supported"),
+    (lambda d: d["nodes"]["off"]["fix"].update(commands=["aws x | sh"]), "off",
+     "runs 'sh', which is not one of"),
+    (lambda d: d["nodes"]["off"].update(recheck_command="mtls-doctor domain 'x"), "off",
+     "recheck_command: unbalanced '"),
 ])
 def test_validation_refuses_a_broken_tree(change: Any, node: str, message: str) -> None:
     with pytest.raises(WalkthroughError) as exc:

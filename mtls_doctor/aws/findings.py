@@ -19,8 +19,10 @@ from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Finding, Fix
-from mtls_doctor.pki.fixes import UploadTarget, q, with_upload
+from mtls_doctor.pki.fixes import UploadTarget, with_upload
 from mtls_doctor.pki.hostname import name_covers
+from mtls_doctor.shell import Shell, aws, curl, doctor, openssl, render, render_all, tools
+from mtls_doctor.shell.aws import NEW_VERSION
 
 #: versioning states that S3 reports for a bucket whose versioning is not on
 _VERSIONING_OFF = {"suspended", "never", "disabled", "off"}
@@ -36,10 +38,7 @@ _REGION_SOURCE = {
 
 def arn_region(arn: str | None) -> str | None:
     """`arn:aws:acm:us-east-1:123:certificate/x` -> `us-east-1`."""
-    parts = (arn or "").split(":")
-    if len(parts) > 5 and parts[0] == "arn" and parts[3]:
-        return parts[3]
-    return None
+    return aws.arn_region(arn)
 
 
 def _names_of(cert: AcmCertificate) -> tuple[str, ...]:
@@ -86,18 +85,11 @@ class _Ctx:
         return self.facts.api_type != "http"
 
     @property
-    def cli(self) -> str:
-        return "aws apigateway" if self.rest else "aws apigatewayv2"
-
-    @property
-    def region(self) -> str:
-        """` --region R`, or nothing when the region is unknown."""
-        return f" --region {q(self.facts.region)}" if self.facts.region else ""
-
-    def acm_region(self, arn: str | None) -> str:
-        """`--region` for an ACM command: the certificate ARN's own region."""
-        region = arn_region(arn) or self.facts.region
-        return f" --region {q(region)}" if region else ""
+    def ref(self) -> aws.Domain:
+        """The domain as the `aws` commands address it (one builder for REST and HTTP)."""
+        f = self.facts
+        return aws.Domain(f.name, f.region, "http" if not self.rest else "rest",
+                          f.certificate_arn, f.ownership_verification_certificate_arn)
 
     @property
     def where(self) -> str:
@@ -138,68 +130,38 @@ class _Ctx:
             return self.mtls.truststore_uri if self.mtls else self.where
         return s3_uri(*s3, self.configured_version)
 
-    # --- commands ---------------------------------------------------------------------------------
+    # --- commands (rendered lines for `Fix.commands`; built by `mtls_doctor.shell`) ------------------
     def get_domain(self, query: str | None = None) -> str:
-        cmd = f"{self.cli} get-domain-name --domain-name {q(self.name)}"
-        if query:
-            cmd += f" --query {q(query)}"
-        return cmd + self.region
+        return render(aws.get_domain_name(self.ref, query))
 
     def status_query(self) -> str:
-        return self.get_domain("domainNameStatus" if self.rest
-                               else "DomainNameConfigurations[0].DomainNameStatus")
+        return render(aws.status_query(self.ref))
 
-    def patch(self, path: str, value: str, op: str = "replace") -> str:
-        """`aws apigateway update-domain-name` with one patch operation (REST APIs)."""
-        return (f"aws apigateway update-domain-name --domain-name {q(self.name)} "
-                f"--patch-operations {q(f'op={op},path={path},value={value}')}{self.region}")
-
-    def update_http(self, *, certificate: str | None = None, security_policy: str = "TLS_1_2",
-                    ownership: str | None = None, mtls: str | None = None) -> str:
-        """`aws apigatewayv2 update-domain-name`: the whole configuration goes in each time."""
-        f = self.facts
-        config = (f"CertificateArn={certificate or f.certificate_arn or '<certificate-arn>'},"
-                  f"EndpointType=REGIONAL,SecurityPolicy={security_policy}")
-        owner = ownership or f.ownership_verification_certificate_arn
-        if owner:
-            config += f",OwnershipVerificationCertificateArn={owner}"
-        cmd = (f"aws apigatewayv2 update-domain-name --domain-name {q(self.name)} "
-               f"--domain-name-configurations {q(config)}")
-        if mtls:
-            cmd += f" --mutual-tls-authentication {q(mtls)}"
-        return cmd + self.region
+    def mtls_query(self, field: str | None = None) -> str:
+        return render(aws.mtls_query(self.ref, field))
 
     def set_truststore_version(self, version: str) -> str:
-        """Point the domain at one truststore object version."""
-        if self.rest:
-            return self.patch("/mutualTlsAuthentication/truststoreVersion", version)
-        uri = self.mtls.truststore_uri if self.mtls else "s3://<bucket>/<key>"
-        return self.update_http(mtls=f"TruststoreUri={uri},TruststoreVersion={version}")
+        """Point the domain at one truststore object version (the one builder, `aws`)."""
+        bucket, key = self.s3 or ("<bucket>", "<key>")
+        return render(aws.set_truststore_version(self.ref, bucket, key, version))
 
     def set_ownership(self, arn: str) -> str:
-        if self.rest:
-            return self.patch("/ownershipVerificationCertificateArn", arn)
-        return self.update_http(ownership=arn)
+        return render(aws.set_ownership(self.ref, arn))
 
     def set_certificate(self, arn: str) -> str:
-        if self.rest:
-            return self.patch("/regionalCertificateArn", arn)
-        return self.update_http(certificate=arn)
+        return render(aws.set_certificate(self.ref, arn))
+
+    def set_security_policy(self) -> str:
+        return render(aws.set_security_policy(self.ref, "TLS_1_2"))
 
     def describe_cert(self, arn: str, query: str | None = None) -> str:
-        cmd = f"aws acm describe-certificate --certificate-arn {q(arn)}"
-        if query:
-            cmd += f" --query {q(query)}"
-        return cmd + self.acm_region(arn)
+        return render(aws.describe_certificate(arn, self.facts.region, query))
 
     def import_cert(self, arn: str) -> str:
-        return (f"aws acm import-certificate --certificate-arn {q(arn)} "
-                "--certificate fileb://certificate.pem --private-key fileb://private-key.pem "
-                f"--certificate-chain fileb://chain.pem{self.acm_region(arn)}")
+        return render(aws.import_certificate(arn, self.facts.region))
 
     def request_cert(self) -> str:
-        return (f"aws acm request-certificate --domain-name {q(self.name)} "
-                f"--validation-method DNS{self.region}")
+        return render(aws.request_certificate(self.name, self.facts.region))
 
     def ownership_candidate(self) -> str | None:
         """An ACM-issued, issued, valid certificate in the facts that covers the name (neither the
@@ -224,8 +186,7 @@ class _Ctx:
                  "When it is ISSUED, put its ARN in ownershipVerificationCertificateArn.",
                  "It proves ownership only (it is not served); keep it valid for the domain's life."),
                 (self.request_cert(),
-                 f"aws acm describe-certificate --certificate-arn {q(new)} --query "
-                 f"{q('Certificate.DomainValidationOptions[].ResourceRecord')}{self.region}",
+                 self.describe_cert(new, "Certificate.DomainValidationOptions[].ResourceRecord"),
                  self.set_ownership(new)))
 
 
@@ -242,12 +203,10 @@ def _not_found(c: _Ctx) -> Finding:
         searched = ("no region: none was given with --region, found in DNS or set in the profile, "
                     "and no scanned region knows it")
     account = f" in account {f.account_id}" if f.account_id else ""
-    regions = [f.region] if f.region else ["<region>"]
-    commands = [cmd for r in regions for cmd in (
-        f"aws apigateway get-domain-names --region {q(r)} --query {q('items[].domainName')}",
-        f"aws apigatewayv2 get-domain-names --region {q(r)} --query {q('Items[].DomainName')}")]
-    commands += ["aws sts get-caller-identity", f"dig +short {q(f.name)}",
-                 f"mtls-doctor domain {q(f.name)} --region {q('<region>')}"]
+    region = f.region or "<region>"
+    commands = render_all((aws.get_domain_names(True, region), aws.get_domain_names(False, region),
+                           aws.caller_identity(), tools.dig_short(f.name),
+                           doctor.domain(f.name, "<region>")))
     return make_finding(
         "DOMAIN_NOT_FOUND", f"no custom domain named {f.name}{account}",
         f"Neither the REST (apigateway) nor the HTTP (apigatewayv2) API knows the custom domain "
@@ -312,7 +271,8 @@ def _status(c: _Ctx) -> list[Finding]:
                   ("Check the names of the certificate in ACM and of the file you mean to import.",
                    "Re-import it under the same ARN, then wait for the status to become AVAILABLE."),
                   (c.describe_cert(arn, "Certificate.[DomainName,SubjectAlternativeNames,Issuer]"),
-                   "openssl x509 -in certificate.pem -noout -subject -issuer -ext subjectAltName",
+                   render(openssl.x509("-noout", "-subject", "-issuer", "-ext", "subjectAltName",
+                                       infile="certificate.pem")),
                    c.import_cert(arn), c.status_query()))
         title = f"{c.name} is PENDING_CERTIFICATE_REIMPORT"
     elif status == "PENDING_OWNERSHIP_VERIFICATION":
@@ -352,7 +312,7 @@ def _status(c: _Ctx) -> list[Finding]:
                   "serves may not match these settings yet (a new truststore takes effect only "
                   f"when the update finishes).{said}")
         fix = Fix("Wait until the status is AVAILABLE, then check again.", (),
-                  (c.status_query(), f"mtls-doctor domain {q(c.name)}{c.region}"))
+                  (c.status_query(), render(doctor.domain(c.name, f.region))))
         title = f"{c.name} is {status}"
     return [make_finding(finding_id, title, detail, subject=subject, location=c.where,
                          evidence=evidence, fix=fix)]
@@ -374,9 +334,8 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
         uri = "s3://<bucket>/<key>"
         commands: list[str] = []
         if not policy_ok and endpoint not in ("EDGE", "PRIVATE"):
-            commands.append(c.patch("/securityPolicy", "TLS_1_2") if c.rest else c.update_http())
-        commands.append(c.patch("/mutualTlsAuthentication/truststoreUri", uri) if c.rest
-                        else c.update_http(mtls=f"TruststoreUri={uri}"))
+            commands.append(c.set_security_policy())
+        commands.append(render(aws.set_truststore_uri(c.ref, uri)))
         out.append(make_finding(
             "DOMAIN_MTLS_DISABLED", f"{c.name} does not require client certificates",
             "The custom domain has no mutualTlsAuthentication (no truststore), so API Gateway never "
@@ -389,30 +348,23 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
                     ("Check the bundle: mtls-doctor truststore truststore.pem",
                      "Upload it to a bucket with versioning on.",
                      "Set the truststore URI on the domain (REGIONAL, TLS_1_2)."),
-                    ("mtls-doctor truststore truststore.pem", f"aws s3 cp truststore.pem {q(uri)}",
-                     *commands))))
+                    (render(doctor.truststore("truststore.pem")),
+                     render(aws.put_object("<bucket>", "<key>", "truststore.pem")), *commands))))
     if endpoint in ("EDGE", "PRIVATE"):
         if endpoint == "EDGE":
             regional_arn = cert_arn if arn_region(cert_arn) == f.region else "<regional-certificate-arn>"
-            ops = json.dumps([
-                {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "REGIONAL"},
-                {"op": "add", "path": "/regionalCertificateArn", "value": regional_arn},
-            ], separators=(",", ":"))
+            ops = (aws.patch_op("replace", "/endpointConfiguration/types/EDGE", "REGIONAL"),
+                   aws.patch_op("add", "/regionalCertificateArn", regional_arn))
             steps: tuple[str, ...] = (
                 f"Request or import a certificate for {c.name} in ACM in {f.region or 'the region'} "
                 "(an edge domain's certificate lives in us-east-1).",
                 "Migrate the domain to REGIONAL, then point DNS at its new regional domain name.")
-            commands = [c.request_cert(),
-                        f"aws apigateway update-domain-name --domain-name {q(c.name)} "
-                        f"--patch-operations {q(ops)}{c.region}"]
+            commands = [c.request_cert(), render(aws.update_domain_patch(c.ref, *ops))]
             why = "an EDGE (CloudFront) endpoint cannot carry mutual TLS"
         else:
             steps = ("Private APIs cannot use mutual TLS: put a REGIONAL custom domain with a "
                      "truststore in front of a REGIONAL API instead.",)
-            commands = [f"aws apigateway create-domain-name --domain-name {q(c.name)} "
-                        f"--regional-certificate-arn {q(cert_arn)} --endpoint-configuration "
-                        "types=REGIONAL --security-policy TLS_1_2 --mutual-tls-authentication "
-                        f"{q('truststoreUri=s3://<bucket>/<key>')}{c.region}"]
+            commands = [render(aws.create_regional_domain(c.ref, cert_arn, "s3://<bucket>/<key>"))]
             why = "private APIs and private custom domains do not support mutual TLS"
         out.append(make_finding(
             "DOMAIN_NOT_REGIONAL", f"{c.name} is an {endpoint} custom domain",
@@ -428,7 +380,7 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
             f"A mutual TLS custom domain needs the TLS_1_2 security policy; {policy} is not it."
             + enhanced, location=c.where, evidence={"security_policy": policy},
             fix=Fix("Switch the domain to the TLS_1_2 security policy.", (),
-                    (c.patch("/securityPolicy", "TLS_1_2") if c.rest else c.update_http(),
+                    (c.set_security_policy(),
                      c.get_domain("securityPolicy" if c.rest
                                   else "DomainNameConfigurations[0].SecurityPolicy")))))
     return out
@@ -507,12 +459,12 @@ def _publish_steps(c: _Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]
     """Fetch the configured truststore, correct it, upload it, point the domain at it (the same
     publishing steps the truststore lint gives, with this domain's real values)."""
     bucket, key = c.s3 or ("<bucket>", "<key>")
+    ref = c.ref
     target = UploadTarget(bucket, key, c.configured_version, c.name, c.facts.region,
-                          "rest" if c.rest else "http")
-    fix = with_upload("", (f"Then {what}.",), ("mtls-doctor truststore truststore.pem",),
+                          ref.api_type or "rest", ref.certificate_arn, ref.ownership_arn)
+    fix = with_upload("", (f"Then {what}.",), (render(doctor.truststore("truststore.pem")),),
                       "truststore.pem", target)
-    check = c.get_domain("mutualTlsAuthentication.truststoreWarnings" if c.rest
-                         else "MutualTlsAuthentication.TruststoreWarnings")
+    check = c.mtls_query("truststoreWarnings")
     return (*fix.steps, "Read the domain's truststoreWarnings again afterwards."), (*fix.commands,
                                                                                    check)
 
@@ -586,14 +538,13 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
     if mtls is not None and read is not None and read.status is Status.NOT_FOUND:
         reason = _s3_reason(read, bucket, key, version)
         where = c.truststore_where
-        head = f"aws s3api head-object --bucket {q(bucket)} --key {q(key)}"
-        commands = [head + (f" --version-id {q(version)}" if version else ""),
-                    f"aws s3api list-object-versions --bucket {q(bucket)} --prefix {q(key)} "
-                    f"--query {q('Versions[].[VersionId,IsLatest,LastModified]')}"]
+        commands = [render(aws.head_object(bucket, key, version)),
+                    render(aws.list_object_versions(
+                        bucket, key, "Versions[].[VersionId,IsLatest,LastModified]"))]
         code = read.code.lower()
         if code in ("nosuchkey", "nosuchbucket"):
-            commands += [f"aws s3 cp truststore.pem {q(s3_uri(bucket, key))}",
-                         c.set_truststore_version("<new-version-id>")]
+            commands += [render(aws.put_object(bucket, key, "truststore.pem")),
+                         c.set_truststore_version(NEW_VERSION)]
         elif code == "nosuchversion":
             commands.append(c.set_truststore_version("<existing-version-id>"))
         out.append(make_finding(
@@ -619,9 +570,8 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
             "version to go back to if a new bundle is refused.", location=where,
             evidence={"bucket": ts.bucket, "versioning": ts.versioning},
             fix=Fix("Turn on S3 versioning for the bucket.", (),
-                    (f"aws s3api put-bucket-versioning --bucket {q(ts.bucket)} "
-                     "--versioning-configuration Status=Enabled",
-                     f"aws s3api get-bucket-versioning --bucket {q(ts.bucket)}"))))
+                    render_all((aws.put_bucket_versioning(ts.bucket),
+                                aws.get_bucket_versioning(ts.bucket))))))
     latest, configured = ts.latest_version, ts.configured_version
     # S3's latest version is the newest by definition; dates only guard against a configured
     # version written later than the one S3 marks latest (clock skew, a restored copy)
@@ -643,10 +593,8 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
             fix=Fix(f"Check version {latest}, then update the domain's truststoreVersion to it.",
                     ("Lint the newer version first: the domain will take whatever it holds.",
                      "Update the domain, then read its truststoreWarnings."),
-                    (f"mtls-doctor truststore {q(s3_uri(ts.bucket, ts.key, latest))}",
-                     c.set_truststore_version(latest),
-                     c.get_domain("mutualTlsAuthentication" if c.rest
-                                  else "MutualTlsAuthentication")))))
+                    (render(doctor.truststore(s3_uri(ts.bucket, ts.key, latest))),
+                     c.set_truststore_version(latest), c.mtls_query()))))
     if not mtls.truststore_version:
         out.append(_unpinned(c, ts))
     return out
@@ -663,16 +611,14 @@ def _unpinned(c: _Ctx, ts: TruststoreObject) -> Finding:
         steps: tuple[str, ...] = ("Lint the latest version: pinning makes the domain take it.",
                                   "Pin it on the domain, then read the truststoreWarnings.")
         commands: tuple[str, ...] = (
-            f"mtls-doctor truststore {q(s3_uri(ts.bucket, ts.key, ts.latest_version))}",
+            render(doctor.truststore(s3_uri(ts.bucket, ts.key, ts.latest_version))),
             c.set_truststore_version(ts.latest_version))
     else:
         steps = ("Turn on versioning of the bucket (a version id exists only then).",
                  "Upload the bundle again to get a version id, then pin it on the domain.")
-        commands = (f"aws s3api put-bucket-versioning --bucket {q(ts.bucket)} "
-                    "--versioning-configuration Status=Enabled",
-                    f"aws s3api put-object --bucket {q(ts.bucket)} --key {q(ts.key)} --body "
-                    f"truststore.pem --query VersionId --output text",
-                    c.set_truststore_version("<new-version-id>"))
+        commands = (render(aws.put_bucket_versioning(ts.bucket)),
+                    render(aws.put_object(ts.bucket, ts.key, "truststore.pem", c.facts.region)),
+                    c.set_truststore_version(NEW_VERSION))
     return make_finding(
         "DOMAIN_TRUSTSTORE_UNPINNED", f"{c.name} names no truststore version",
         f"The domain's mutual TLS settings name {where} without a truststoreVersion, so API "
@@ -683,8 +629,7 @@ def _unpinned(c: _Ctx, ts: TruststoreObject) -> Finding:
         evidence={"bucket": ts.bucket, "key": ts.key, "latest_version": ts.latest_version,
                   "versioning": ts.versioning},
         fix=Fix("Pin the truststore version on the domain.", steps,
-                (*commands, c.get_domain("mutualTlsAuthentication" if c.rest
-                                         else "MutualTlsAuthentication"))))
+                (*commands, c.mtls_query())))
 
 
 # --- certificates ----------------------------------------------------------------------------------
@@ -725,8 +670,8 @@ def _certificate_gone(c: _Ctx) -> list[Finding]:
         fix=Fix("Request or import a certificate for the name and point the domain at it.",
                 ("Find the certificates ACM has for the name.",
                  "Point the domain at an ISSUED one."),
-                (f"aws acm list-certificates --region {q(region)} --query "
-                 f"{q('CertificateSummaryList[].[DomainName,CertificateArn,Status]')}",
+                (render(aws.list_certificates(
+                    region, "CertificateSummaryList[].[DomainName,CertificateArn,Status]")),
                  c.request_cert(), c.set_certificate("<new-certificate-arn>"))))]
 
 
@@ -770,8 +715,8 @@ def _domain_certificate(c: _Ctx) -> list[Finding]:
             commands = [c.describe_cert(cert.arn, "Certificate.RenewalSummary")]
         elif kind == "PRIVATE":
             steps = ("Renew the private certificate in ACM.",)
-            commands = [f"aws acm renew-certificate --certificate-arn {q(cert.arn)}"
-                        f"{c.acm_region(cert.arn)}", c.describe_cert(cert.arn, "Certificate.NotAfter")]
+            commands = [render(aws.acm("renew-certificate", cert.arn, region=f.region)),
+                        c.describe_cert(cert.arn, "Certificate.NotAfter")]
         else:
             steps = ("Get a renewed certificate from the same issuer and re-import it under the same "
                      "ARN.",)
@@ -848,7 +793,7 @@ def _issuer_conflict(c: _Ctx) -> list[Finding]:
                 for o in f.issuer_conflicts]
     if mine:
         commands.insert(0, c.describe_cert(mine.arn, "Certificate.[Subject,Issuer]"))
-    commands += [f"aws acm delete-certificate --certificate-arn {q(o.arn)}{c.acm_region(o.arn)}"
+    commands += [render(aws.acm("delete-certificate", o.arn, region=f.region))
                  for o in f.issuer_conflicts]
     return [make_finding(
         "DOMAIN_ISSUER_CONFLICT", f"two issuers for the certificate subject {subject}",
@@ -880,10 +825,8 @@ def _mappings(c: _Ctx) -> list[Finding]:
     f = c.facts
     out: list[Finding] = []
     if f.mappings_read and not f.mappings:
-        command = (f"aws apigateway create-base-path-mapping --domain-name {q(c.name)} "
-                   f"--rest-api-id {q('<rest-api-id>')} --stage {q('<stage>')}{c.region}" if c.rest else
-                   f"aws apigatewayv2 create-api-mapping --domain-name {q(c.name)} "
-                   f"--api-id {q('<api-id>')} --stage {q('<stage>')}{c.region}")
+        command = render(aws.create_mapping(c.ref, "<rest-api-id>" if c.rest else "<api-id>",
+                                            "<stage>"))
         out.append(make_finding(
             "DOMAIN_NO_MAPPINGS", f"{c.name} has no API mappings",
             "No API is mapped on the custom domain, so every request to it gets 403 or 404 whatever "
@@ -898,21 +841,18 @@ def _mappings(c: _Ctx) -> list[Finding]:
         stages = sorted({m.stage for m in maps if m.stage}) or ["<stage>"]
         label = f"{maps[0].api_name} ({api_id})" if maps[0].api_name else api_id
         paths = ", ".join(f"{_base(m)} -> stage {m.stage or '?'}" for m in maps)
-        if api_type == "http":
-            commands = [f"aws apigatewayv2 update-api --api-id {q(api_id)} "
-                        f"--disable-execute-api-endpoint{c.region}",
-                        *(f"aws apigatewayv2 create-deployment --api-id {q(api_id)} "
-                          f"--stage-name {q(s)}{c.region}" for s in stages)]
+        rest = api_type != "http"
+        shells: list[Shell] = [aws.disable_execute_api(rest, api_id, f.region),
+                               *(aws.create_deployment(rest, api_id, s, f.region) for s in stages)]
+        if rest:
             steps: tuple[str, ...] = ("Disable the default endpoint.",
-                                      "Deploy the stages that do not deploy automatically.")
+                                      "Redeploy each stage so that it takes effect.")
         else:
-            commands = [f"aws apigateway update-rest-api --rest-api-id {q(api_id)} --patch-operations "
-                        f"op=replace,path=/disableExecuteApiEndpoint,value='True'{c.region}",
-                        *(f"aws apigateway create-deployment --rest-api-id {q(api_id)} "
-                          f"--stage-name {q(s)}{c.region}" for s in stages)]
-            steps = ("Disable the default endpoint.", "Redeploy each stage so that it takes effect.")
+            steps = ("Disable the default endpoint.",
+                     "Deploy the stages that do not deploy automatically.")
         endpoint = f"https://{api_id}.execute-api.{region}.amazonaws.com"
-        commands.append(f"curl -sS -o /dev/null -w '%{{http_code}}\\n' {q(f'{endpoint}/{stages[0]}/')}")
+        shells.append(curl.status_code(f"{endpoint}/{stages[0]}/"))
+        commands = render_all(shells)
         out.append(make_finding(
             "DOMAIN_EXECUTE_API_ENABLED", f"API {label} still answers on its default execute-api endpoint",
             f"{'HTTP' if api_type == 'http' else 'REST'} API {label}, mapped on {c.name} ({paths}), "
@@ -942,10 +882,9 @@ def _dns(c: _Ctx) -> list[Finding]:
         return []
     via = f" via {canonical}" if canonical and canonical != c.name.lower() else ""
     zone = f.hosted_zone_id or "<regional-hosted-zone-id>"
-    batch = json.dumps({"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+    batch = {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
         "Name": c.name, "Type": "A", "AliasTarget": {
-            "HostedZoneId": zone, "DNSName": regional, "EvaluateTargetHealth": False}}}]},
-        separators=(",", ":"))
+            "HostedZoneId": zone, "DNSName": regional, "EvaluateTargetHealth": False}}}]}
     parent = c.name.split(".", 1)[1] if "." in c.name else c.name
     return [make_finding(
         "DOMAIN_DNS_ELSEWHERE", f"{c.name} does not resolve to the custom domain",
@@ -964,10 +903,9 @@ def _dns(c: _Ctx) -> list[Finding]:
                 ("Find the hosted zone of the name.",
                  f"Upsert an alias A record to {regional} (or a CNAME {c.name} -> {regional} "
                  "elsewhere), then wait for the old record's TTL."),
-                (f"dig +short {q(c.name)}", f"dig +short {q(regional)}",
-                 f"aws route53 list-hosted-zones-by-name --dns-name {q(parent)} --max-items 1",
-                 f"aws route53 change-resource-record-sets --hosted-zone-id {q('<your-hosted-zone-id>')} "
-                 f"--change-batch {q(batch)}")))]
+                render_all((tools.dig_short(c.name), tools.dig_short(regional),
+                            aws.list_hosted_zones_by_name(parent),
+                            aws.change_record_sets("<your-hosted-zone-id>", batch)))))]
 
 
 # --- failed AWS calls ------------------------------------------------------------------------------
@@ -1004,8 +942,8 @@ def _failures(facts: DomainFacts) -> list[Finding]:
                       "codes": sorted({x.code for x in no_creds})},
             fix=Fix("Configure credentials (--profile, AWS_PROFILE, SSO login, environment "
                     "variables), or pass --no-aws.", (),
-                    ("aws sts get-caller-identity", "aws configure sso",
-                     f"mtls-doctor domain {q(facts.name)} --profile {q('<profile>')}"))))
+                    render_all((aws.caller_identity(), aws.configure_sso(),
+                                doctor.domain(facts.name, facts.region, "<profile>"))))))
     denied: dict[str, list[Attempt]] = {}
     for x in fs:
         if x.status is Status.DENIED:
@@ -1028,9 +966,8 @@ def _failures(facts: DomainFacts) -> list[Finding]:
             fix=Fix(f"Grant {action} to the identity mtls-doctor runs as.",
                     (f"Add to its IAM policy: {statement} (narrow Resource as you see fit"
                      + ("; and allow it in the KMS key's policy" if kms else "") + ").",),
-                    ("aws sts get-caller-identity",
-                     f"aws iam simulate-principal-policy --policy-source-arn {q(principal)} "
-                     f"--action-names {q(action)}"))))
+                    render_all((aws.caller_identity(),
+                                aws.simulate_principal_policy(principal, action))))))
     seen: set[tuple[str, str]] = set()
     for x in fs:
         if x.status not in _ADVICE or (x.call, x.status) in seen:
@@ -1046,9 +983,8 @@ def _failures(facts: DomainFacts) -> list[Finding]:
             location=where,
             evidence={"call": x.call, "action": x.action, "code": x.code, "message": x.reason,
                       "status": x.status.value, "regions": regions},
-            fix=Fix(advice, (), ("aws sts get-caller-identity",
-                                 f"mtls-doctor domain {q(facts.name)}"
-                                 + (f" --region {q(facts.region)}" if facts.region else "")))))
+            fix=Fix(advice, (), render_all((aws.caller_identity(),
+                                            doctor.domain(facts.name, facts.region))))))
     skipped_regions = sorted({x.region or "?" for x in facts.attempts
                               if x.status is Status.REGION_NOT_ENABLED})
     if skipped_regions:
@@ -1059,8 +995,7 @@ def _failures(facts: DomainFacts) -> list[Finding]:
             evidence={"regions": skipped_regions},
             fix=Fix("Enable the region in the account if the domain may be there, or pass "
                     "--region.", (),
-                    ("aws account list-regions --region-opt-status-contains ENABLED "
-                     "ENABLED_BY_DEFAULT",))))
+                    (render(aws.enabled_regions()),))))
     return out
 
 

@@ -63,8 +63,7 @@ def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
     if ts is None or ts.content is None:
         return None, (), ()
     loaded = load_certificates(ts.content, truststore_name(ts))
-    target = UploadTarget(ts.bucket, ts.key, ts.configured_version, facts.name, facts.region,
-                          facts.api_type or "rest")
+    target = UploadTarget.of(facts)
     lint = lint_truststore(loaded, at, warn_days, target)
     return ({"source": source_info(loaded, at), "certificates": lint.certificates},
             lint.certificates, lint.findings)

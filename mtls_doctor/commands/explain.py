@@ -48,6 +48,6 @@ def run_explain(text: str, *, now: datetime, answers: Mapping[str, str] | None =
         "finding": chosen.finding if chosen else None,
         "facts": dict(chosen.facts) if chosen else {},
         "steps": walked.steps, "pending": walked.pending, "fix": walked.fix,
-        "recheck": walked.recheck,
+        "recheck": walked.recheck, "recheck_command": walked.recheck_command,
     }}
     return Report(command="explain", generated_at=now, status=0, payload=payload)

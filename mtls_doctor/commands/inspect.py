@@ -14,6 +14,7 @@ from mtls_doctor.model.finding import Fix
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.hostname import HostnameError, match_hostname, normalise_host
 from mtls_doctor.pki.truststore import lint_file
+from mtls_doctor.shell import openssl, render
 
 
 def run_inspect(spec: str, *, at: datetime, now: datetime, host: str | None = None,
@@ -43,7 +44,7 @@ def run_inspect(spec: str, *, at: datetime, now: datetime, host: str | None = No
                 evidence={"host": host, "sans": list(first.sans)},
                 fix=Fix("Use (or request) a certificate whose subjectAltName lists the host, or a "
                         "wildcard one label above it.", (),
-                        (f"openssl x509 -in {spec} -noout -ext subjectAltName",))))
+                        (render(openssl.x509("-noout", "-ext", "subjectAltName", infile=spec)),))))
     evidence = {"host": ok("host") if host is not None else skipped("host", "no --host given")}
     return Report(
         command="inspect",

@@ -10,8 +10,9 @@ from mtls_doctor.model.domain import AcmCertificate, DomainFacts
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.probe import Outcome, ProbeResult
 from mtls_doctor.model.verdict import Verdict
-from mtls_doctor.pki.fixes import q
 from mtls_doctor.pki.hostname import name_covers
+from mtls_doctor.probe.target import hostport
+from mtls_doctor.shell import aws, openssl, render_all
 
 
 def _hex(serial: str | None) -> str:
@@ -32,12 +33,13 @@ def served_vs_configured(probe: ProbeResult, domain: DomainFacts) -> list[Findin
     served_names = [s[4:] for s in leaf.sans if s.startswith("DNS:")]
     acm_names = list(dict.fromkeys(n for n in (configured.domain_name, *configured.sans) if n))
     same = bool(configured.serial) and _hex(configured.serial) == _hex(leaf.serial)
-    region = f" --region {domain.region}" if domain.region else ""
-    connect = probe.address or f"{host}:{probe.port}"
-    replay = (f"openssl s_client -connect {connect} -servername {host} </dev/null "
-              "| openssl x509 -noout -subject -ext subjectAltName -serial",
-              f"aws acm describe-certificate --certificate-arn {q(configured.arn)}{region} "
-              "--query 'Certificate.[Serial,DomainName,SubjectAlternativeNames]'")
+    # the address the probe really connected to (the --connect one, or what the name resolved to)
+    connect = probe.address or hostport(host, probe.port)
+    replay = render_all((
+        openssl.served_certificate(connect, probe.sni, "-subject", "-ext", "subjectAltName",
+                                   "-serial"),
+        aws.describe_certificate(configured.arn, domain.region,
+                                 "Certificate.[Serial,DomainName,SubjectAlternativeNames]")))
     served_exact = any(n.lower() == host for n in served_names)
     served_wildcard = any(n.startswith("*.") and name_covers(n, host) for n in served_names)
     configured_wildcard = any(n.startswith("*.") and name_covers(n, host) for n in acm_names)

@@ -247,8 +247,7 @@ def _verdict_truststore(o: DiagnoseOptions, inputs: Inputs, got: Collected
     facts = got.domain
     if facts is not None and facts.truststore_object and facts.truststore_object.content:
         ts = facts.truststore_object
-        target = UploadTarget(ts.bucket, ts.key, ts.configured_version, facts.name, facts.region,
-                              facts.api_type or "rest")
+        target = UploadTarget.of(facts)
         return load_certificates(ts.content or b"", truststore_name(ts)), target
     read = (facts.evidence.get("truststore_object") or facts.evidence.get("domain")
             if facts is not None else None)

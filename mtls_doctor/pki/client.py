@@ -21,10 +21,11 @@ from mtls_doctor.model.certificate import CertSummary, Container
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
 from mtls_doctor.pki.chain import Node, Path, SignatureCache, find_paths
-from mtls_doctor.pki.fixes import UploadTarget, append_cert_command, pem_file_for, q, upload_steps
+from mtls_doctor.pki.fixes import UploadTarget, append_cert_commands, pem_file_for, upload_steps
 from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.pki.truststore import nodes_of
+from mtls_doctor.shell import curl, doctor, openssl, render, render_all, tools
 
 _CLIENT_EKU_OK = {"clientAuth", "anyExtendedKeyUsage"}
 
@@ -70,26 +71,34 @@ def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
     return Verdict(False, primary.reason, subjects, primary.detail + more, _problems(path))
 
 
+def _publishing(truststore: str, target: UploadTarget | None
+                ) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Where a truststore fix edits (the file itself, or the S3 version downloaded first to
+    truststore.pem), the download command, and the steps and commands that publish the edit."""
+    work = "truststore.pem" if target is not None else truststore
+    up_steps, publish = upload_steps(work, target)
+    if target is None:
+        return work, (), up_steps, publish
+    up_steps = (f"Download the truststore version the domain uses to {work}, then edit it.",
+                *up_steps)
+    return work, (target.download_command(work),), up_steps, publish
+
+
 def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
                 target: UploadTarget | None = None) -> Fix:
     cert_file = files.cert.source
-    key_file = files.key_source or "client.key"
-    client = (f"--cert-type P12 --cert {q(cert_file)}" if files.cert.container is Container.PKCS12
-              else f"--cert {q(cert_file)} --key {q(key_file)}")
-    retest = (f"mtls-doctor verify-client --cert {q(cert_file)} --truststore {q(truststore)}",
-              f"curl -v {client} " + q(f"https://{target.domain if target else '<domain-name>'}/"))
-    # edits happen on a local copy: the file itself, or the S3 version downloaded first
-    work = "truststore.pem" if target is not None else truststore
-    up_steps, up_cmds = upload_steps(work, target)
-    fetch: tuple[str, ...] = ()
-    publish = up_cmds
-    if target is not None:
-        up_steps = (f"Download the truststore version the domain uses to {work}, then edit it.",
-                    *up_steps)
-        fetch = (target.download_command(work),)
-        up_cmds = (*fetch, *up_cmds)
-    new_key = ("openssl req -new -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
-               "-subj '/CN=<client-name>'")
+    p12 = files.cert.container is Container.PKCS12
+    # the truststore as it is: the file given, or the version the domain uses
+    current = target.source if target is not None else truststore
+    work, fetch, up_steps, publish = _publishing(truststore, target)
+    host = target.domain if target is not None else "<domain-name>"
+    live = render(curl.request(f"https://{host}/", cert=cert_file,
+                               key=files.key_source or "<client-key.pem>", p12=p12))
+    # a client-side fix is checked against the truststore as it is; a truststore fix against
+    # the edited copy before it is published, then live
+    retest = (render(doctor.verify_client(cert_file, current)), live)
+    check_edit = render(doctor.verify_client(cert_file, work))
+    new_key = render(openssl.new_key_and_csr("client.key", "client.csr", "/CN=<client-name>"))
     r = v.reason
     if r is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE:
         missing = (v.problems[0].missing if v.problems else None) or "the issuing CA"
@@ -98,18 +107,20 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
                    (f"Get the certificate of the missing CA ({missing}) from its owner, check "
                     "its fingerprint out of band, and append it (PEM) to the truststore bundle.",
                     *up_steps),
-                   (*fetch, f"cat {pem_file_for(missing)} >> {q(work)}", *publish, *retest))
+                   (*fetch, render(tools.concat((pem_file_for(missing),), work, append=True)),
+                    check_edit, *publish, live))
     if r is VerdictReason.BAD_SIGNATURE:
         return Fix("The CA certificate in the truststore has the right name but not the key that "
                    "signed the client certificate: put the real issuing CA in the truststore, or "
                    "re-issue the client certificate from the CA that is there.",
                    ("Compare the client's authority key id with the CA's subject key id.", *up_steps),
-                   (f"openssl x509 -in {q(cert_file)} -noout -ext authorityKeyIdentifier",
-                    *up_cmds, *retest))
+                   (render(openssl.x509("-noout", "-ext", "authorityKeyIdentifier",
+                                        infile=cert_file)),
+                    *fetch, check_edit, *publish, live))
     if r in (VerdictReason.EXPIRED, VerdictReason.NOT_YET_VALID):
         return Fix("Renew the certificate that is out of its validity period (see the detail), "
                    "and check the clocks of the machines that issued it.", (),
-                   (f"openssl x509 -in {q(cert_file)} -noout -dates", *retest))
+                   (render(openssl.x509("-noout", "-dates", infile=cert_file)), *retest))
     if r in (VerdictReason.WEAK_SIGNATURE_HASH, VerdictReason.WEAK_KEY,
              VerdictReason.UNSUPPORTED_KEY):
         return Fix("Re-issue the offending certificate with SHA-256 or stronger and an RSA-2048+, "
@@ -122,9 +133,9 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
     if r is VerdictReason.ISSUER_NOT_CA:
         return Fix("A certificate on the path is not allowed to issue (basicConstraints, keyUsage "
                    "keyCertSign or pathLenConstraint): replace it with the real CA certificate.",
-                   up_steps, (*up_cmds, *retest))
+                   up_steps, (*fetch, check_edit, *publish, live))
     return Fix("Replace the client certificate with a well-formed X.509 certificate from your CA.",
-               (), (f"openssl x509 -in {q(cert_file)} -noout -text", *retest))
+               (), (render(openssl.x509("-noout", "-text", infile=cert_file)), *retest))
 
 
 def key_mismatch(cert: str, key: str, subject: str, consequence: str) -> Finding:
@@ -134,8 +145,7 @@ def key_mismatch(cert: str, key: str, subject: str, consequence: str) -> Finding
         f"The public key in {cert} is not the public half of the key in {key}; {consequence}.",
         subject=subject, location=key,
         fix=Fix("Use the key that was generated with this certificate's CSR.", (),
-                (f"openssl x509 -in {q(cert)} -noout -pubkey | openssl sha256",
-                 f"openssl pkey -in {q(key)} -pubout | openssl sha256")))
+                render_all((openssl.cert_pubkey_digest(cert), openssl.key_pubkey_digest(key)))))
 
 
 def _sent_nodes(files: ClientFiles, at: datetime) -> list[Node]:
@@ -194,7 +204,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             names = ", ".join(f"{n.summary.subject} ({n.summary.location})" for n in missing)
             still = with_sent[0].primary()
             outcome = "would be accepted" if still is None else f"would still fail: {still.detail}"
-            up_steps, up_cmds = upload_steps(ts_name, target)
+            work, fetch, up_steps, publish = _publishing(ts_name, target)
             findings.append(make_finding(
                 "CLIENT_CHAIN_IGNORED",
                 f"the client sends {len(missing)} CA certificate(s) missing from the truststore",
@@ -208,8 +218,9 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                 fix=Fix("Add the CA certificate(s) the client sends to the truststore.",
                         ("Check each fingerprint with the CA's owner, then append it to the "
                          "truststore bundle.", *up_steps),
-                        (*(append_cert_command(n.position, ts_name)
-                           for n in missing if n.position), *up_cmds))))
+                        (*fetch, *(c for n in missing if n.position
+                                   for c in append_cert_commands(n.position, work)),
+                         *publish))))
     if files.key is not None and not key_matches(leaf_lc.cert, files.key):
         findings.append(key_mismatch(files.cert.source, files.key_source or files.cert.source,
                                      leaf_s.subject, "a TLS client would fail its CertificateVerify"))
@@ -220,9 +231,13 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             f"Its extendedKeyUsage is {', '.join(eku)}, without clientAuth. API Gateway does not "
             "document an EKU check, but most TLS servers and clients refuse such a certificate.",
             subject=leaf_s.subject, location=leaf_s.location, evidence={"eku": list(eku)},
-            fix=Fix("Re-issue the certificate with extendedKeyUsage = clientAuth.", (),
-                    ("openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -sha256 -days 365 "
-                     "-extfile <(printf 'extendedKeyUsage=clientAuth') -out client.pem",))))
+            fix=Fix("Re-issue the certificate with extendedKeyUsage = clientAuth.",
+                    ("Write the extension to a file, then have the CA sign the CSR with it.",),
+                    render_all((tools.write_text("extendedKeyUsage=clientAuth", "client-eku.cnf"),
+                                openssl.openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem",
+                                                "-CAkey", "ca.key", "-sha256", "-days", "365",
+                                                "-extfile", "client-eku.cnf", "-out",
+                                                "client.pem"))))))
     validity = leaf_s.validity
     if validity is not None and validity.status == "valid" and validity.days_left <= warn_days:
         findings.append(make_finding(
@@ -231,6 +246,6 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             subject=leaf_s.subject, location=leaf_s.location,
             evidence={"days_left": validity.days_left, "not_after": leaf_s.not_after},
             fix=Fix("Renew the client certificate before it expires.", (),
-                    (f"openssl x509 -in {q(files.cert.source)} -noout -enddate",))))
+                    (render(openssl.x509("-noout", "-enddate", infile=files.cert.source)),))))
     return ClientResult(verdict, leaf_s, tuple(n.summary for n in sent_all), tuple(findings),
                         tuple(ts_summaries))

@@ -1,9 +1,13 @@
-"""The fixes findings carry: steps and commands to copy, filled in with the real file names."""
+"""The fixes findings carry: steps and commands to copy, filled in with the real file names.
+
+Every command is built by `mtls_doctor.shell` (argv lists, rendered with each argument quoted);
+the functions here return the rendered lines that `Fix.commands` holds.
+"""
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
@@ -11,22 +15,23 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 from mtls_doctor.model.certificate import Container, Position
 from mtls_doctor.model.finding import Fix
 from mtls_doctor.pki.describe import find_extension
+from mtls_doctor.shell import aws, openssl, render, tools
+from mtls_doctor.shell.aws import NEW_VERSION
 
-#: placeholders for values only the AWS side knows; `diagnose` fills in the real ones
-BUCKET_KEY = "s3://<bucket>/<key>"
+if TYPE_CHECKING:
+    from mtls_doctor.model.domain import DomainFacts
+
+#: placeholders for values only the AWS side knows; `diagnose` and `domain` fill in the real ones
+BUCKET = "<bucket>"
+KEY = "<key>"
 DOMAIN = "<domain-name>"
-_PATCH_VERSION = "op=replace,path=/mutualTlsAuthentication/truststoreVersion,value=<new-version-id>"
-
-
-def q(text: str) -> str:
-    """Quote a file name for a shell command."""
-    return shlex.quote(text)
 
 
 @dataclass(frozen=True)
 class UploadTarget:
     """Where the truststore really lives, when it is known (the `domain` command): the fix
-    commands then name the real bucket, key, version, domain and region."""
+    commands then name the real bucket, key, version, domain and region (and, for an HTTP API
+    domain, whose update sends its whole configuration, its certificates)."""
 
     bucket: str
     key: str
@@ -34,25 +39,47 @@ class UploadTarget:
     domain: str
     region: str | None
     api_type: str = "rest"
+    certificate_arn: str | None = None
+    ownership_arn: str | None = None
 
-    def _region(self) -> str:
-        return f" --region {self.region}" if self.region else ""
+    @classmethod
+    def of(cls, facts: DomainFacts) -> UploadTarget | None:
+        """The target of a domain whose truststore object was found (None otherwise)."""
+        ts = facts.truststore_object
+        if ts is None:
+            return None
+        return cls(ts.bucket, ts.key, ts.configured_version, facts.name, facts.region,
+                   facts.api_type or "rest", facts.certificate_arn,
+                   facts.ownership_verification_certificate_arn)
+
+    @property
+    def source(self) -> str:
+        """The version the domain uses as an `s3://bucket/key?versionId=V` source."""
+        version = f"?versionId={self.version}" if self.version else ""
+        return f"s3://{self.bucket}/{self.key}{version}"
+
+    @property
+    def ref(self) -> aws.Domain:
+        """The domain as the `aws` commands address it."""
+        return aws.Domain(self.domain, self.region, self.api_type, self.certificate_arn,
+                          self.ownership_arn)
 
     def download_command(self, dest: str) -> str:
-        """Fetch the version the domain uses."""
-        version = f" --version-id {q(self.version)}" if self.version else ""
-        return f"aws s3api get-object --bucket {q(self.bucket)} --key {q(self.key)}{version} {q(dest)}"
+        """Fetch the version the domain uses to the local file `dest`."""
+        return render(aws.get_object(self.bucket, self.key, self.version, dest, self.region))
 
-    def update_command(self) -> str:
-        """Point the domain at the newest version (`<new-version-id>` is for the user to fill;
-        quoted, so that a shell never reads `<` as a redirection)."""
-        if self.api_type == "http":
-            mtls = (f"TruststoreUri=s3://{self.bucket}/{self.key},"
-                    "TruststoreVersion=<new-version-id>")
-            return (f"aws apigatewayv2 update-domain-name --domain-name {q(self.domain)} "
-                    f"--mutual-tls-authentication {q(mtls)}{self._region()}")
-        return (f"aws apigateway update-domain-name --domain-name {q(self.domain)} "
-                f"--patch-operations {q(_PATCH_VERSION)}{self._region()}")
+    def upload_command(self, source: str) -> str:
+        """Upload `source` as a new version of the object; it prints the new version id."""
+        return render(aws.put_object(self.bucket, self.key, source, self.region))
+
+    def update_command(self, version: str = NEW_VERSION) -> str:
+        """Point the domain at `version` (`<new-version-id>`, quoted: for the user to fill in
+        with what the upload printed)."""
+        return render(aws.set_truststore_version(self.ref, self.bucket, self.key, version))
+
+
+#: the target when nothing is known of the AWS side: placeholders, quoted like any value
+UNKNOWN_TARGET = UploadTarget(BUCKET, KEY, None, DOMAIN, None)
 
 
 def upload_steps(source: str, target: UploadTarget | None = None
@@ -60,26 +87,18 @@ def upload_steps(source: str, target: UploadTarget | None = None
     """Steps and commands to publish a corrected truststore and make API Gateway read it.
 
     API Gateway reads the truststore only when the domain is created or updated, so a new S3
-    object version does nothing until the domain points at it.
+    object version does nothing until the domain points at it: the upload prints the new
+    version id, and the update names it as `<new-version-id>` (never the version that was the
+    latest before the upload).
     """
     steps = (
-        f"Upload the corrected {source} to the truststore's S3 location (versioning on).",
-        "Point the custom domain at the new object version: API Gateway reads the truststore "
-        "only when the domain is updated.",
+        f"Upload the corrected {source} to the truststore's S3 location (versioning on): "
+        "put-object prints the new version id.",
+        f"Point the custom domain at that version (put it in place of {NEW_VERSION}): API "
+        "Gateway reads the truststore only when the domain is updated.",
     )
-    if target is None:
-        return steps, (
-            f"aws s3 cp {q(source)} {q(BUCKET_KEY)}",
-            "aws s3api list-object-versions --bucket '<bucket>' --prefix '<key>' --max-items 1",
-            f"aws apigateway update-domain-name --domain-name {q(DOMAIN)} --patch-operations "
-            f"{q(_PATCH_VERSION)}",
-        )
-    return steps, (
-        f"aws s3 cp {q(source)} s3://{target.bucket}/{target.key}{target._region()}",
-        f"aws s3api list-object-versions --bucket {q(target.bucket)} --prefix {q(target.key)} "
-        "--query 'Versions[?IsLatest].VersionId' --output text",
-        target.update_command(),
-    )
+    t = target or UNKNOWN_TARGET
+    return steps, (t.upload_command(source), t.update_command())
 
 
 def with_upload(summary: str, steps: tuple[str, ...], commands: tuple[str, ...],
@@ -96,24 +115,12 @@ def with_upload(summary: str, steps: tuple[str, ...], commands: tuple[str, ...],
 
 def list_certs_command(source: str) -> str:
     """Decode every certificate of a PEM bundle with openssl alone (`openssl x509` reads one)."""
-    return f"openssl storeutl -noout -text -certs {q(source)}"
+    return render(openssl.list_certs(source))
 
 
 def certs_only_command(source: str, container: Container) -> str:
     """Rewrite a file as a clean PEM bundle of its certificates only."""
-    out = q(clean_copy_name(source))
-    src = q(source)
-    if container is Container.PKCS12:
-        return f"openssl pkcs12 -in {src} -nokeys -out {out}"
-    if container is Container.PKCS7_DER:
-        return f"openssl pkcs7 -inform DER -in {src} -print_certs -out {out}"
-    if container is Container.PKCS7_PEM:
-        return f"openssl pkcs7 -in {src} -print_certs -out {out}"
-    if container is Container.DER:
-        return f"openssl x509 -inform DER -in {src} -out {out}"
-    if container is Container.BASE64:
-        return f"base64 -d {src} | openssl x509 -inform DER -out {out}"
-    return f"openssl crl2pkcs7 -nocrl -certfile {src} | openssl pkcs7 -print_certs -out {out}"
+    return render(openssl.certs_only(source, container, clean_copy_name(source)))
 
 
 def clean_copy_name(source: str) -> str:
@@ -138,15 +145,15 @@ def ca_issuers_urls(cert: x509.Certificate | None) -> list[str]:
     ]
 
 
-def append_cert_command(position: Position, dest: str) -> str:
-    """Append certificate #index of a file to `dest` (a PEM bundle)."""
-    src = q(position.source)
-    if position.container in (Container.PEM, Container.BASE64):
-        n = position.index + 1
-        return (f"awk '/-----BEGIN (X509 |TRUSTED )?CERTIFICATE-----/{{n++}} n=={n}{{print}} "
-                f"n=={n} && /-----END/{{exit}}' {src} >> {q(dest)}")
-    convert = certs_only_command(position.source, position.container)
-    return f"{convert}  # then copy certificate #{position.index + 1} into {dest}"
+def append_cert_commands(position: Position, dest: str) -> tuple[str, ...]:
+    """Append certificate #index of a file to `dest` (a PEM bundle); a file of another kind is
+    first rewritten as PEM, and the certificate taken from that copy."""
+    source = position.source
+    if position.container not in (Container.PEM, Container.BASE64):
+        convert = certs_only_command(source, position.container)
+        source = clean_copy_name(source)
+        return convert, render(tools.pem_block(position.index + 1, source, dest))
+    return (render(tools.pem_block(position.index + 1, source, dest)),)
 
 
 def pem_file_for(subject: str) -> str:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
-from mtls_doctor.pki.fixes import q
 from mtls_doctor.probe.alerts import GENERIC_MEANING, MEANING
 from mtls_doctor.probe.target import Target, hostport
+from mtls_doctor.shell import aws, curl, doctor, openssl, render, render_all, tools
 
 _OLD_TLS = {"TLSv1", "TLSv1.1", "SSLv3"}
 
@@ -31,50 +31,34 @@ class ProbeInputs:
 def s_client_command(p: ProbeInputs) -> str:
     """The `openssl s_client` line that shows the same handshake."""
     t = p.target
-    cmd = f"openssl s_client -connect {hostport(t.connect_host, t.connect_port)}"
-    if t.sni:
-        cmd += f" -servername {t.sni}"
-    cmd += " -showcerts"
-    if p.cert:
-        cmd += f" -cert {q(p.cert)}"
-        if p.pkcs12:
-            cmd += " -certform P12"
-        elif p.key:
-            cmd += f" -key {q(p.key)}"
-        if p.password_env:
-            cmd += f" -pass env:{p.password_env}"
-    return cmd + " </dev/null"
+    return render(openssl.s_client(hostport(t.connect_host, t.connect_port), t.sni,
+                                   showcerts=True, cert=p.cert, key=p.key, p12=p.pkcs12,
+                                   password_env=p.password_env))
 
 
 def curl_command(p: ProbeInputs) -> str:
     """The `curl` line that sends the same request."""
     t = p.target
-    url = f"https://{t.host_header}{p.path}"
-    cmd = "curl -v"
-    if t.redirected:
-        cmd += (f" --connect-to {hostport(t.host, t.port)}:"
-                f"{hostport(t.connect_host, t.connect_port)}")
-    if p.cert and p.pkcs12:
-        secret = f':"${p.password_env}"' if p.password_env else ""
-        cmd += f" --cert-type P12 --cert {q(p.cert)}{secret}"
-    elif p.cert:
-        cmd += f" --cert {q(p.cert)} --key {q(p.key or p.cert)}"
-        if p.password_env:
-            cmd += f' --pass "${p.password_env}"'
-    return f"{cmd} {q(url)}"
+    connect_to = (f"{hostport(t.host, t.port)}:{hostport(t.connect_host, t.connect_port)}"
+                  if t.redirected else None)
+    return render(curl.request(f"https://{t.host_header}{p.path}", connect_to=connect_to,
+                               cert=p.cert, key=p.key, p12=p.pkcs12,
+                               password_env=p.password_env))
 
 
-def _connect_option(p: ProbeInputs) -> str:
+def _connect(p: ProbeInputs) -> str | None:
     t = p.target
-    return f" --connect {hostport(t.connect_host, t.connect_port)}" if t.redirected else ""
+    return hostport(t.connect_host, t.connect_port) if t.redirected else None
 
 
 def _replay(p: ProbeInputs) -> tuple[str, ...]:
     return (s_client_command(p), curl_command(p))
 
 
-def _fix(summary: str, p: ProbeInputs, *steps: str) -> Fix:
-    return Fix(summary, steps, _replay(p))
+def _fix(summary: str, p: ProbeInputs, steps: tuple[str, ...] = (),
+         commands: tuple[str, ...] = ()) -> Fix:
+    """A fix whose commands replay the probe with openssl and curl, then `commands`."""
+    return Fix(summary, steps, (*_replay(p), *commands))
 
 
 def body_summary(body: str, limit: int = 60) -> str:
@@ -97,7 +81,8 @@ def _error_finding(r: ProbeResult, p: ProbeInputs) -> Finding | None:
                             location=t.connect_host, evidence=evidence,
                             fix=Fix("Check the name, or the DNS record that should point at the "
                                     "custom domain's regional domain name (d-xxxx.execute-api...).",
-                                    (), (f"dig +short {t.connect_host}", f"nslookup {t.connect_host}")))
+                                    (), render_all((tools.dig_short(t.connect_host),
+                                                    tools.nslookup(t.connect_host)))))
     if err.kind is ErrorKind.REFUSED:
         return make_finding("PROBE_CONNECTION_REFUSED", f"{where} refused the connection",
                             err.message, location=where, evidence=evidence,
@@ -141,7 +126,10 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
             location=r.address, evidence={"tls_version": r.tls_version},
             fix=_fix("Point the name at the custom domain's regional domain name and check that "
                      "the domain has a truststore.", p,
-                     "aws apigateway get-domain-name --domain-name " + p.target.host)))
+                     ("Read the domain's regional domain name and truststore, and where the name "
+                      "resolves.",),
+                     render_all((aws.get_domain_name(aws.Domain(p.target.host)),
+                                 tools.dig_short(p.target.host))))))
     if auth.requested and not cc.presented and p.cert is None:
         how = {True: "requires one: without it the connection fails",
                False: "asks for one but lets the connection through without it",
@@ -154,8 +142,9 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
             location=r.address,
             evidence={"required": auth.required, "acceptable_ca_names": list(auth.acceptable_ca_names)},
             fix=Fix("Probe again with the client's certificate and key.", (),
-                    (f"mtls-doctor probe {hostport(p.target.host, p.target.port)}{_connect_option(p)} "
-                     "--cert client.pem --key client.key",))))
+                    (render(doctor.probe(hostport(p.target.host, p.target.port),
+                                         connect=_connect(p), cert="<client-cert.pem>",
+                                         key="<client-key.pem>")),))))
     if cc.presented and cc.outcome is Outcome.REJECTED:
         meaning = MEANING.get(cc.alert or "", "")
         named = cc.issuer in auth.acceptable_ca_names if cc.issuer else None
@@ -174,8 +163,10 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
                       "issuer_in_acceptable_ca_names": named,
                       "step": err.step if err else None},
             fix=_fix("Check the client against the truststore the server uses.", p,
-                     "Predict API Gateway's verdict and see why: mtls-doctor verify-client "
-                     f"--cert {q(p.cert or 'client.pem')} --truststore truststore.pem")))
+                     ("Predict API Gateway's verdict and see why with mtls-doctor verify-client, "
+                      "against the truststore the domain uses.",),
+                     (render(doctor.verify_client(p.cert or "<client-cert.pem>", "<truststore.pem>",
+                                                  key=None if p.pkcs12 else p.key)),))))
     return out
 
 
@@ -252,7 +243,8 @@ def _http_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
                   "x-amzn-requestid": http.headers.get("x-amzn-requestid"),
                   "body": http.body[:200]},
         fix=_fix("Check the authorizer, resource policy and base path mappings for this path.", p,
-                 "aws apigateway get-base-path-mappings --domain-name " + p.target.host))]
+                 ("List the base path mappings of the domain.",),
+                 (render(aws.get_base_path_mappings(aws.Domain(p.target.host))),)))]
 
 
 def probe_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from mtls_doctor.walkthroughs.engine import (
     detect,
     leaf_paths,
+    recheck_command,
     render_command,
     render_fix,
     render_text,
@@ -33,6 +34,8 @@ from mtls_doctor.walkthroughs.recognise import recognise
 from mtls_doctor.walkthroughs.trees import (
     FACTS,
     PLACEHOLDERS,
+    PROGRAMS,
+    RECHECK_COMMANDS,
     RECHECKS,
     FactSpec,
     all_trees,
@@ -43,7 +46,9 @@ from mtls_doctor.walkthroughs.trees import (
 __all__ = [
     "FACTS",
     "PLACEHOLDERS",
+    "PROGRAMS",
     "RECHECKS",
+    "RECHECK_COMMANDS",
     "FactSpec",
     "FixTemplate",
     "LeafNode",
@@ -60,6 +65,7 @@ __all__ = [
     "leaf_paths",
     "load_tree",
     "parse_tree",
+    "recheck_command",
     "recognise",
     "render_command",
     "render_fix",

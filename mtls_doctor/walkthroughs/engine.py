@@ -10,10 +10,12 @@ How a question is decided, in this order:
    yes) or the strings "true"/"false"; `other`;
 3. otherwise the walk stops there and `Walk.pending` holds the question.
 
-Templates: `{name}` is filled from the facts (see `trees.PLACEHOLDERS`). In a command the value is
-shell-quoted, and a missing value becomes `'<name>'`, so that every command stays safe to paste;
-in text (summary, steps, question, help) the value goes in as is and a missing one as `<name>`.
-`{{` and `}}` are literal braces.
+Templates: `{name}` is filled from the facts (see `trees.PLACEHOLDERS`); a missing value becomes
+`<name>`. A command template is read into argv lists (`shell.template`), the values go into their
+arguments, and `shell.render` quotes each argument on its own: whatever a fact holds, it stays one
+literal argument and every command stays safe to paste. In text (summary, steps, question, help)
+the value goes in as is. `{{` and `}}` are literal braces. `authority` (host:port) and `connect`
+(the --connect address, else the authority) are derived from the facts when they are not given.
 
 The fact keys each tree reads are listed in `trees.FACTS` (type, collector, meaning) and each
 tree's own list is `Tree.facts()`.
@@ -21,12 +23,12 @@ tree's own list is `Tree.facts()`.
 
 from __future__ import annotations
 
-import re
-import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from mtls_doctor.model.finding import Fix
+from mtls_doctor.shell import path, render
+from mtls_doctor.shell.template import fill_text, parse
 from mtls_doctor.walkthroughs.model import (
     FixTemplate,
     LeafNode,
@@ -37,7 +39,7 @@ from mtls_doctor.walkthroughs.model import (
     Walk,
     WalkthroughError,
 )
-from mtls_doctor.walkthroughs.trees import PLACEHOLDER
+from mtls_doctor.walkthroughs.trees import RECHECK_COMMANDS
 
 _YES_NO = {"true": "yes", "false": "no", "y": "yes", "n": "no"}
 
@@ -46,24 +48,43 @@ def _missing(value: Any) -> bool:
     return value is None or value == ""
 
 
-def _fill(template: str, facts: Mapping[str, Any], value: Callable[[str, Any], str]) -> str:
-    def sub(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name is None:
-            return m.group(0)[0]  # `{{` -> `{`, `}}` -> `}`
-        return value(name, facts.get(name))
-    return PLACEHOLDER.sub(sub, template)
+def _hostport(host: str, port: Any) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _derived(facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The facts plus `authority` and `connect` when they can be told."""
+    out = dict(facts)
+    host, port = facts.get("host"), facts.get("port")
+    if _missing(out.get("authority")) and not _missing(host) and not _missing(port):
+        out["authority"] = _hostport(str(host), port)
+    if _missing(out.get("connect")) and not _missing(out.get("authority")):
+        out["connect"] = out["authority"]
+    return out
+
+
+#: placeholders that name local files: one that starts with `-` is written `./-name`
+_FILES = frozenset({"cert_file", "key_file", "truststore_file"})
+
+
+def _value(facts: Mapping[str, Any], name: str, *, argument: bool = False) -> str:
+    value = facts.get(name)
+    if _missing(value):
+        return f"<{name}>"
+    return path(str(value)) if argument and name in _FILES else str(value)
 
 
 def render_command(template: str, facts: Mapping[str, Any]) -> str:
-    """A command template with the facts filled in, shell-quoted; `'<name>'` for a missing one."""
-    return _fill(template, facts,
-                 lambda name, v: shlex.quote(f"<{name}>" if _missing(v) else str(v)))
+    """A command template with the facts filled in, each argument quoted for sh; `<name>` (in
+    its quoted argument) for a missing one."""
+    known = _derived(facts)
+    return render(parse(template).fill(lambda name: _value(known, name, argument=True)))
 
 
 def render_text(template: str, facts: Mapping[str, Any]) -> str:
     """A text template with the facts filled in as they are; `<name>` for a missing one."""
-    return _fill(template, facts, lambda name, v: f"<{name}>" if _missing(v) else str(v))
+    known = _derived(facts)
+    return fill_text(template, lambda name: _value(known, name))
 
 
 def render_fix(fix: FixTemplate, facts: Mapping[str, Any]) -> Fix:
@@ -73,6 +94,12 @@ def render_fix(fix: FixTemplate, facts: Mapping[str, Any]) -> Fix:
         steps=tuple(render_text(s, facts) for s in fix.steps),
         commands=tuple(render_command(c, facts) for c in fix.commands),
     )
+
+
+def recheck_command(leaf: LeafNode, facts: Mapping[str, Any]) -> str | None:
+    """The command that re-runs the leaf's collector, filled like its fix's commands."""
+    template = leaf.recheck_command or RECHECK_COMMANDS.get(leaf.recheck or "")
+    return None if template is None else render_command(template, facts)
 
 
 def _candidates(value: Any) -> list[str]:
@@ -142,7 +169,7 @@ def walk(tree: Tree, facts: Mapping[str, Any], answers: Mapping[str, str] | None
         node = tree.nodes[node_id]
         if isinstance(node, LeafNode):
             return Walk(tree.id, tuple(steps), fix=render_fix(node.fix, facts), recheck=node.recheck,
-                        leaf=node.id)
+                        leaf=node.id, recheck_command=recheck_command(node, facts))
         if node.id in given:
             step = _explicit(tree, node, given[node.id], facts)
         else:

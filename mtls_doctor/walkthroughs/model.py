@@ -55,11 +55,13 @@ class QuestionNode:
 
 @dataclass(frozen=True)
 class LeafNode:
-    """An end of the walk: the fix, and the collector to run again afterwards."""
+    """An end of the walk: the fix, the collector to run again afterwards, and the template of
+    the command that does it (None: the default for the collector, `trees.RECHECK_COMMANDS`)."""
 
     id: str
     fix: FixTemplate
     recheck: str | None = None
+    recheck_command: str | None = None
 
 
 Node = QuestionNode | LeafNode
@@ -116,7 +118,8 @@ class Question:
 @dataclass(frozen=True)
 class Walk:
     """Where a walk through one tree got to: the answered steps, then either the pending question
-    or the leaf's rendered fix and the collector to re-run (`recheck`)."""
+    or the leaf's rendered fix, the collector to re-run (`recheck`) and the command that re-runs
+    it (`recheck_command`, rendered like the fix's commands)."""
 
     tree: str
     steps: tuple[Step, ...]
@@ -124,6 +127,7 @@ class Walk:
     fix: Fix | None = None
     recheck: str | None = None
     leaf: str | None = None
+    recheck_command: str | None = None
 
     @property
     def finished(self) -> bool:

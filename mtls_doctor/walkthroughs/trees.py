@@ -6,14 +6,23 @@ A tree is a JSON document in `mtls_doctor/walkthroughs/trees/<id>.json`::
      "nodes": {"node-id": {"question": "...", "fact": "key", "help": "...",
                            "answers": {"yes": "next-id", "no": "next-id"}},
                "leaf-id": {"fix": {"summary": "...", "steps": ["..."], "commands": ["..."]},
-                           "recheck": "truststore|probe|domain|verify-client"}}}
+                           "recheck": "truststore|probe|domain|verify-client",
+                           "recheck_command": "..."}}}
 
 A tree is validated when it is loaded, and a broken one raises `WalkthroughError` naming the tree
 and the node: the id matches the file name and is one of the contract's eight; `start` exists;
 every node is a question or a leaf (and nothing else); a question has at least two answers, each
 leading to a node that exists; a fact key is a string listed in `FACTS`; a leaf has a fix with a
 summary; `recheck` is one of `RECHECKS`; every `{placeholder}` is listed in `PLACEHOLDERS`
-(`{{` and `}}` stand for literal braces); no answer path loops; every node is reachable from start.
+(`{{` and `}}` stand for literal braces); every command (and `recheck_command`) is in the subset of
+sh that `shell.template` reads and runs only `PROGRAMS`; no answer path loops; every node is
+reachable from start.
+
+Commands are templates, never shell text: each is read into argv lists once, and a value is put
+into its argument (quoted on its own when rendered), so no fact can add an argument or run
+anything. A structured AWS parameter is a JSON word (`'[{"op":"replace",...}]'`) whose strings
+hold the placeholders. After an upload, commands name the version put-object prints as the
+literal `<new-version-id>`; `{new_version}` is a newer version already in S3.
 
 The answer `other` is special: a fact whose value matches no other answer takes it.
 """
@@ -21,7 +30,6 @@ The answer `other` is special: a fact whose value matches no other answer takes 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +37,7 @@ from importlib import resources
 from typing import Any
 
 from mtls_doctor.model.catalog import WALKTHROUGHS
+from mtls_doctor.shell.template import PLACEHOLDER, TemplateError, parse
 from mtls_doctor.walkthroughs.model import (
     FixTemplate,
     LeafNode,
@@ -124,7 +133,8 @@ PLACEHOLDERS: Mapping[str, str] = {
     "bucket": "the truststore's S3 bucket",
     "key": "the truststore's S3 key",
     "version": "the truststore version the domain uses",
-    "new_version": "the S3 version id of the new truststore",
+    "new_version": "a newer truststore version already in S3 (the latest), for a domain that uses an "
+                   "older one; after an upload the commands name `<new-version-id>` instead",
     "certificate_arn": "the ARN of the domain's certificate",
     "new_certificate_arn": "the ARN of the replacement certificate",
     "ownership_arn": "the ARN of the ownership verification certificate",
@@ -134,6 +144,8 @@ PLACEHOLDERS: Mapping[str, str] = {
     "truststore_file": "a local copy of the truststore",
     "host": "the host name clients call",
     "port": "the port clients call (443 for API Gateway)",
+    "authority": "host:port as URLs and openssl write it ([v6]:port); derived from host and port",
+    "connect": "where to open the TCP connection (--connect ADDR[:PORT]); the authority by default",
     "api_id": "the id of a mapped API",
     "stage": "the stage of a mapped API",
 }
@@ -141,11 +153,20 @@ PLACEHOLDERS: Mapping[str, str] = {
 #: the collectors a leaf can ask to run again
 RECHECKS: tuple[str, ...] = ("truststore", "probe", "domain", "verify-client")
 
-#: `{{` / `}}` (literal braces) or a `{placeholder}`
-PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: the command that re-runs each collector, unless a leaf names its own (`recheck_command`)
+RECHECK_COMMANDS: Mapping[str, str] = {
+    "truststore": "mtls-doctor truststore {truststore_file}",
+    "probe": "mtls-doctor probe {authority} --connect {connect} --cert {cert_file} --key {key_file}",
+    "domain": "mtls-doctor domain {domain} --region {region}",
+    "verify-client": "mtls-doctor verify-client --cert {cert_file} --truststore {truststore_file}",
+}
+
+#: the programs a command may run (every command of a pipeline)
+PROGRAMS: frozenset[str] = frozenset({"aws", "openssl", "curl", "mtls-doctor", "dig", "nslookup",
+                                      "cat", "grep"})
 
 _QUESTION_KEYS = {"question", "fact", "help", "answers"}
-_LEAF_KEYS = {"fix", "recheck"}
+_LEAF_KEYS = {"fix", "recheck", "recheck_command"}
 _FIX_KEYS = {"summary", "steps", "commands"}
 _TREE_KEYS = {"id", "title", "summary", "start", "nodes"}
 
@@ -163,6 +184,29 @@ def _text(value: Any, what: str, tree: str | None, node: str | None = None) -> s
         raise WalkthroughError(f"{what} uses unknown placeholder {{{unknown[0]}}} "
                                f"(known: {', '.join(PLACEHOLDERS)})", tree=tree, node=node)
     return value
+
+
+def _command(value: Any, what: str, tree: str, node: str) -> str:
+    """A command template: text whose placeholders are known, in the subset of sh that
+    `shell.template` reads, running only `PROGRAMS`."""
+    text = _text(value, what, tree, node)
+    try:
+        programs = parse(text).programs
+    except TemplateError as exc:
+        raise WalkthroughError(f"{what}: {exc}", tree=tree, node=node) from None
+    unknown = [p for p in programs if p not in PROGRAMS]
+    if unknown:
+        raise WalkthroughError(f"{what} runs {unknown[0]!r}, which is not one of "
+                               f"{', '.join(sorted(PROGRAMS))}", tree=tree, node=node)
+    return text
+
+
+def _commands(value: Any, what: str, tree: str, node: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise WalkthroughError(f"{what} must be a list of strings", tree=tree, node=node)
+    return tuple(_command(v, f"{what}[{i}]", tree, node) for i, v in enumerate(value))
 
 
 def _texts(value: Any, what: str, tree: str, node: str) -> tuple[str, ...]:
@@ -219,14 +263,17 @@ def _leaf(tree: str, node: str, doc: Mapping[str, Any]) -> LeafNode:
     if recheck is not None and recheck not in RECHECKS:
         raise WalkthroughError(f"recheck {recheck!r} is not one of {', '.join(RECHECKS)}",
                                tree=tree, node=node)
+    recheck_command = doc.get("recheck_command")
     return LeafNode(
         id=node,
         fix=FixTemplate(
             summary=_text(fix["summary"], "fix summary", tree, node),
             steps=_texts(fix.get("steps"), "fix steps", tree, node),
-            commands=_texts(fix.get("commands"), "fix commands", tree, node),
+            commands=_commands(fix.get("commands"), "fix commands", tree, node),
         ),
         recheck=recheck,
+        recheck_command=None if recheck_command is None else _command(
+            recheck_command, "recheck_command", tree, node),
     )
 
 
