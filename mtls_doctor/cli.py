@@ -7,6 +7,7 @@ Exit codes (the contract): 0 no error finding, 1 at least one error finding, 2 c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from mtls_doctor import __version__
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.report import Report
+from mtls_doctor.safe import check_output, safe_text, write_report
 
 if TYPE_CHECKING:
     from mtls_doctor.deadline import Deadline
@@ -31,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.stderr.write(f"{self.prog}: error: {safe_text(message)} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
 
@@ -93,11 +95,14 @@ def _common(p: argparse.ArgumentParser, *, validity: bool = True, warn_days: boo
             password: bool = True) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default=None, help="output format (text)")
-    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    out.add_argument("-o", "--output", metavar="FILE",
+                     help="write the report to FILE (never one of the inputs, never through a "
+                          "symbolic link: refused, exit 2)")
     out.add_argument("--no-color", action="store_true", help="no ANSI colours in text output")
     out.add_argument("--redact", action="store_true",
-                     help="replace account ids, ARNs, bucket and host names with consistent "
-                          "pseudonyms (every format)")
+                     help="replace every identifying value (hosts, IPs, e-mails, names, SAN "
+                          "values, accounts, ARNs, S3, API Gateway ids, files, request ids) "
+                          "with a stable placeholder (every format)")
     if validity:
         p.add_argument("--at", type=parse_instant, metavar="ISO8601",
                        help="evaluate validity at this instant instead of now")
@@ -315,46 +320,55 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
     if getattr(args, "redact", False):
         from mtls_doctor.report.redact import redact_report
 
-        report = redact_report(report)
+        report = redact_report(report, files=_inputs(args))
     color = (args.format == "text" and not args.output and not args.no_color
              and "NO_COLOR" not in os.environ and sys.stdout.isatty())
     text = render(report, args.format, color=color)
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            write_report(args.output, text, _inputs(args), outputs=_outputs(args))
         except OSError as exc:
-            raise InputError(f"cannot write {args.output!r}: {exc.strerror}") from None
-        sys.stderr.write(f"{PROG}: report written to {args.output}\n")
+            raise InputError(f"cannot write {safe_text(args.output)}: "
+                             f"{safe_text(exc.strerror or exc)}") from None
+        sys.stderr.write(f"{PROG}: report written to {safe_text(args.output)}\n")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
 
 
 def _crash(exc: BaseException) -> int:
-    fd, path = tempfile.mkstemp(prefix="mtls-doctor-crash-", suffix=".txt")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"{PROG} {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
-        traceback.print_exception(exc, file=fh)
-    sys.stderr.write(f"{PROG}: internal error ({type(exc).__name__}), a bug: details written to "
-                     f"{path}; please report it\n")
+    """Exit 3: the traceback to a file, one safe line on stderr. Nothing here may fail on what
+    the command was given (a file name with undecodable bytes, a control character)."""
+    where = "a crash report could not be written"
+    with contextlib.suppress(Exception):  # the one line below is all that is owed now
+        fd, path = tempfile.mkstemp(prefix="mtls-doctor-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(f"{PROG} {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
+            traceback.print_exception(exc, file=fh)
+        where = f"details written to {path}"
+    with contextlib.suppress(Exception):  # stderr itself is gone: the exit code still says it
+        sys.stderr.write(f"{PROG}: internal error ({safe_text(type(exc).__name__)}), a bug: "
+                         f"{safe_text(where)}; please report it\n")
     return 3
 
 
 def _inputs(args: argparse.Namespace) -> list[str]:
-    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot", "save")
+    """The files the command reads (a report must never replace one)."""
+    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot")
     return [v for v in (getattr(args, n, None) for n in names) if isinstance(v, str)]
 
 
+def _outputs(args: argparse.Namespace) -> list[str]:
+    """The other files the command writes (`domain --save`)."""
+    save = getattr(args, "save", None)
+    return [save] if isinstance(save, str) else []
+
+
 def _check_output(args: argparse.Namespace) -> None:
-    """Refuse `-o` onto one of the inputs: the report would replace the certificate file."""
-    out = args.output
-    if not out:
-        return
-    for name in _inputs(args):
-        if "://" not in name and os.path.exists(name) and os.path.exists(out) \
-                and os.path.samefile(name, out):
-            raise InputError(f"-o {out} is also an input file; write the report elsewhere")
+    """Refuse `-o` onto one of the inputs (the report would replace the certificate or key
+    file), onto a symbolic link, or onto the `--save` file, before anything runs."""
+    if args.output is not None:
+        check_output(args.output, _inputs(args), outputs=_outputs(args))
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -364,8 +378,8 @@ def _progress(args: argparse.Namespace) -> Any:
 
     def show(attempt: Any) -> None:
         mark = {"ok": "✓", "failed": "✗"}.get(attempt.status, "-")
-        sys.stderr.write(f"  {mark} {attempt.name:<14} {attempt.seconds:6.2f} s  "
-                         f"{attempt.summary}\n")
+        sys.stderr.write(f"  {mark} {safe_text(attempt.name):<14} {attempt.seconds:6.2f} s  "
+                         f"{safe_text(attempt.summary)}\n")
 
     return show
 
@@ -398,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _emit(report, args)
         return report.exit_code
     except InputError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+        sys.stderr.write(f"{PROG}: {safe_text(exc)}\n")
         return 2
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, but keep the verdict in the exit code
@@ -407,8 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report.exit_code if report is not None else 0
     except OSError as exc:
         if report is None:
-            raise
-        sys.stderr.write(f"{PROG}: cannot write the report: {exc.strerror or exc}\n")
+            return _crash(exc)
+        sys.stderr.write(f"{PROG}: cannot write the report: {safe_text(exc.strerror or exc)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")

@@ -210,6 +210,23 @@ def test_walkthrough_answers_back_restart_and_fix() -> None:
     drive(test)
 
 
+async def write_export(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+    """Press Write and wait until the dialog has handled it and no longer waits for the app
+    (the dialog asks the app, whose worker writes and reports back)."""
+    dialog = app.screen
+    assert isinstance(dialog, ExportScreen)
+    presses = dialog.presses
+    await pilot.click("#export-write")
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        handled = dialog.presses > presses and dialog.pending is None
+        if handled or not isinstance(app.screen, ExportScreen):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
 def test_export_dialog_writes_html(tmp_path: Path) -> None:
     target = tmp_path / "report.html"
 
@@ -225,9 +242,7 @@ def test_export_dialog_writes_html(tmp_path: Path) -> None:
         await pilot.click("#fmt-html")
         assert path.value.endswith(".html") and dialog.fmt == "html"
         path.value = str(target)
-        await pilot.click("#export-write")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await write_export(app, pilot)
         assert app.screen is app.dashboard
         assert app.last_export == target.resolve()
 
@@ -248,9 +263,7 @@ def test_export_dialog_can_redact_what_it_writes(tmp_path: Path) -> None:
         await pilot.click("#fmt-json")
         app.screen.query_one("#export-path", Input).value = str(target)
         await pilot.click("#export-redact")
-        await pilot.click("#export-write")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await write_export(app, pilot)
         assert app.last_export == target.resolve()
         assert any("redacted json" in str(n.message) for n in app._notifications)
         assert app.report is not None
@@ -265,16 +278,19 @@ def test_export_dialog_can_redact_what_it_writes(tmp_path: Path) -> None:
 
 
 def test_export_to_an_unwritable_path_is_a_notification(tmp_path: Path) -> None:
+    """A failed write is a notification, and the dialog stays open saying why (another name can
+    be tried)."""
     async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
         await finished(app, pilot)
         await pilot.press("e")
         await pilot.pause()
-        app.screen.query_one("#export-path", Input).value = str(tmp_path / "no" / "such" / "r.html")
-        await pilot.click("#export-write")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen)
+        dialog.query_one("#export-path", Input).value = str(tmp_path / "no" / "such" / "r.html")
+        await write_export(app, pilot)
         assert app.last_export is None
         assert any("Export failed" in (n.title or "") for n in app._notifications)
+        assert "cannot write" in dialog.message and app.screen is dialog  # still open
 
     drive(test)
 

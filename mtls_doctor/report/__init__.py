@@ -1,5 +1,10 @@
 """Renderers of the one report model: text for people, JSON for scripts, Markdown for tickets,
-HTML to hand on. Markdown and HTML draw from the JSON document, so they never disagree with it."""
+HTML to hand on. Markdown and HTML draw from the JSON document, so they never disagree with it.
+
+Whatever the format, what `render` returns can be written to a terminal: every renderer passes
+the outside text it prints through `mtls_doctor.safe.safe_text` at its output boundary (text:
+line by line; Markdown: `md_text` and code blocks; HTML: the template's `finalize`; JSON: written
+ASCII-only, every other character a `\\u` escape), and joins lists of names with `safe_names`."""
 
 from __future__ import annotations
 

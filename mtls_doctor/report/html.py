@@ -3,7 +3,11 @@ drawn from the JSON document (so it never disagrees with it).
 
 Certificate names and server answers are attacker-chosen text: the page is rendered by Jinja2
 with autoescaping on, from plain strings only (nothing is marked safe), and a Content Security
-Policy forbids scripts and every external load as a second line of defence.
+Policy forbids scripts and every external load as a second line of defence. Every value the
+template prints first goes through `safe_text` (Jinja's `finalize`), so control, bidi and
+zero-width characters are shown escaped in the page text too (the page may be printed to a
+terminal: `--format html` without `-o`); multi-line blocks (evidence) are handed over line by
+line.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mtls_doctor.model.report import Report
 from mtls_doctor.report import markdown as view
+from mtls_doctor.safe import safe_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -32,7 +37,18 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value: a string made safe (then autoescaped); the template's own markup
+    (a macro's output) and numbers as they are."""
+    import markupsafe
+
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return safe_text(value)
+    return value
 
 
 def _sections(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,7 +106,7 @@ def render_html_document(doc: Mapping[str, Any]) -> str:
         items = []
         for f in group:
             n += 1
-            items.append((n, f, view.evidence_json(f.get("evidence"))))
+            items.append((n, f, view.evidence_json(f.get("evidence")).splitlines()))
         numbered.append((sev, heading, items))
     source = doc.get("source") if isinstance(doc.get("source"), Mapping) else None
     return _environment().get_template(TEMPLATE).render(

@@ -69,5 +69,7 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    """One JSON object, indented, newline-terminated."""
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    """One JSON object, indented, newline-terminated, ASCII only: every other character of a
+    string, controls and bidi characters from outside text included, is a `\\u` escape, so the
+    document cannot drive the terminal it is printed to."""
+    return json.dumps(document(report), indent=2, ensure_ascii=True) + "\n"

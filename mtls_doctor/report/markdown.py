@@ -1,10 +1,12 @@
 """Markdown to paste into a ticket, drawn from the JSON document (so it never disagrees with it).
 
 Certificate names, SANs, server answers and file names are attacker-chosen text: every such
-string goes through `md_text` (inline text; `|`, backticks, emphasis, brackets, `#`, `<`, `>`, `&`
-escaped, line breaks and control characters flattened) or into a fenced block whose fence is
-longer than any backtick run inside it, and never starts a line, so it cannot break a table, open
-a heading or a list, or inject HTML when the Markdown is rendered.
+string goes through `md_text` (inline text made safe by `safe_text`, so line breaks, controls,
+bidi and zero-width characters are shown escaped; then `|`, backticks, emphasis, brackets, `#`,
+`<`, `>`, `&` escaped) or, made safe line by line, into a fenced block whose fence is longer than
+any backtick run inside it, and never starts a line, so it cannot break a table, open a heading
+or a list, inject HTML when the Markdown is rendered, or drive the terminal it is printed to.
+Lists of names are joined by `safe_names`, so a name holding the separator stays one entry.
 
 The view helpers here (`target`, `chains`, `probe_rows`, `domain_rows`, ...) turn the document
 into plain rows and trees; the HTML renderer draws the same ones.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mtls_doctor.model.report import Report
+from mtls_doctor.safe import safe_names, safe_text
 
 SEVERITIES = (("error", "Errors"), ("warning", "Warnings"), ("info", "Info"))
 CHECK_MARK = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "➖", "unknown": "❓"}
@@ -85,7 +88,7 @@ def target(doc: Mapping[str, Any]) -> str:
     if isinstance(source, Mapping):
         hosts = {c["hostname_match"]["host"] for c in doc.get("certificates") or ()
                  if isinstance(c.get("hostname_match"), Mapping)}
-        return _s(source.get("name")) + (f" (host {', '.join(sorted(hosts))})" if hosts else "")
+        return _s(source.get("name")) + (f" (host {safe_names(sorted(hosts))})" if hosts else "")
     return ""
 
 
@@ -249,7 +252,7 @@ def cert_rows(c: Mapping[str, Any]) -> list[Row]:
         Row("key", key_label(c)),
         Row("signature", _s(c.get("signature_algorithm"))
             + (f" ({c['signature_hash']})" if c.get("signature_hash") else "")),
-        Row("SANs", ", ".join(_s(s) for s in c.get("sans") or ()) or "none"),
+        Row("SANs", safe_names(_s(s) for s in c.get("sans") or ()) or "none"),
         Row("basic constraints", basic),
         Row("key usage", ", ".join(c["key_usage"]) if c.get("key_usage") is not None else "absent"),
         Row("extended key usage", ", ".join(c["extended_key_usage"])
@@ -279,7 +282,7 @@ def cert_cells(c: Mapping[str, Any]) -> tuple[list[str], str]:
     """One certificate as a row of the certificates table, and its validity tone."""
     valid, tone = validity(c) if not c.get("malformed") else (f"unreadable: {c['malformed']}", "bad")
     sans = [_s(s) for s in c.get("sans") or ()]
-    shown = ", ".join(sans[:4]) + (f" (+{len(sans) - 4})" if len(sans) > 4 else "")
+    shown = safe_names(sans[:4]) + (f" (+{len(sans) - 4})" if len(sans) > 4 else "")
     return [str(int(c.get("index", 0)) + 1), _s(c.get("subject")), _s(c.get("issuer")),
             key_label(c), _s(c.get("signature_hash") or c.get("signature_algorithm")), valid,
             shown], tone
@@ -291,7 +294,7 @@ def probe_rows(p: Mapping[str, Any]) -> list[Row]:
             Row("connected to", _s(p.get("address")) or "no connection",
                 "" if p.get("address") else "bad")]
     if len(p.get("addresses") or ()) > 1:
-        rows.append(Row("resolved", ", ".join(p["addresses"])))
+        rows.append(Row("resolved", safe_names(p["addresses"])))
     rows.append(Row("SNI", _s(p.get("sni")) or "none (IP address)"))
     if p.get("tls_version"):
         rows.append(Row("TLS", ", ".join(x for x in (_s(p.get("tls_version")), _s(p.get("cipher")),
@@ -305,7 +308,7 @@ def probe_rows(p: Mapping[str, Any]) -> list[Row]:
     auth = p.get("client_auth") or {}
     if auth.get("requested"):
         req = {True: "required", False: "optional", None: "requested"}[auth.get("required")]
-        cas = ", ".join(_s(n) for n in auth.get("acceptable_ca_names") or ()) or "none named"
+        cas = safe_names(_s(n) for n in auth.get("acceptable_ca_names") or ()) or "none named"
         rows.append(Row("client auth", f"{req}; acceptable CAs: {cas}", "ok"))
     elif auth.get("requested") is False:
         rows.append(Row("client auth", "not requested", "warn"))
@@ -362,7 +365,7 @@ def domain_rows(d: Mapping[str, Any]) -> list[Row]:
                         + (f": {looked['reason']}" if looked.get("reason") else "") + ")", "warn"))
         return rows
     if d.get("also_found_in"):
-        rows.append(Row("also in", ", ".join(_s(r) for r in d["also_found_in"])))
+        rows.append(Row("also in", safe_names(_s(r) for r in d["also_found_in"])))
     rows += [
         Row("API", {"rest": "REST API", "http": "HTTP API"}.get(_s(d.get("api_type")), "?")),
         Row("status", _s(d.get("status")) + (f": {d['status_message']}" if d.get("status_message")
@@ -392,7 +395,7 @@ def domain_rows(d: Mapping[str, Any]) -> list[Row]:
                                              f"latest {latest or '-'}", "warn" if stale else ""))
     if d.get("dns_addresses") or d.get("dns_canonical"):
         rows.append(Row("DNS", f"{d.get('dns_canonical') or d.get('name')} → "
-                               f"{', '.join(d.get('dns_addresses') or ()) or 'no address'}"))
+                               f"{safe_names(d.get('dns_addresses') or ()) or 'no address'}"))
     if d.get("account_id"):
         rows.append(Row("account", _s(d["account_id"])))
     return rows
@@ -450,40 +453,38 @@ def evidence_json(evidence: Any) -> str:
     """A finding's evidence as indented JSON ('' when empty)."""
     if not evidence:
         return ""
-    return json.dumps(evidence, indent=2, ensure_ascii=False, sort_keys=False)
+    return json.dumps(evidence, indent=2, ensure_ascii=True, sort_keys=False)
 
 
 # --------------------------------------------------------------------------------------------
 # Markdown
 # --------------------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|#~!^$])")
 
 
 def md_text(value: Any) -> str:
-    """Untrusted text as inline Markdown that renders as exactly that text: controls and line
-    breaks flattened, `& < >` as entities (no HTML can start), and every character that could
-    open emphasis, code, a link, a heading, a table cell or math backslash-escaped."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", _s(value))
-    text = " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+    """Untrusted text as inline Markdown that renders as exactly that text: made safe first
+    (`safe_text`: line breaks, controls, bidi and zero-width characters shown escaped, so it
+    stays on its line), then `& < >` as entities (no HTML can start), and every character that
+    could open emphasis, code, a link, a heading, a table cell or math backslash-escaped."""
+    text = safe_text(_s(value))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-_PLAIN_CODE = re.compile(r"^[A-Za-z0-9_.:/@=+ -]+$")
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.:/@=+ -]+")
 
 
 def md_code(value: Any) -> str:
     """An identifier as a code span when it is plain (ids, reasons), else as escaped text."""
     text = _s(value)
-    return f"`{text}`" if _PLAIN_CODE.match(text) else md_text(text)
+    return f"`{text}`" if _PLAIN_CODE.fullmatch(text) else md_text(text)
 
 
 def md_code_block(lines: Iterable[str], lang: str = "") -> list[str]:
     """A fenced code block whose fence is longer than any backtick run in the content."""
-    body = [_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line) for line in lines]
-    body = [part for line in body for part in (line.splitlines() or [""])]
+    body = [safe_text(line) for line in lines]  # each line stays one line
     longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + lang, *body, fence]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import key_text
 from mtls_doctor.probe.http import API_HEADERS
 from mtls_doctor.report.json import to_primitive
+from mtls_doctor.safe import safe_names, safe_text
 
 _STYLE = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 _EXT_LABEL = {"authorityInfoAccess": "AIA", "cRLDistributionPoints": "CRL DP",
@@ -28,41 +30,47 @@ _CHECK_MARK = {
 }
 
 
-# Styles are written as private-use markers and turned into ANSI codes only after every control
-# character has been escaped: certificate names and server answers are attacker-chosen text, and
-# must never move the cursor, clear the screen or forge lines of the report.
+# Styles are written as markers (a private-use character, a nonce drawn for each report, the
+# style's name, a second private-use character) and turned into ANSI codes only after the outside
+# text between them has been made safe (`safe_text`): certificate names and server answers are
+# attacker-chosen text, and must never move the cursor, clear the screen, set the clipboard or
+# forge lines of the report. The nonce keeps outside text from posing as a marker.
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
-_MARKER = re.compile(f"{_MARK_OPEN}([a-z]*){_MARK_CLOSE}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _escape_controls(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class _Out:
     def __init__(self, color: bool) -> None:
         self.color = color
         self.lines: list[str] = []
+        self.nonce = secrets.token_hex(8)
+        self.marker = re.compile(f"{_MARK_OPEN}{self.nonce}([a-z]*){_MARK_CLOSE}")
 
     def s(self, text: str, style: str) -> str:
         if not self.color or not text:
             return text
-        return f"{_MARK_OPEN}{style}{_MARK_CLOSE}{text}{_MARK_OPEN}{_MARK_CLOSE}"
+        return (f"{_MARK_OPEN}{self.nonce}{style}{_MARK_CLOSE}{text}"
+                f"{_MARK_OPEN}{self.nonce}{_MARK_CLOSE}")
 
     def __call__(self, text: str = "") -> None:
         self.lines.append(text)
 
-    def text(self) -> str:
-        """The finished text: controls escaped, then style markers turned into ANSI codes."""
-        # each line is escaped on its own, so a newline inside a name cannot start a new line
-        body = "\n".join(_escape_controls(line) for line in self.lines).rstrip() + "\n"
-
-        def ansi(m: re.Match[str]) -> str:
+    def _line(self, line: str) -> str:
+        """One line of the report: the text between style markers made safe, the markers
+        turned into ANSI codes (or dropped without colour)."""
+        out: list[str] = []
+        pos = 0
+        for m in self.marker.finditer(line):
+            out.append(safe_text(line[pos:m.start()]))
             code = _STYLE.get(m.group(1), "0") if m.group(1) else "0"
-            return f"\x1b[{code}m" if self.color else ""
+            out.append(f"\x1b[{code}m" if self.color else "")
+            pos = m.end()
+        out.append(safe_text(line[pos:]))
+        return "".join(out)
 
-        return _MARKER.sub(ansi, body)
+    def text(self) -> str:
+        """The finished text: each line made safe on its own (a newline inside a name is shown
+        as `\\x0a` and cannot start a line of its own), styles as ANSI codes."""
+        return "\n".join(self._line(line) for line in self.lines).rstrip() + "\n"
 
 
 def _days(c: CertSummary) -> str:
@@ -110,7 +118,7 @@ def _cert_block(o: _Out, c: CertSummary) -> None:
                   + o.s(f"({_days(c)})", _validity_style(c))),
         ("key", key_text(c)),
         ("signature", c.signature_algorithm + (f" ({c.signature_hash})" if c.signature_hash else "")),
-        ("SANs", ", ".join(c.sans) if c.sans else "none"),
+        ("SANs", safe_names(c.sans) if c.sans else "none"),
         ("basic", bc_text),
         ("key usage", ", ".join(c.key_usage) if c.key_usage is not None else "absent"),
         ("ext. usage", ", ".join(c.extended_key_usage) if c.extended_key_usage is not None
@@ -142,7 +150,7 @@ def _cert_line(o: _Out, c: CertSummary) -> None:
     bits = [key_text(c), c.signature_hash or c.signature_algorithm,
             o.s(_days(c), _validity_style(c))]
     if c.sans:
-        bits.append(", ".join(c.sans[:3]) + (f" (+{len(c.sans) - 3})" if len(c.sans) > 3 else ""))
+        bits.append(safe_names(c.sans[:3]) + (f" (+{len(c.sans) - 3})" if len(c.sans) > 3 else ""))
     o(f"  #{c.index + 1} {o.s(c.subject, 'bold')}  ← {c.issuer}")
     o(f"     {o.s(' · '.join(bits), 'dim')}")
 
@@ -211,7 +219,7 @@ def _verdict(o: _Out, v: Verdict) -> None:
         missing = ""
         if v.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE and v.problems:
             missing = " → " + o.s(f"(missing: {v.problems[0].missing})", "red")
-        o(f"  path: {' → '.join(v.path)}{missing}")
+        o(f"  path: {safe_names(v.path, ' → ')}{missing}")
     for p in v.problems[1:]:
         o(f"  also: {p.detail}")
     o()
@@ -222,7 +230,7 @@ def _probe(o: _Out, r: ProbeResult) -> None:
     target = f"{r.host}:{r.port}"
     if r.address:
         o(o.s(target, "bold") + f" — connected to {r.address}"
-          + (f" (resolved: {', '.join(r.addresses)})" if len(r.addresses) > 1 else "")
+          + (f" (resolved: {safe_names(r.addresses)})" if len(r.addresses) > 1 else "")
           + (f", SNI {r.sni}" if r.sni else ", no SNI (IP address)"))
     else:
         o(o.s(target, "bold") + " — " + o.s("no connection", "red"))
@@ -239,7 +247,7 @@ def _probe(o: _Out, r: ProbeResult) -> None:
     if r.tls_version or r.served_chain:
         if auth.requested:
             req = {True: "required", False: "optional", None: "requested"}[auth.required]
-            cas = ", ".join(auth.acceptable_ca_names) or "none named"
+            cas = safe_names(auth.acceptable_ca_names) or "none named"
             rows.append(("client auth", f"{o.s(req, 'green')}; acceptable CAs: {cas}"))
         elif auth.requested is False:
             rows.append(("client auth", o.s("not requested", "yellow")))
@@ -252,7 +260,7 @@ def _probe(o: _Out, r: ProbeResult) -> None:
             rows.append(("client cert", f"{cc.subject} → {o.s(cc.outcome.value, style)}{alert}"))
     if r.http is not None:
         h = r.http
-        shown = "; ".join(f"{k}: {v}" for k, v in h.headers.items() if k in API_HEADERS)
+        shown = safe_names((f"{k}: {v}" for k, v in h.headers.items() if k in API_HEADERS), "; ")
         body = " ".join(h.body.split())[:100]
         rows.append(("HTTP", f"{h.status} {h.reason}".strip() + (f"; {shown}" if shown else "")))
         if body:
@@ -302,7 +310,7 @@ def _domain(o: _Out, d: dict[str, Any]) -> None:
     kind = {"rest": "REST API", "http": "HTTP API"}.get(d.get("api_type") or "", "API")
     o(o.s(d["name"], "bold") + f" — {kind} custom domain ({where})")
     if d.get("also_found_in"):
-        o(f"  also in {', '.join(d['also_found_in'])} (pass --region to read another)")
+        o(f"  also in {safe_names(d['also_found_in'])} (pass --region to read another)")
     o()
     rows = [("status", (d.get("status") or "?")
              + (f": {d['status_message']}" if d.get("status_message") else "")),
@@ -336,7 +344,7 @@ def _domain(o: _Out, d: dict[str, Any]) -> None:
                                 f"{mp.get('stage') or '-'}, {state}"))
     if d.get("dns_addresses") or d.get("dns_canonical"):
         rows.append(("DNS", f"{d.get('dns_canonical') or d['name']} → "
-                            f"{', '.join(d.get('dns_addresses') or ()) or 'no address'}"))
+                            f"{safe_names(d.get('dns_addresses') or ()) or 'no address'}"))
     for k, v in rows:
         o(f"  {k:<12} {v}")
     o()
@@ -380,8 +388,9 @@ def _walkthrough(o: _Out, p: dict[str, Any]) -> None:
             o(f"  {i}. {step}")
         for cmd in fix.commands:
             o(f"  $ {o.s(cmd, 'blue')}")
-        if w.get("recheck"):
-            o(o.s(f"  re-check: mtls-doctor {w['recheck']} ...", "dim"))
+        if w.get("recheck_command"):
+            o("  re-check:")
+            o(f"  $ {o.s(w['recheck_command'], 'blue')}")
     o()
 
 

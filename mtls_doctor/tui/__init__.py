@@ -52,10 +52,10 @@ def _say_failure(error: str, code: int, detail: str | None) -> None:
 
     if code == 3 and detail:
         fd, path = tempfile.mkstemp(prefix="mtls-doctor-crash-", suffix=".txt")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(f"mtls-doctor TUI, Python {sys.version}\n\n{detail}")
         sys.stderr.write(f"mtls-doctor: internal error ({clean(error)}), a bug: details written "
-                         f"to {path}; please report it\n")
+                         f"to {clean(path)}; please report it\n")
     else:
         sys.stderr.write(f"mtls-doctor: {clean(error)}\n")
 

@@ -39,12 +39,12 @@ from mtls_doctor.tui.messages import (
     DiagnosisFailed,
     ExportDone,
     ExportFailed,
+    ExportRequested,
     RecheckRequested,
 )
 from mtls_doctor.tui.screens import (
     CertificatesScreen,
     DashboardScreen,
-    ExportChoice,
     ExportScreen,
     HelpScreen,
     StartScreen,
@@ -121,7 +121,7 @@ class MtlsDoctorApp(App[int]):
         return self.dashboard
 
     def on_mount(self) -> None:
-        self.sub_title = self._target()
+        self.sub_title = render.clean(self._target())
         if self.needs_form:
             self.push_screen(StartScreen(), self._chosen)
         else:
@@ -132,7 +132,7 @@ class MtlsDoctorApp(App[int]):
         if options is None:
             return
         self.options = options
-        self.sub_title = self._target()
+        self.sub_title = render.clean(self._target())
         self.dashboard.start(self._target(), self._collectors())
         self._start()
 
@@ -194,16 +194,27 @@ class MtlsDoctorApp(App[int]):
             return dataclasses.replace(options, at=now, now=now)
         return dataclasses.replace(options, now=now)
 
+    def inputs(self) -> list[str]:
+        """The files the diagnosis reads (an export must never replace one)."""
+        o = self.options
+        if o is None or self.demo:
+            return []
+        return [f for f in (o.cert, o.key, o.chain, o.truststore, o.aws_snapshot) if f]
+
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_report(self, report: Report, fmt: str, path: Path, redact: bool = False) -> None:
         """Render (redacted when asked, as `--redact` does) and write the report, off the event
-        loop; the report on screen stays as it is."""
+        loop; the report on screen stays as it is. Never onto an input or through a symbolic
+        link (`safe.write_report`, as `-o` does)."""
         from mtls_doctor.report import render as render_report
         from mtls_doctor.report.redact import redact_report
+        from mtls_doctor.safe import write_report
 
         try:
-            text = render_report(redact_report(report) if redact else report, fmt)
-            path.write_text(text, encoding="utf-8")
+            text = render_report(redact_report(report, self.inputs()) if redact else report, fmt)
+            write_report(path, text, self.inputs(), option="export to")
+        except InputError as exc:
+            self.post_message(ExportFailed(str(exc)))
         except OSError as exc:
             self.post_message(ExportFailed(f"cannot write {path}: {exc.strerror or exc}"))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
@@ -212,6 +223,10 @@ class MtlsDoctorApp(App[int]):
             self.post_message(ExportDone(path.resolve(), fmt, redact))
 
     # -- messages from the workers ----------------------------------------------------------
+
+    def _notify(self, message: str, **kwargs: Any) -> None:
+        """A notification of outside text: made safe, and never read as markup."""
+        self.notify(render.clean(message), markup=False, **kwargs)
 
     def on_collector_finished(self, message: CollectorFinished) -> None:
         if message.run == self.run_id:
@@ -223,7 +238,7 @@ class MtlsDoctorApp(App[int]):
         self.running = False
         self.report = message.report
         self.dashboard.show_report(message.report)
-        self.sub_title = self.dashboard.target
+        self.sub_title = render.clean(self.dashboard.target)
         for screen in self._rechecking():
             screen.recheck_done(message.report)
 
@@ -236,7 +251,7 @@ class MtlsDoctorApp(App[int]):
         self.dashboard.show_failure(message.error)
         for screen in self._rechecking():
             screen.recheck_done(None, message.error)
-        self.notify(message.error, title="Diagnosis failed", severity="error", timeout=10)
+        self._notify(message.error, title="Diagnosis failed", severity="error", timeout=10)
 
     def _rechecking(self) -> list[WalkthroughScreen]:
         return [s for s in self.screen_stack
@@ -245,13 +260,33 @@ class MtlsDoctorApp(App[int]):
     def on_recheck_requested(self, message: RecheckRequested) -> None:
         self.action_rerun()
 
+    def _export_dialog(self) -> ExportScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, ExportScreen)), None)
+
+    def on_export_requested(self, message: ExportRequested) -> None:
+        report = self.report
+        if report is None:  # cannot happen: the dialog opens on a report
+            dialog = self._export_dialog()
+            if dialog is not None:
+                dialog.export_failed("no report to export")
+            return
+        choice = message.choice
+        self.export_report(report, choice.fmt, choice.path, choice.redact)
+
     def on_export_done(self, message: ExportDone) -> None:
         self.last_export = message.path
+        dialog = self._export_dialog()
+        if dialog is not None:
+            dialog.export_written()
         what = f"redacted {message.fmt}" if message.redacted else message.fmt
-        self.notify(f"{what} report written to {message.path}", title="Exported", timeout=8)
+        self._notify(f"{what} report written to {message.path}", title="Exported", timeout=8)
 
     def on_export_failed(self, message: ExportFailed) -> None:
-        self.notify(message.error, title="Export failed", severity="error", timeout=10)
+        """The dialog stays open with the reason (another name can be tried)."""
+        dialog = self._export_dialog()
+        if dialog is not None:
+            dialog.export_failed(message.error)
+        self._notify(message.error, title="Export failed", severity="error", timeout=10)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -302,12 +337,7 @@ class MtlsDoctorApp(App[int]):
             return
         if isinstance(self.screen, ExportScreen):
             return
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:
-                self.export_report(report, choice.fmt, choice.path, choice.redact)
-
-        self.push_screen(ExportScreen(), chosen)
+        self.push_screen(ExportScreen(inputs=self.inputs()))
 
     def action_certificates(self) -> None:
         """Every certificate of the report, with a filter."""
@@ -324,12 +354,12 @@ class MtlsDoctorApp(App[int]):
             self.notify("select a finding first", severity="warning")
             return
         if not finding.walkthrough:
-            self.notify(f"{finding.id} has no walkthrough", severity="warning")
+            self._notify(f"{finding.id} has no walkthrough", severity="warning")
             return
         try:
             tree = load_tree(finding.walkthrough)
         except WalkthroughError as exc:
-            self.notify(str(exc), severity="error")
+            self._notify(str(exc), severity="error")
             return
         facts = render.walk_facts(finding, self.report, self._files())
         self.push_screen(WalkthroughScreen(tree, facts, finding.id))
@@ -339,7 +369,8 @@ class MtlsDoctorApp(App[int]):
         o = self.options
         if o is None or self.demo:
             return {}
-        return {"cert_file": o.cert, "key_file": o.key, "truststore_file": o.truststore}
+        return {"cert_file": o.cert, "key_file": o.key, "truststore_file": o.truststore,
+                "connect": o.connect}
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -15,6 +15,7 @@ from mtls_doctor.model.probe import ErrorKind, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.report.json import as_mapping
+from mtls_doctor.safe import safe_names
 
 _EXPIRED = {VerdictReason.EXPIRED, VerdictReason.NOT_YET_VALID}
 _WEAK = {VerdictReason.WEAK_SIGNATURE_HASH, VerdictReason.WEAK_KEY, VerdictReason.UNSUPPORTED_KEY}
@@ -162,7 +163,7 @@ def certificate_fields(cert: CertSummary) -> list[tuple[str, str]]:
         ("Public key", key),
         ("Signature", cert.signature_algorithm + (f" (hash {cert.signature_hash})"
                                                   if cert.signature_hash else "")),
-        ("SANs", ", ".join(cert.sans) or "-"),
+        ("SANs", safe_names(cert.sans) or "-"),
         ("CA", f"{'yes' if cert.is_ca else 'no'}"
                + (", self-signed" if cert.self_signed else "")
                + (f", pathlen {cert.basic_constraints.path_len}"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.report import Report
+
+if TYPE_CHECKING:
+    from mtls_doctor.tui.screens import ExportChoice
 
 
 class CollectorFinished(Message):
@@ -38,6 +42,15 @@ class DiagnosisFailed(Message):
         self.error = error
         self.code = code
         self.detail = detail
+
+
+class ExportRequested(Message):
+    """The export dialog asks the app to write the report as `choice` says (the dialog stays
+    open until ExportDone or ExportFailed)."""
+
+    def __init__(self, choice: ExportChoice) -> None:
+        super().__init__()
+        self.choice = choice
 
 
 class ExportDone(Message):

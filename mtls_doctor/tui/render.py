@@ -1,8 +1,10 @@
 """Rich text for the TUI's panes: checks, findings, a finding's detail, a walkthrough.
 
 Nothing here decides anything; it only draws the core's results. Every string from the outside
-world (certificate names, server answers) goes in as plain `Text`, never as markup, with control
-characters escaped like the text report does.
+world (certificate names, server answers, AWS fields, file names) goes in as plain `Text`, never
+as markup (so `[bold]` in a certificate name is shown, not obeyed), made safe by `clean`
+(`safe_text`: controls, bidi and zero-width characters shown escaped, like every report does);
+lists of names are joined by `safe_names`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict
 from mtls_doctor.report.json import as_mapping
-from mtls_doctor.report.text import _escape_controls
+from mtls_doctor.safe import safe_names, safe_text
 from mtls_doctor.tui.facts import certificate_fields, report_facts
 from mtls_doctor.walkthroughs import Tree, Walk, recognise
 
@@ -44,8 +46,8 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 def clean(value: object) -> str:
-    """Outside text made safe to draw: control characters escaped."""
-    return _escape_controls(str(value))
+    """Outside text made safe to draw (`safe_text`); put it in a `Text`, never in markup."""
+    return safe_text(value)
 
 
 def expected_collectors(cert: bool, no_aws: bool, truststore: bool) -> list[str]:
@@ -212,9 +214,9 @@ def _evidence_value(value: Any) -> str:
     if isinstance(value, str | int | float | bool) or value is None:
         text = str(value)
     elif isinstance(value, Mapping):
-        text = ", ".join(f"{k}={v}" for k, v in value.items())
+        text = safe_names(f"{k}={v}" for k, v in value.items())
     elif isinstance(value, list | tuple):
-        text = ", ".join(str(v) for v in value)
+        text = safe_names(str(v) for v in value)
     else:
         text = str(value)
     text = clean(text)
@@ -302,8 +304,8 @@ def walk_renderable(tree: Tree, result: Walk) -> Group:
             parts.append(Text(f"  note: {clean(q.note)}", style="dim"))
     if result.fix is not None:
         parts += [Text(""), fix_renderable(result.fix)]
-        if result.recheck:
-            parts.append(Text(f"re-check: mtls-doctor {result.recheck} …", style="dim"))
+        if result.recheck_command:
+            parts.append(Text.assemble(("re-check: ", "dim"), clean(result.recheck_command)))
     return Group(*parts)
 
 
@@ -321,7 +323,7 @@ def certificate_detail(source: str, cert: CertSummary) -> Group:
     table.add_column(overflow="fold", ratio=1)
     for name, value in certificate_fields(cert):
         bad = (name == "Validity" and not value.startswith("valid,")) or name == "Malformed"
-        table.add_row(name, Text(clean(value), style="red" if bad else ""))
+        table.add_row(Text(clean(name)), Text(clean(value), style="red" if bad else ""))
     return Group(Text.assemble((source.upper(), "bold cyan"), " ", (clean(cert.subject), "bold")),
                  Text(""), table)
 
@@ -360,9 +362,9 @@ def served_vs_configured(report: Report | None) -> list[tuple[str, str, str]] | 
     if not isinstance(acm, Mapping):
         return None
     leaf = probe.served_chain[0]
-    served = (leaf.subject, ", ".join(leaf.sans), leaf.serial, leaf.issuer,
+    served = (leaf.subject, safe_names(leaf.sans), leaf.serial, leaf.issuer,
               f"{_when(leaf.not_before)} → {_when(leaf.not_after)}")
-    configured = (str(acm.get("subject") or "?"), ", ".join(str(s) for s in acm.get("sans") or ()),
+    configured = (str(acm.get("subject") or "?"), safe_names(str(s) for s in acm.get("sans") or ()),
                   str(acm.get("serial") or "?"), str(acm.get("issuer") or "?"),
                   f"{_when(acm.get('not_before'))} → {_when(acm.get('not_after'))}")
     return list(zip(COMPARED_FIELDS, served, configured, strict=True))
@@ -376,7 +378,8 @@ def comparison_renderable(rows: Sequence[tuple[str, str, str]]) -> Group:
     table.add_column("configured (ACM)", overflow="fold", ratio=1)
     for name, served, configured in rows:
         style = "" if _same(served, configured) else "yellow"
-        table.add_row(name, Text(clean(served), style=style), Text(clean(configured), style=style))
+        table.add_row(Text(name), Text(clean(served), style=style),
+                      Text(clean(configured), style=style))
     return Group(Text("Served vs configured certificate", style="bold"), table)
 
 
