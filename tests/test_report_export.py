@@ -41,6 +41,8 @@ EXPORTS = ("markdown", "html")
 ALL_FORMATS = ("text", "json", "markdown", "html")
 SCRIPT_CN = "<script>alert(1)</script>"
 IMG_SAN = '"><img src=x onerror=alert(1)>'
+#: the SAN in a list of names: quoted, its quote escaped (it holds one), so it is one entry
+QUOTED_IMG_SAN = r'"DNS:\"><img src=x onerror=alert(1)>"'
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -282,7 +284,8 @@ def test_hostile_names_are_escaped_in_html(cli: CLI, pki_files: dict[str, str],
         assert r"CN=\<script\>alert(1)\</script\>" in page.text
         assert r"CN=\&lt;script\&gt;alert(1)\&lt;/script\&gt;" in html
     if command == "inspect":
-        assert f"DNS:{IMG_SAN}" in page.text
+        # a SAN holding a quote is quoted in the list, so it cannot pose as two
+        assert f"{QUOTED_IMG_SAN}, DNS:ok.example.com" in page.text
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert r"Evil \<b\>Root\</b\> | `tick` # hash" in page.text
 
@@ -293,14 +296,14 @@ def test_hostile_names_are_escaped_in_markdown(cli: CLI, pki_files: dict[str, st
         assert_sound_markdown(md)
         lines = outside_code(md)
         assert not any(line.lstrip("- ").startswith("# injected") for line in lines)
-        assert r"CN=line1 \# injected \| x" in md
+        assert r"CN=line1\\x0a\# injected \| x" in md  # the newline shown, never a line break
         assert r"Evil \\&lt;b\\&gt;Root\\&lt;/b\\&gt; \| \`tick\` \# hash" in md
     md = run_format(cli, "markdown", "inspect", pki_files["evil"]).out
-    assert "DNS:\"&gt;&lt;img src=x onerror=alert(1)&gt;" in md
+    assert r'"DNS:\\"&gt;&lt;img src=x onerror=alert(1)&gt;", DNS:ok.example.com' in md
 
 
 def test_markdown_helpers() -> None:
-    assert md_text("a|b`c*d_e[f]<g>&h\ni") == r"a\|b\`c\*d\_e\[f\]&lt;g&gt;&amp;h i"
+    assert md_text("a|b`c*d_e[f]<g>&h\ni") == r"a\|b\`c\*d\_e\[f\]&lt;g&gt;&amp;h\\x0ai"
     block = md_code_block(["echo ```", "````x"], "sh")
     assert block[0] == "`````sh" and block[-1] == "`````"
     assert md_text("\x1b[31mred") == r"\\x1b\[31mred"
@@ -323,9 +326,9 @@ def test_markdown_renders_to_no_html_elements(cli: CLI, pki_files: dict[str, str
         assert sum(1 for t, _ in page.tags if t == "h1") == 1
     page = parse(renderer.render(run_format(cli, "markdown", "inspect", pki_files["evil"]).out))
     assert r"CN=\<script\>alert(1)\</script\>" in page.text
-    assert f"DNS:{IMG_SAN}" in page.text
+    assert QUOTED_IMG_SAN in page.text
     assert r"Evil \<b\>Root\</b\> | `tick` # hash" in page.text
-    assert "CN=line1 # injected | x" in page.text
+    assert r"CN=line1\x0a# injected | x" in page.text
 
 
 # -- a probe payload -----------------------------------------------------------------------------
@@ -489,15 +492,20 @@ def test_redacted_json_is_redact_of_the_document(cli: CLI, snapshot: str) -> Non
     assert red.doc == redact(plain.doc)
     d = red.doc["domain"]
     # one name, one pseudonym, wherever it appears
-    assert d["mtls"]["truststore_uri"] == "s3://bucket-1/prod/truststore.pem"
+    assert d["mtls"]["truststore_uri"] == "s3://bucket-1/key-1"
     assert d["truststore_object"]["bucket"] == "bucket-1"
+    assert d["truststore_object"]["key"] == "key-1"
+    assert d["mtls"]["truststore_version"] == d["truststore_object"]["configured_version"]
+    assert re.fullmatch(r"version-\d+", d["mtls"]["truststore_version"])
+    assert d["mappings"][0]["api_id"] == "api-1" and d["mappings"][0]["stage"] == "stage-1"
+    assert d["mappings"][0]["api_name"] == "api-name-1"
     assert d["account_id"] == "111111111111"
     assert d["regional_domain_name"] == d["dns_canonical"]
     assert d["certificate_arn"] in d["certificates"]
     wildcard = d["certificates"][d["certificate_arn"]]["domain_name"]
     assert wildcard.startswith("*.") and d["name"].endswith(wildcard[1:])
     assert d["certificates"][d["certificate_arn"]]["sans"] == [wildcard, wildcard[2:]]
-    assert "arn:aws:s3:::bucket-1/prod/truststore.pem" in d["mtls"]["truststore_warnings"][0]
+    assert "arn:aws:s3:::bucket-1/key-1 " in d["mtls"]["truststore_warnings"][0]
     for f in red.doc["findings"]:
         blob = json.dumps(f)
         assert DOMAIN not in blob and BUCKET not in blob
@@ -538,16 +546,16 @@ def test_redact_pure_function() -> None:
     detail = out["findings"][0]["detail"]
     assert detail.startswith("host-2.host-1.example at arn:aws:apigateway:us-east-1::"
                              "/domainnames/host-2.host-1.example in 111111111111;")
-    assert "s3://bucket-1/k" in detail
+    assert "s3://bucket-1/key-1 and" in detail  # even a one-letter key
     assert "arn:aws:acm:us-east-1:111111111111:certificate/resource-1," in detail
     assert "arn:aws:acm:us-east-1:222222222222:certificate/resource-1." in detail
     assert out["findings"][0]["evidence"] == {"serial": "123456789012", "hex": "aa123456789012bb"}
     probe = out["probe"]
-    assert probe["host"] == "host-2.host-1.example" and probe["address"] == "192.0.2.7"
+    assert probe["host"] == "host-2.host-1.example" and probe["address"] == "ip-1"
     chain = probe["served_chain"][0]
     assert chain["serial"] == "123456789012"
     assert chain["subject"] == "CN=*.host-1.example"
-    assert chain["sans"] == ["DNS:*.host-1.example", "DNS:host-3.example", "IP:192.0.2.7"]
+    assert chain["sans"] == ["DNS:*.host-1.example", "DNS:host-3.example", "IP:ip-1"]
     assert out["domain"] == {"name": "host-2.host-1.example",
                              "truststore_object": {"bucket": "bucket-1"}}
     assert redact(doc) == out  # the same input, the same pseudonyms
