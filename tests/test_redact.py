@@ -50,6 +50,7 @@ from mtls_doctor.report.json import document
 from mtls_doctor.report.redact import parse_dn, redact, redact_report
 from tests.pki_factory import NOW, PKI, Issued, pem_bundle
 from tests.servers import LOOPBACK, Server, _serve, _ThreadedListener
+from tests.test_probe_edges import _read_request
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -297,13 +298,8 @@ def https_server(scenario: Scenario) -> Iterator[Server]:
     def handler(conn: socket.socket, listener: _ThreadedListener) -> None:
         with contextlib.suppress(OSError, ssl.SSLError), \
                 ctx.wrap_socket(conn, server_side=True) as s:
-            s.settimeout(5)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = s.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
+            if b"\r\n\r\n" not in _read_request(s):
+                return
             s.sendall(https_answer())
 
     with _serve(handler, "redact-https") as server:

@@ -12,7 +12,6 @@ cell.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import html
 import io
@@ -46,6 +45,7 @@ from mtls_doctor.report import render
 from mtls_doctor.safe import safe_names, safe_text
 from tests.conftest import Run
 from tests.pki_factory import NOW, PKI, Issued
+from tests.test_tui import drive_options
 
 CLI = Callable[..., Run]
 FORMATS = ("text", "json", "markdown", "html")
@@ -585,16 +585,8 @@ def tui_options(pki: HostilePKI, snapshot: str, port: int) -> DiagnoseOptions:
                            truststore=f["truststore.pem"], aws_snapshot=snapshot, timeout=10.0)
 
 
-def drive(options: DiagnoseOptions | None, test: Callable[[Any, Any], Any], *,
-          size: tuple[int, int] = (300, 60)) -> Any:
-    from mtls_doctor.tui.app import MtlsDoctorApp
-
-    async def main() -> Any:
-        app = MtlsDoctorApp(options)
-        async with app.run_test(size=size) as pilot:
-            await test(app, pilot)
-        return app
-    return asyncio.run(main())
+#: wide enough that no value of the hostile names is cut off on screen
+WIDE = (300, 60)
 
 
 async def finished(app: Any, pilot: Any) -> None:
@@ -638,7 +630,7 @@ def test_the_tui_shows_hostile_text_escaped_and_unstyled(hostile: HostilePKI, sn
             await pilot.pause()
             seen[f"certificate {i}"] = assert_screen_clean(app, f"certificate {i}")
 
-    drive(tui_options(hostile, snapshot, server_port), test)
+    drive_options(tui_options(hostile, snapshot, server_port), test, size=WIDE)
     everything = "\n".join(seen.values())
     assert "\\x1b]52;c;ZWNobyBQV05FRA==\\x07" in everything
     assert "\\u202e" in everything and "\\u200b" in everything and "\\u2028" in everything
@@ -668,7 +660,7 @@ def test_tui_failure_and_notifications_are_safe(monkeypatch: pytest.MonkeyPatch)
         assert all(str(n.message).startswith("facts.json holds the domain \\x1b]52")
                    for n in app._notifications)
 
-    drive(options, test, size=(200, 40))
+    drive_options(options, test, size=(200, 40))
 
 
 def fake_report(*args: Any, **kwargs: Any) -> Report:
@@ -748,7 +740,7 @@ def test_tui_export_refuses_an_input(monkeypatch: pytest.MonkeyPatch, inputs: di
         await pilot.pause()
         assert app.screen is dialog and app.last_export is None
 
-    drive(options, test, size=(120, 40))
+    drive_options(options, test, size=(120, 40))
     assert unchanged(inputs, hostile)
 
 
@@ -779,7 +771,7 @@ def test_tui_export_asks_before_replacing(monkeypatch: pytest.MonkeyPatch,
         assert app.screen is app.dashboard
         assert app.last_export == existing.resolve()
 
-    drive(DiagnoseOptions(host=DOMAIN, at=when, now=when), test, size=(120, 40))
+    drive_options(DiagnoseOptions(host=DOMAIN, at=when, now=when), test, size=(120, 40))
     assert "<html" in existing.read_text().lower()
 
 
@@ -806,7 +798,7 @@ def test_tui_export_write_error_keeps_the_dialog_open(monkeypatch: pytest.Monkey
         await export_settled(app, pilot, presses)
         assert app.screen is app.dashboard and (tmp_path / "r.html").exists()
 
-    drive(DiagnoseOptions(host=DOMAIN, at=when, now=when), test, size=(120, 40))
+    drive_options(DiagnoseOptions(host=DOMAIN, at=when, now=when), test, size=(120, 40))
 
 
 # -- the functions themselves ----------------------------------------------------------------------

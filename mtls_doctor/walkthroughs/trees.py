@@ -30,7 +30,7 @@ The answer `other` is special: a fact whose value matches no other answer takes 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -201,20 +201,22 @@ def _command(value: Any, what: str, tree: str, node: str) -> str:
     return text
 
 
-def _commands(value: Any, what: str, tree: str, node: str) -> tuple[str, ...]:
+def _items(value: Any, what: str, tree: str, node: str,
+           item: Callable[[Any, str, str, str], str]) -> tuple[str, ...]:
+    """A list of strings, each checked by `item` (`_text`, or `_command` for commands)."""
     if value is None:
         return ()
     if not isinstance(value, list):
         raise WalkthroughError(f"{what} must be a list of strings", tree=tree, node=node)
-    return tuple(_command(v, f"{what}[{i}]", tree, node) for i, v in enumerate(value))
+    return tuple(item(v, f"{what}[{i}]", tree, node) for i, v in enumerate(value))
+
+
+def _commands(value: Any, what: str, tree: str, node: str) -> tuple[str, ...]:
+    return _items(value, what, tree, node, _command)
 
 
 def _texts(value: Any, what: str, tree: str, node: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise WalkthroughError(f"{what} must be a list of strings", tree=tree, node=node)
-    return tuple(_text(v, f"{what}[{i}]", tree, node) for i, v in enumerate(value))
+    return _items(value, what, tree, node, _text)
 
 
 def _extra(doc: Mapping[str, Any], allowed: set[str], what: str, tree: str, node: str | None) -> None:
