@@ -23,31 +23,73 @@ class SourceData:
     data: bytes
 
 
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory; give the certificate file inside it"
+    if stat.S_ISFIFO(mode):
+        return ("a named pipe (FIFO), which can block forever; give a regular file, or pipe the "
+                "data into '-' (standard input)")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    return "not a regular file"
+
+
+def _too_big(what: str, path: str, size: int) -> InputError:
+    return InputError(
+        f"{what} {path!r} is {size / 1048576:.1f} MiB; certificate files are a few kilobytes "
+        f"(limit {MAX_BYTES // 1048576} MiB): is it the right file?"
+    )
+
+
 def read_file(path: str, what: str = "file") -> SourceData:
-    """Read a local file, refusing directories, devices and oversized files with a clear line."""
+    """Read a local file, refusing directories, FIFOs, devices, sockets and files over 16 MiB
+    with a clear line, before anything could block or fill memory: the path is checked with
+    `os.stat`, opened without blocking (a FIFO swapped in meanwhile cannot hang the open), and
+    the opened file checked again with `fstat`."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         raise InputError(f"{what} {path!r} does not exist") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path!r}: {exc.strerror}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{what} {path!r} is a directory; give the certificate file inside it")
-    if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode):
-        raise InputError(f"{what} {path!r} is not a regular file")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise InputError(f"cannot read {what} {path!r}: {getattr(exc, 'strerror', None) or exc}"
+                         ) from None
+    kind = _kind(st.st_mode)
+    if kind is not None:
+        raise InputError(f"{what} {path!r} is {kind}")
     if st.st_size > MAX_BYTES:
-        raise InputError(
-            f"{what} {path!r} is {st.st_size / 1048576:.1f} MiB; certificate files are a few "
-            f"kilobytes (limit {MAX_BYTES // 1048576} MiB): is it the right file?"
-        )
+        raise _too_big(what, path, st.st_size)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputError(f"cannot read {what} {path!r}: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
+    try:
+        st = os.fstat(fd)
+        kind = _kind(st.st_mode)
+        if kind is not None:
+            raise InputError(f"{what} {path!r} is {kind}")
+        if st.st_size > MAX_BYTES:
+            raise _too_big(what, path, st.st_size)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path!r}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:  # it grew after the checks
         raise InputError(f"{what} {path!r} is larger than {MAX_BYTES // 1048576} MiB")
-    return SourceData(path, data)
+    return SourceData(path, b"".join(chunks))
 
 
 def read_source(spec: str, what: str = "file") -> SourceData:
@@ -57,6 +99,7 @@ def read_source(spec: str, what: str = "file") -> SourceData:
     if parts.scheme and len(parts.scheme) > 1 and "://" in spec:
         raise InputError(f"{what} {spec!r}: unsupported scheme {parts.scheme}://")
     if spec == "-":
+        # a terminal or a pipe: read as it comes, never more than the limit allows
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             raise InputError(f"{what} on standard input is larger than {MAX_BYTES // 1048576} MiB")

@@ -17,7 +17,12 @@ from mtls_doctor.model.certificate import Container
 from mtls_doctor.pki import der as asn1
 from mtls_doctor.pki.describe import describe
 from mtls_doctor.pki.hostname import HostnameError, match_hostname, normalise_host
-from mtls_doctor.pki.load import LoadedFile, Pkcs12PasswordError, load_certificates
+from mtls_doctor.pki.load import (
+    LoadedFile,
+    Pkcs12PasswordError,
+    Pkcs12RefusedError,
+    load_certificates,
+)
 from tests.pki_factory import NOW, PKI, p7b, p7b_ber_indefinite, p12, pem_bundle
 
 pytestmark = [
@@ -124,7 +129,7 @@ def test_mutated_pkcs7(ops, which: str) -> None:
 def test_mutated_pkcs12(ops, which: str, password: bytes | None) -> None:
     try:
         load_and_describe(mutate(seeds()[which], ops), password)
-    except Pkcs12PasswordError as exc:
+    except (Pkcs12PasswordError, Pkcs12RefusedError) as exc:  # one line, exit 2
         text = str(exc)
         assert "fuzz.bin" in text
         assert PASSWORD.decode() not in text
@@ -194,9 +199,12 @@ def test_pem_blocks_in_any_order(pieces: list[str], data: st.DataObject) -> None
             cut += size >= len(b"-----BEGIN CERTIFICATE-----")
     loaded = load_and_describe(out)
     assert sum(c.ok for c in loaded.certificates) == good
-    assert len(loaded.certificates) == good + cut
+    # the same broken block is kept KEEP_SAME times, then counted (with its lines)
+    counted = [p for p in loaded.problems if p.certificate_blocks]
+    assert len(loaded.certificates) + sum(p.count for p in counted) == good + cut
     begins = [n for n, ln in enumerate(out.splitlines(), start=1) if _BEGIN_LINE.match(ln)]
-    assert [c.position.line for c in loaded.certificates] == begins
+    lines = [c.position.line for c in loaded.certificates] + [n for p in counted for n in p.lines]
+    assert sorted(n for n in lines if n is not None) == begins
     if good + cut:
         assert loaded.container is Container.PEM
 

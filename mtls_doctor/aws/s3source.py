@@ -22,19 +22,25 @@ def read_s3(spec: str, what: str, profile: str | None, region: str | None,
     aws = Aws(profile, Deadline(timeout))
     args = {"Bucket": bucket, "Key": key, **({"VersionId": version} if version else {})}
 
-    def get(c: object) -> bytes:
+    def get(c: object) -> tuple[int, bytes]:
         obj = c.get_object(**args)  # type: ignore[attr-defined]
+        size = obj.get("ContentLength")
+        if isinstance(size, int) and size > MAX_BYTES:  # refused without downloading it
+            obj["Body"].close()
+            return size, b""
         data: bytes = obj["Body"].read(MAX_BYTES + 1)
-        return data
+        return len(data), data
 
-    data, attempt = aws.attempt("s3", region, "GetObject",
-                                "s3:GetObjectVersion" if version else "s3:GetObject", get)
-    if data is None:
+    got, attempt = aws.attempt("s3", region, "GetObject",
+                               "s3:GetObjectVersion" if version else "s3:GetObject", get)
+    if got is None:
         hint = {Status.DENIED: f" (the caller needs {attempt.action} on the object)",
                 Status.NO_CREDENTIALS: " (no usable AWS credentials: set AWS_PROFILE or use "
                                        "--profile)"}.get(attempt.status, "")
         raise InputError(f"cannot read {spec}: {attempt.reason or attempt.status.value}{hint}")
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{spec} is larger than {MAX_BYTES // 1048576} MiB")
+    size, data = got
+    if size > MAX_BYTES:
+        raise InputError(f"{what} {spec} is {size / 1048576:.1f} MiB; certificate files are a few "
+                         f"kilobytes (limit {MAX_BYTES // 1048576} MiB): is it the right object?")
     name = f"s3://{bucket}/{key}" + (f"?versionId={version}" if version else "")
     return SourceData(name, data)

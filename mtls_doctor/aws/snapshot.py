@@ -163,5 +163,23 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
             evidence=evidence,
             also_found_in=_texts(d, "also_found_in"),
         )
+    except RecursionError:
+        # json.loads (and repr) stop at Python's recursion limit: a snapshot is 5 levels deep
+        raise InputError(f"{source}: not a readable AWS snapshot (its JSON is nested deeper "
+                         "than any snapshot is)") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{source}: not a readable AWS snapshot ({exc})") from None
+        raise InputError(f"{source}: not a readable AWS snapshot ({_reason(exc)})") from None
+
+
+def _reason(exc: Exception) -> str:
+    """The error's first line, short: it may quote the snapshot's (outside) text."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def load_snapshot(path: str) -> DomainFacts:
+    """Read and check a snapshot file (`--aws-snapshot`): a missing, unreadable, oversized or
+    malformed one (deeply nested JSON included) stops the command with one line (exit 2)."""
+    from mtls_doctor.source import read_file
+
+    return loads(read_file(path, "AWS snapshot").data.decode("utf-8", "replace"), path)

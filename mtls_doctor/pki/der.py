@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _MAX_DEPTH = 64
+#: elements `element_end` and `ber_to_der` go through at most: real PKCS#7 and PKCS#12 files
+#: hold a few thousand; a hostile 16 MiB file of tiny elements would otherwise keep the
+#: interpreter busy for many seconds
+MAX_BER_ELEMENTS = 200_000
 
 
 class DerError(ValueError):
@@ -65,18 +69,25 @@ def read_tlv(data: bytes, offset: int = 0) -> Tlv:
     return Tlv(first, bool(first & 0x20), offset, pos, length)
 
 
-def element_end(data: bytes, offset: int = 0, _depth: int = 0) -> int:
-    """Offset just after the element at `offset`, following indefinite lengths."""
+def element_end(data: bytes, offset: int = 0, _depth: int = 0,
+                _budget: list[int] | None = None) -> int:
+    """Offset just after the element at `offset`, following indefinite lengths (through at most
+    `MAX_BER_ELEMENTS` elements: more raise DerError)."""
     if _depth > _MAX_DEPTH:
         raise DerError("nesting too deep")
     tlv = read_tlv(data, offset)
     if tlv.length is not None:
         return tlv.content_start + tlv.length
+    if _budget is None:
+        _budget = [MAX_BER_ELEMENTS]
     pos = tlv.content_start
     while True:
         if data[pos : pos + 2] == b"\x00\x00":
             return pos + 2
-        pos = element_end(data, pos, _depth + 1)
+        _budget[0] -= 1
+        if _budget[0] < 0:
+            raise DerError(f"more than {MAX_BER_ELEMENTS} elements")
+        pos = element_end(data, pos, _depth + 1, _budget)
 
 
 def _encode_length(n: int) -> bytes:
@@ -86,14 +97,21 @@ def _encode_length(n: int) -> bytes:
     return bytes([0x80 | len(raw)]) + raw
 
 
-def ber_to_der(data: bytes, offset: int = 0, _depth: int = 0) -> bytes:
+def ber_to_der(data: bytes, offset: int = 0, _depth: int = 0,
+               _budget: list[int] | None = None) -> bytes:
     """Re-encode one element so that every indefinite length becomes a definite one.
 
     Only lengths change; content bytes are kept. That is what BER PKCS#7 files from Java and
-    Windows tools need before a DER parser reads them.
+    Windows tools need before a DER parser reads them. More than `MAX_BER_ELEMENTS` elements
+    raise DerError.
     """
     if _depth > _MAX_DEPTH:
         raise DerError("nesting too deep")
+    if _budget is None:
+        _budget = [MAX_BER_ELEMENTS]
+    _budget[0] -= 1
+    if _budget[0] < 0:
+        raise DerError(f"more than {MAX_BER_ELEMENTS} elements")
     tlv = read_tlv(data, offset)
     tag_end = offset + 1
     if data[offset] & 0x1F == 0x1F:  # multi-byte tag: continuation bits, then the last byte
@@ -115,7 +133,7 @@ def ber_to_der(data: bytes, offset: int = 0, _depth: int = 0) -> bytes:
         elif pos >= end:
             break
         child_end = element_end(data, pos, _depth + 1)
-        parts.append(ber_to_der(data, pos, _depth + 1))
+        parts.append(ber_to_der(data, pos, _depth + 1, _budget))
         pos = child_end
     content = b"".join(parts)
     return tag_bytes + _encode_length(len(content)) + content
@@ -193,3 +211,151 @@ def raw_names(tbs: bytes) -> tuple[str, str]:
     if len(fields) < 5:
         raise DerError("TBSCertificate has too few fields")
     return _name_text(tbs, fields[2]), _name_text(tbs, fields[4])
+
+
+# --- PKCS#12 iteration counts (RFC 7292, RFC 8018, RFC 9579) -----------------------------------
+
+_PKCS12_OIDS = {
+    "data": bytes.fromhex("2a864886f70d010701"),
+    "encryptedData": bytes.fromhex("2a864886f70d010706"),
+    "shroudedKeyBag": bytes.fromhex("2a864886f70d010c0a0102"),
+    "safeContentsBag": bytes.fromhex("2a864886f70d010c0a0106"),
+    "pbes2": bytes.fromhex("2a864886f70d01050d"),
+    "pbkdf2": bytes.fromhex("2a864886f70d01050c"),
+    "pbmac1": bytes.fromhex("2a864886f70d01050e"),
+    "scrypt": bytes.fromhex("2b06010401da47040b"),
+}
+#: PBES1 (RFC 8018 A.3: pbeWithMD2AndDES-CBC ... pbeWithSHA1AndRC2-CBC) and the PKCS#12 PBE
+#: algorithms (RFC 7292 Appendix C): both carry SEQUENCE { salt, iterationCount }
+_PBES1_PREFIX = bytes.fromhex("2a864886f70d0105")
+_PKCS12_PBE_PREFIX = bytes.fromhex("2a864886f70d010c01")
+#: elements a PKCS#12 walk may visit: real files hold a few dozen
+_MAX_ELEMENTS = 20_000
+
+
+@dataclass
+class _Walk:
+    data: bytes
+    visited: int = 0
+
+    def kids(self, tlv: Tlv) -> list[Tlv]:
+        out = children(self.data, tlv)
+        self.visited += len(out)
+        if self.visited > _MAX_ELEMENTS:
+            raise DerError(f"more than {_MAX_ELEMENTS} elements")
+        return out
+
+    def content(self, tlv: Tlv) -> bytes:
+        assert tlv.length is not None
+        return self.data[tlv.content_start : tlv.content_start + tlv.length]
+
+    def octets(self, tlv: Tlv) -> bytes:
+        """An OCTET STRING's bytes, also when BER splits it into pieces (constructed)."""
+        if tlv.tag == 0x04:
+            return self.content(tlv)
+        if tlv.tag in (0x24, 0xA0):
+            return b"".join(self.octets(k) for k in self.kids(tlv))
+        raise DerError("expected an OCTET STRING")
+
+    def integer(self, tlv: Tlv) -> int:
+        if tlv.tag != 0x02:
+            raise DerError("expected an INTEGER")
+        return int.from_bytes(self.content(tlv), "big", signed=True)
+
+
+def _iterations_of(w: _Walk, alg: Tlv, what: str) -> list[tuple[str, int]]:
+    """Iteration counts an AlgorithmIdentifier asks for (PBES1, PKCS#12 PBE, PBES2 with PBKDF2
+    or scrypt, PBMAC1); none for an algorithm without a key derivation."""
+    parts = w.kids(alg)
+    if not parts or parts[0].tag != 0x06:
+        raise DerError("expected an AlgorithmIdentifier")
+    oid = w.content(parts[0])
+    params = parts[1] if len(parts) > 1 else None
+    if oid in (_PKCS12_OIDS["pbes2"], _PKCS12_OIDS["pbmac1"]):
+        if params is None:
+            raise DerError("PBES2/PBMAC1 without parameters")
+        kdf = w.kids(params)[0]
+        return _iterations_of(w, kdf, what)
+    if params is None:
+        return []
+    if oid == _PKCS12_OIDS["pbkdf2"]:
+        return [(f"{what} (PBKDF2)", w.integer(w.kids(params)[1]))]
+    if oid == _PKCS12_OIDS["scrypt"]:
+        fields = w.kids(params)  # salt, N (cost), r (block size), p (parallelisation)
+        cost, parallel = w.integer(fields[1]), w.integer(fields[3])
+        return [(f"{what} (scrypt N x p)", cost * max(parallel, 1))]
+    if oid.startswith((_PBES1_PREFIX, _PKCS12_PBE_PREFIX)) and len(oid) == len(_PBES1_PREFIX) + 1 + (
+            oid.startswith(_PKCS12_PBE_PREFIX)):
+        label = "PKCS#12 PBE" if oid.startswith(_PKCS12_PBE_PREFIX) else "PBES1"
+        return [(f"{what} ({label})", w.integer(w.kids(params)[1]))]
+    return []
+
+
+def _safe_contents(w: _Walk, data: bytes, depth: int) -> list[tuple[str, int]]:
+    if depth > 8:
+        raise DerError("SafeContents nested too deep")
+    inner = _Walk(data, w.visited)
+    out: list[tuple[str, int]] = []
+    for bag in inner.kids(read_tlv(data)):
+        parts = inner.kids(bag)
+        if len(parts) < 2 or parts[0].tag != 0x06:
+            raise DerError("malformed SafeBag")
+        bag_id, value = inner.content(parts[0]), inner.kids(parts[1])[0]
+        if bag_id == _PKCS12_OIDS["shroudedKeyBag"]:
+            out += _iterations_of(inner, inner.kids(value)[0], "the encrypted private key")
+        elif bag_id == _PKCS12_OIDS["safeContentsBag"]:
+            out += _safe_contents(inner, inner.data[value.start : element_end(inner.data,
+                                                                           value.start)],
+                                  depth + 1)
+    w.visited = inner.visited
+    return out
+
+
+def pkcs12_iterations(data: bytes) -> list[tuple[str, int]]:
+    """Every MAC and key-derivation iteration count a PKCS#12 file shows before decryption:
+    the MAC's (or PBMAC1's PBKDF2), each encrypted content's, and each shrouded key bag's that
+    is not itself inside encrypted content. Raises DerError when the structure cannot be read.
+
+    OpenSSL runs whatever count a file names (2**31-1 MAC iterations take minutes), so these
+    are checked before the file is handed to it.
+    """
+    data = ber_to_der(data)  # Java and Windows write PKCS#12 in BER (indefinite lengths)
+    w = _Walk(data)
+    pfx = w.kids(read_tlv(data))
+    if len(pfx) < 2:
+        raise DerError("PFX has too few fields")
+    out: list[tuple[str, int]] = []
+    if len(pfx) > 2:  # macData: DigestInfo, macSalt, iterations DEFAULT 1
+        mac = w.kids(pfx[2])
+        digest_alg = w.kids(mac[0])[0]
+        out += _iterations_of(w, digest_alg, "the MAC")
+        if not out:
+            out.append(("the MAC", w.integer(mac[2]) if len(mac) > 2 else 1))
+    auth_safe = w.kids(pfx[1])
+    if len(auth_safe) < 2 or w.content(auth_safe[0]) != _PKCS12_OIDS["data"]:
+        return out  # public-key integrity mode (signedData): nothing derived from a password
+    safes = w.octets(w.kids(auth_safe[1])[0])
+    inner = _Walk(safes, w.visited)
+    for info in inner.kids(read_tlv(safes)):
+        parts = inner.kids(info)
+        kind = inner.content(parts[0])
+        if len(parts) < 2:
+            continue
+        body = inner.kids(parts[1])[0]
+        if kind == _PKCS12_OIDS["data"]:
+            out += _safe_contents(inner, inner.octets(body), 0)
+        elif kind == _PKCS12_OIDS["encryptedData"]:
+            enc_info = inner.kids(body)[1]  # version, EncryptedContentInfo
+            alg = inner.kids(enc_info)[1]  # contentType, contentEncryptionAlgorithm, content
+            out += _iterations_of(inner, alg, "the encrypted certificates")
+    return out
+
+
+def pkcs8_iterations(data: bytes) -> list[tuple[str, int]]:
+    """The key-derivation iteration count of a PKCS#8 EncryptedPrivateKeyInfo (RFC 5958:
+    SEQUENCE { AlgorithmIdentifier, OCTET STRING }); none for anything else (a plain key)."""
+    w = _Walk(data)
+    parts = w.kids(read_tlv(data))
+    if len(parts) != 2 or parts[0].tag != 0x30 or parts[1].tag != 0x04:
+        return []
+    return _iterations_of(w, parts[0], "the encrypted private key")

@@ -8,7 +8,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import ExtensionOID, SignatureAlgorithmOID
 
 from mtls_doctor.model.certificate import (
     BasicConstraints,
@@ -18,7 +18,7 @@ from mtls_doctor.model.certificate import (
     Validity,
 )
 from mtls_doctor.pki import der as asn1
-from mtls_doctor.pki.load import LoadedCert, serial_number
+from mtls_doctor.pki.load import LoadedCert, pss_parameters_problem, serial_number
 from mtls_doctor.pki.signature import is_self_signed
 
 _KU_NAMES = (
@@ -31,6 +31,16 @@ _KU_NAMES = (
     ("crl_sign", "cRLSign"),
 )
 _SECONDS_PER_DAY = 86400
+#: names listed from one extension (SANs, name constraints, URLs); a certificate can hold a
+#: million, and a report must stay readable and bounded. Real certificates hold a few hundred
+MAX_LISTED = 1000
+
+
+def _listed(items: list[str]) -> list[str]:
+    """The first `MAX_LISTED` items, and a last one saying how many more there are."""
+    if len(items) <= MAX_LISTED:
+        return items
+    return [*items[:MAX_LISTED], f"... and {len(items) - MAX_LISTED:,} more"]
 
 
 def serial_hex(serial: int) -> str:
@@ -65,19 +75,28 @@ def key_info(cert: x509.Certificate) -> KeyInfo:
 
 
 def signature_hash(cert: x509.Certificate) -> str | None:
-    """`sha256`, `sha1`, ... or None when the algorithm has no separate hash (Ed25519)."""
+    """`sha256`, `sha1`, ... or None when the algorithm has no separate hash (Ed25519) or names
+    none that can be read (RSASSA-PSS without its parameters)."""
     try:
         h = cert.signature_hash_algorithm
     except UnsupportedAlgorithm:
         return "unknown"
+    except ValueError:  # "Invalid RSA PSS parameters": the loader notes it as non-standard
+        return None
     return h.name if h is not None else None
 
 
 def signature_algorithm(cert: x509.Certificate) -> str:
-    """The signature algorithm's name, or its OID when it has none."""
+    """The signature algorithm's name, or its OID when it has none; `rsassaPss (no
+    parameters)` when the RSASSA-PSS parameters RFC 4055 requires are missing or unreadable."""
     oid = cert.signature_algorithm_oid
     name = getattr(oid, "_name", "") or ""
-    return name if name and name != "Unknown OID" else oid.dotted_string
+    text = name if name and name != "Unknown OID" else oid.dotted_string
+    if oid == SignatureAlgorithmOID.RSASSA_PSS:
+        problem = pss_parameters_problem(cert)
+        if problem is not None:
+            text += f" ({problem} parameters)"
+    return text
 
 
 def general_name_text(gn: x509.GeneralName) -> str:
@@ -155,15 +174,15 @@ def extended_key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
     for oid in ext.value:
         name = getattr(oid, "_name", "")
         out.append(name if name and name != "Unknown OID" else oid.dotted_string)
-    return tuple(out)
+    return tuple(_listed(out))
 
 
 def sans(cert: x509.Certificate) -> tuple[str, ...]:
-    """Subject alternative names as text."""
+    """Subject alternative names as text (the first `MAX_LISTED`, then how many more)."""
     ext = find_extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     if ext is None or not isinstance(ext.value, x509.SubjectAlternativeName):
         return ()
-    return tuple(general_name_text(gn) for gn in ext.value)
+    return tuple(_listed([general_name_text(gn) for gn in ext.value]))
 
 
 def _ski(cert: x509.Certificate) -> str | None:
@@ -190,18 +209,21 @@ _SHOWN_ELSEWHERE = {
 
 def _extension_value(value: x509.ExtensionType) -> str:
     if isinstance(value, x509.AuthorityInformationAccess):
-        return ", ".join(f"{d.access_method._name}: {general_name_text(d.access_location)}"
-                         for d in value)
+        return ", ".join(_listed([f"{d.access_method._name}: "
+                                  f"{general_name_text(d.access_location)}" for d in value]))
     if isinstance(value, x509.CRLDistributionPoints):
-        return ", ".join(general_name_text(n) for dp in value for n in (dp.full_name or []))
+        return ", ".join(_listed([general_name_text(n) for dp in value
+                                  for n in (dp.full_name or [])]))
     if isinstance(value, x509.CertificatePolicies):
-        return ", ".join(p.policy_identifier.dotted_string for p in value)
+        return ", ".join(_listed([p.policy_identifier.dotted_string for p in value]))
     if isinstance(value, x509.NameConstraints):
         parts = []
         if value.permitted_subtrees:
-            parts.append("permitted " + ", ".join(map(general_name_text, value.permitted_subtrees)))
+            parts.append("permitted " + ", ".join(
+                _listed(list(map(general_name_text, value.permitted_subtrees)))))
         if value.excluded_subtrees:
-            parts.append("excluded " + ", ".join(map(general_name_text, value.excluded_subtrees)))
+            parts.append("excluded " + ", ".join(
+                _listed(list(map(general_name_text, value.excluded_subtrees)))))
         return "; ".join(parts)
     if isinstance(value, x509.UnrecognizedExtension):
         return f"{len(value.value)} bytes, not understood"
@@ -215,13 +237,19 @@ def extensions(cert: x509.Certificate) -> tuple[ExtensionInfo, ...]:
     except Exception:  # noqa: BLE001 - reported by the loader
         return ()
     out = []
+    if len(exts) > MAX_LISTED:
+        more = ExtensionInfo("more extensions", "...", False,
+                             f"{len(exts) - MAX_LISTED:,} more extensions, not listed")
+        exts = exts[:MAX_LISTED]
+    else:
+        more = None
     for e in exts:
         name = getattr(e.oid, "_name", "") or e.oid.dotted_string
         if name == "Unknown OID":
             name = e.oid.dotted_string
         value = "" if e.oid in _SHOWN_ELSEWHERE else _extension_value(e.value)
         out.append(ExtensionInfo(name, e.oid.dotted_string, e.critical, value))
-    return tuple(out)
+    return tuple(out) + ((more,) if more is not None else ())
 
 
 def _names(loaded: LoadedCert) -> tuple[str, str]:

@@ -3,6 +3,8 @@ no function returns or formats key bytes, and error messages never quote the fil
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 from cryptography import x509
@@ -10,15 +12,56 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from mtls_doctor.errors import InputError
+from mtls_doctor.pki import der as asn1
 
-_KEY_BLOCK = re.compile(rb"-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY)-----.*?-----END \1-----",
-                        re.DOTALL)
+_KEY_BEGIN = re.compile(rb"-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY)-----")
+#: the most key-derivation iterations an encrypted key may ask for (as for PKCS#12 files)
+MAX_KEY_ITERATIONS = 10_000_000
 
 
 def find_key_block(data: bytes) -> bytes | None:
-    """The first PEM private key block in `data`, if any."""
-    m = _KEY_BLOCK.search(data.replace(b"\r\n", b"\n"))
-    return m.group(0) if m else None
+    """The first PEM private key block in `data` (one with its END line), if any. Linear in the
+    size of `data`, whatever it holds (a regular expression spanning BEGIN to END is quadratic
+    over thousands of BEGIN lines without an END)."""
+    data = data.replace(b"\r\n", b"\n")
+    unended: set[bytes] = set()
+    for m in _KEY_BEGIN.finditer(data):
+        label = m.group(1)
+        if label in unended:
+            continue  # no END of this label after an earlier BEGIN: none after this one either
+        end_line = b"-----END " + label + b"-----"
+        end = data.find(end_line, m.end())
+        if end < 0:
+            unended.add(label)
+            continue
+        return data[m.start() : end + len(end_line)]
+    return None
+
+
+def check_key_iterations(data: bytes, block: bytes | None, source: str) -> None:
+    """Refuse (exit 2) an encrypted PKCS#8 key asking for more key-derivation iterations than
+    `MAX_KEY_ITERATIONS`, before OpenSSL runs them (2**31-1 PBKDF2 rounds take minutes)."""
+    if block is not None:
+        if not block.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----"):
+            return  # legacy PEM encryption derives its key with one MD5 round
+        body = block[block.index(b"-----", 5) + 5 : block.rindex(b"-----END")]
+        try:
+            der = base64.b64decode(b"".join(body.split()), validate=True)
+        except (binascii.Error, ValueError):
+            return  # not base64: the loader says the key is unreadable
+    else:
+        der = data
+    try:
+        counts = asn1.pkcs8_iterations(der)
+    except (asn1.DerError, IndexError, ValueError):
+        return  # not an EncryptedPrivateKeyInfo that can be read: OpenSSL refuses it at once
+    for what, count in counts:
+        if count > MAX_KEY_ITERATIONS or count < 1:
+            shown = f"{count:,}" if abs(count) < 10**30 else f"a {count.bit_length()}-bit number of"
+            raise InputError(f"{source}: the key asks for {shown} iterations for {what}; "
+                             f"mtls-doctor opens none asking for more than "
+                             f"{MAX_KEY_ITERATIONS:,}: re-encrypt it with 'openssl pkey -in "
+                             "KEY -aes256 -out NEW-KEY'")
 
 
 def load_private_key(data: bytes, source: str, password: bytes | None) -> PrivateKeyTypes:
@@ -26,6 +69,7 @@ def load_private_key(data: bytes, source: str, password: bytes | None) -> Privat
     block = find_key_block(data)
     loader = serialization.load_der_private_key if block is None else serialization.load_pem_private_key
     raw = data if block is None else block
+    check_key_iterations(data, block, source)
 
     def load(raw: bytes, password: bytes | None) -> PrivateKeyTypes:
         # RSA validation (prime checks) costs ~30 ms, more than the whole TLS handshake; the key

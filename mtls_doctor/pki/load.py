@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -24,10 +25,27 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container, Position
 from mtls_doctor.pki import der as asn1
 
-_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 #]+)-----")
-_END = re.compile(r"-----END ([A-Z0-9 #]+)-----")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_ARMOUR_SPLIT = re.compile(r"(-----(?:BEGIN|END) [A-Z0-9 #]+-----)")
+# labels are short ("CERTIFICATE", "ENCRYPTED PRIVATE KEY"): a longer one is text, so that no
+# report repeats megabytes of a label
+_ARMOUR = re.compile(r"-----(BEGIN|END) ([A-Z0-9 #]{1,64})-----")
+#: a header line ("Proc-Type: 4,ENCRYPTED"), after any blank lines, at the start of a body
+_HEADER_LINE = re.compile(r"\s*[^\r\n:]*:[^\r\n]*")
+_SPACE = re.compile(r"\s+")
+#: blank text up to the end of the line (or of the text)
+_LINE_REST = re.compile(r"[^\S\r\n]*(?:\r|\n|\Z)")
+
+#: identical problems (the same malformed block, the same stray key block, the same PEM quirk)
+#: are kept one by one this many times; further ones are counted, not each kept (a hostile
+#: 16 MiB file holds 250,000 broken blocks, and a report must not list them all)
+KEEP_SAME = 3
+#: certificates read from one file; further certificate blocks are counted, not decoded.
+#: 16 MiB holds 30,000 certificates; a bundle of every public root CA holds about 150, a
+#: private truststore a few dozen. It also bounds the depth of the issuer trees reports draw
+MAX_CERTIFICATES = 500
+#: distinct problems kept one by one; further ones are counted by kind
+MAX_PROBLEMS = 200
+#: lines kept of the occurrences a counted problem stands for
+LINES_KEPT = 5
 _CERT_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
 _PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS", "CERTIFICATE CHAIN"}
 _OID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
@@ -40,23 +58,38 @@ class ProblemKind(StrEnum):
     MALFORMED = "malformed"
     NOT_A_CERTIFICATE = "not_a_certificate"
     PRIVATE_KEY = "private_key"
+    #: certificate blocks beyond `MAX_CERTIFICATES`, counted and not decoded
+    NOT_READ = "not_read"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Something in the file that is not a certificate. Never holds the bytes it saw."""
+    """Something in the file that is not a certificate. Never holds the bytes it saw.
+
+    A problem seen many times is kept once with `count` (how many occurrences it stands for)
+    and `lines` (where the first few are); `line` is the first of them."""
 
     kind: ProblemKind
     detail: str
     line: int | None = None
     label: str | None = None
+    count: int = 1
+    lines: tuple[int, ...] = ()
+    #: the occurrences are certificate blocks that do not parse, counted beyond the first
+    #: `KEEP_SAME` (which are kept as certificates with an `error`)
+    certificate_blocks: bool = False
 
     def location(self, source: str) -> str:
         """Where the problem is, for a person."""
-        if self.line is not None:
-            what = f"{self.label} block" if self.label else "text"
-            return f"{source}, {what} at line {self.line}"
-        return source
+        if self.line is None:
+            return source
+        what = f"{self.label} block" if self.label else "text"
+        if self.count > 1:
+            shown = ", ".join(str(n) for n in self.lines or (self.line,))
+            more = self.count - len(self.lines or (self.line,))
+            return (f"{source}, {self.count:,} {what}s at lines {shown}"
+                    + (f" and {more:,} more" if more > 0 else ""))
+        return f"{source}, {what} at line {self.line}"
 
 
 @dataclass(frozen=True)
@@ -87,8 +120,10 @@ class LoadedFile:
     #: the private key of a PKCS#12 file, kept only to compare with certificates; never shown
     pkcs12_key: PrivateKeyTypes | None = field(default=None, repr=False, compare=False)
     #: PEM that reads here but is not plain RFC 7468 PEM (UTF-16, a BOM, other labels, blocks
-    #: on one line, header lines): (line or None, what)
+    #: on one line, header lines): (line or None, what), the first `KEEP_SAME` of each kind
     pem_quirks: tuple[tuple[int | None, str], ...] = ()
+    #: quirks seen more often than `KEEP_SAME` times: (what, how many more, first lines)
+    more_quirks: tuple[tuple[str, int, tuple[int, ...]], ...] = ()
 
     @property
     def good(self) -> tuple[LoadedCert, ...]:
@@ -98,6 +133,37 @@ class LoadedFile:
 
 class Pkcs12PasswordError(InputError):
     """A PKCS#12 file that cannot be opened with the password given (or without one)."""
+
+
+class Pkcs12RefusedError(InputError):
+    """A PKCS#12 file that is not handed to OpenSSL at all: it asks for more MAC or
+    key-derivation iterations than `MAX_PKCS12_ITERATIONS`, or its structure cannot be read
+    far enough to tell."""
+
+
+#: the most MAC or key-derivation iterations a PKCS#12 file may ask for. Tools write 2,048
+#: (OpenSSL, Windows) to 600,000 (OWASP's PBKDF2-SHA256 advice); OpenSSL runs whatever a file
+#: names, and 2**31-1 MAC iterations keep it busy for minutes
+MAX_PKCS12_ITERATIONS = 10_000_000
+
+
+def check_pkcs12_iterations(data: bytes, source: str) -> None:
+    """Refuse (Pkcs12RefusedError) a PKCS#12 file whose iteration counts, read from its DER
+    before any decryption, exceed `MAX_PKCS12_ITERATIONS` or cannot be read."""
+    try:
+        counts = asn1.pkcs12_iterations(data)
+    except (asn1.DerError, IndexError, ValueError) as exc:
+        raise Pkcs12RefusedError(
+            f"{source}: not a readable PKCS#12 file (its structure cannot be checked: {exc})"
+        ) from None
+    for what, count in counts:
+        if count > MAX_PKCS12_ITERATIONS or count < 1:
+            shown = f"{count:,}" if abs(count) < 10**30 else f"a {count.bit_length()}-bit number of"
+            raise Pkcs12RefusedError(
+                f"{source}: the PKCS#12 file asks for {shown} iterations for {what}; "
+                f"mtls-doctor opens none asking for more than {MAX_PKCS12_ITERATIONS:,} (or "
+                "fewer than 1): re-export it with 'openssl pkcs12 -export -iter 2048'"
+            )
 
 
 def _friendly(exc: Exception) -> str:
@@ -115,6 +181,42 @@ def serial_number(cert: x509.Certificate) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return cert.serial_number
+
+
+_OID_RSASSA_PSS = bytes.fromhex("06092a864886f70d01010a")
+
+
+def pss_parameters_problem(cert: x509.Certificate) -> str | None:
+    """`no` when an RSASSA-PSS signature's AlgorithmIdentifier has no parameters, `invalid`
+    when they do not decode, None when they are fine (or the signature is not RSASSA-PSS)."""
+    if cert.signature_algorithm_oid != x509.oid.SignatureAlgorithmOID.RSASSA_PSS:
+        return None
+    try:
+        _ = cert.signature_algorithm_parameters
+        return None
+    except ValueError:
+        pass
+    except Exception:  # noqa: BLE001 - anything else: the parameters are what cannot be read
+        return "invalid"
+    try:
+        der = cert.public_bytes(serialization.Encoding.DER)
+        top = asn1.read_tlv(der)
+        alg = asn1.children(der, top)[1]
+        parts = asn1.children(der, alg)
+    except (asn1.DerError, IndexError, ValueError):
+        return "invalid"
+    return "no" if len(parts) == 1 else "invalid"
+
+
+def _pss_note(cert: x509.Certificate) -> str | None:
+    problem = pss_parameters_problem(cert)
+    if problem is None:
+        return None
+    what = ("without the parameters (hash, mask generation function, salt length)" if problem == "no"
+            else "with parameters that do not decode")
+    return (f"the signature algorithm is RSASSA-PSS {what}; RFC 4055 3.1 requires them in the "
+            "AlgorithmIdentifier of a signature, so no verifier can check this signature "
+            "(OpenSSL prints 'INVALID PSS PARAMETERS')")
 
 
 def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, tuple[str, ...]]:
@@ -163,6 +265,9 @@ def _touch_fields(der: bytes) -> tuple[x509.Certificate | None, str | None, list
         error = error or f"the validity period cannot be read ({_friendly(exc)})"
     if serial.bit_length() > 159:
         notes.append("serial number is longer than 20 octets (RFC 5280 4.1.2.2)")
+    pss = _pss_note(cert)
+    if pss is not None:
+        notes.append(pss)
     return cert, error, notes
 
 
@@ -212,19 +317,138 @@ def _decode_text(data: bytes, quirks: list[tuple[int | None, str]] | None = None
 
 
 @dataclass
+class _Count:
+    """Occurrences of one problem beyond those kept one by one."""
+
+    problem: Problem
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, line: int | None) -> None:
+        self.count += 1
+        if line is not None and len(self.lines) < LINES_KEPT:
+            self.lines.append(line)
+
+    def result(self) -> Problem:
+        return dataclasses.replace(self.problem, count=self.count, lines=tuple(self.lines),
+                                   line=self.lines[0] if self.lines else self.problem.line)
+
+
+@dataclass
 class _Builder:
+    """Collects what a file holds, keeping the work and the result bounded whatever the file:
+    the same problem is kept `KEEP_SAME` times and then counted, the same certificate bytes
+    are parsed once, and certificates beyond `MAX_CERTIFICATES` are counted, not decoded."""
+
     source: str
     certificates: list[LoadedCert] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     pkcs12_key: PrivateKeyTypes | None = None
     pem_quirks: list[tuple[int | None, str]] = field(default_factory=list)
+    pkcs12_problems: bool = False
+    _parsed: dict[bytes, tuple[x509.Certificate | None, str | None, tuple[str, ...]]] = field(
+        default_factory=dict)
+    _kept: dict[tuple[object, ...], int] = field(default_factory=dict)
+    _counted: dict[tuple[object, ...], _Count] = field(default_factory=dict)
+    _quirks_counted: dict[str, _Count] = field(default_factory=dict)
+
+    @property
+    def full(self) -> bool:
+        """True once `MAX_CERTIFICATES` certificates are kept: further ones are only counted."""
+        return len(self.certificates) >= MAX_CERTIFICATES
+
+    def _keep(self, key: tuple[object, ...]) -> bool:
+        """Whether one more occurrence of `key` is kept one by one (else it is counted)."""
+        n = self._kept.get(key, 0)
+        if n >= KEEP_SAME or (n == 0 and len(self._kept) >= MAX_PROBLEMS):
+            return False
+        self._kept[key] = n + 1
+        return True
+
+    def _count(self, key: tuple[object, ...], problem: Problem, line: int | None) -> None:
+        counted = self._counted.get(key)
+        if counted is None:
+            counted = self._counted[key] = _Count(problem)
+        counted.add(line)
+
+    def problem(self, problem: Problem) -> None:
+        """Keep a problem, or count it when the same one was kept often enough."""
+        self.note(problem.kind, problem.detail, problem.line, problem.label, problem)
+
+    def note(self, kind: ProblemKind, detail: str, line: int | None = None,
+             label: str | None = None, problem: Problem | None = None) -> None:
+        """`problem` from its fields, built only when it is kept or first counted (a hostile
+        file repeats one problem hundreds of thousands of times)."""
+        key = ("problem", kind, label, detail)
+        counted = self._counted.get(key)
+        if counted is not None:
+            counted.add(line)
+            return
+        problem = problem or Problem(kind, detail, line, label)
+        if self._keep(key):
+            self.problems.append(problem)
+        elif key in self._kept:
+            self._count(key, problem, problem.line)
+        else:  # too many different problems: count them by kind
+            self._count(("problem", problem.kind), Problem(
+                problem.kind, f"further problems of this kind ({problem.kind.value}) were "
+                f"counted, not listed (more than {MAX_PROBLEMS} different problems)",
+                problem.line), problem.line)
+
+    def quirk(self, line: int | None, what: str) -> None:
+        """Note PEM that is not plain RFC 7468 PEM; the same quirk is counted after a few."""
+        if self._keep(("quirk", what)):
+            self.pem_quirks.append((line, what))
+            return
+        counted = self._quirks_counted.get(what)
+        if counted is None:
+            counted = self._quirks_counted[what] = _Count(Problem(ProblemKind.MALFORMED, what))
+        counted.add(line)
+
+    def not_read(self, line: int | None, label: str = "CERTIFICATE") -> None:
+        """Count a certificate block beyond `MAX_CERTIFICATES`, without decoding it."""
+        self._count(("not_read",), Problem(
+            ProblemKind.NOT_READ, f"certificate blocks after the first {MAX_CERTIFICATES:,} "
+            "certificates were counted, not read", line, label), line)
+
+    def parse(self, der: bytes) -> tuple[x509.Certificate | None, str | None, tuple[str, ...]]:
+        """`parse_certificate`, once for the same bytes (a file may repeat one certificate)."""
+        parsed = self._parsed.get(der)
+        if parsed is None:
+            parsed = parse_certificate(der)
+            if len(self._parsed) < MAX_CERTIFICATES:
+                self._parsed[der] = parsed
+        return parsed
 
     def add_der(
         self, der: bytes, *, container: Container, line: int | None = None, label: str = "CERTIFICATE"
     ) -> None:
-        cert, error, notes = parse_certificate(der)
+        if self.full:
+            self.not_read(line, label)
+            return
+        cert, error, notes = self.parse(der)
+        if cert is None or error is not None:
+            self.malformed(line, error or "does not parse", label, container, der, cert, notes)
+            return
         position = Position(self.source, len(self.certificates), line, container)
         self.certificates.append(LoadedCert(position, der, cert, error, notes, label))
+
+    def malformed(self, line: int | None, detail: str, label: str, container: Container,
+                  der: bytes = b"", cert: x509.Certificate | None = None,
+                  notes: tuple[str, ...] = ()) -> None:
+        """A certificate block that does not parse: kept as a certificate with an `error` the
+        first `KEEP_SAME` times, then counted."""
+        key = ("certificate", label, detail)
+        counted = self._counted.get(key)
+        if counted is not None:
+            counted.add(line)
+            return
+        if not self.full and self._keep(key):
+            position = Position(self.source, len(self.certificates), line, container)
+            self.certificates.append(LoadedCert(position, der, cert, detail, notes, label))
+            return
+        self._count(key, Problem(ProblemKind.MALFORMED, detail, line, label,
+                                 certificate_blocks=True), line)
 
     def add_pkcs7(self, der: bytes, container: Container, line: int | None = None) -> bool:
         # imported here: these modules cost ~20 ms at start-up and most inputs are plain PEM
@@ -240,13 +464,13 @@ class _Builder:
             try:
                 certs = pkcs7.load_der_pkcs7_certificates(asn1.ber_to_der(der))
             except Exception as exc:  # noqa: BLE001
-                self.problems.append(
+                self.problem(
                     Problem(ProblemKind.MALFORMED, f"PKCS#7 structure cannot be read ({_friendly(exc)})",
                             line, "PKCS7" if line else None)
                 )
                 return False
         if not certs:
-            self.problems.append(
+            self.problem(
                 Problem(ProblemKind.MALFORMED, "PKCS#7 structure holds no certificates", line)
             )
         for c in certs:
@@ -254,77 +478,105 @@ class _Builder:
         return True
 
     def result(self, container: Container) -> LoadedFile:
-        return LoadedFile(self.source, container, tuple(self.certificates), tuple(self.problems),
-                          self.pkcs12_key, tuple(self.pem_quirks))
+        counted = [c.result() for c in self._counted.values()]
+        more_quirks = tuple((what, c.count, tuple(c.lines))
+                            for what, c in self._quirks_counted.items())
+        return LoadedFile(self.source, container, tuple(self.certificates),
+                          (*self.problems, *counted), self.pkcs12_key, tuple(self.pem_quirks),
+                          more_quirks)
+
+
+def _breaks(text: str, start: int, end: int) -> int:
+    """Line breaks (CR, LF, CRLF) in text[start:end]; neither end may split a CRLF."""
+    return (text.count("\n", start, end) + text.count("\r", start, end)
+            - text.count("\r\n", start, end))
+
+
+def _alone_on_line(text: str, marks: list[re.Match[str]], k: int) -> bool:
+    """Whether armour marker `k` has its line to itself (blank text aside). Looks only between
+    the neighbouring markers, so a file of 16 MiB on one line is still read in linear time."""
+    m = marks[k]
+    floor = marks[k - 1].end() if k else 0
+    cut = max(text.rfind("\n", floor, m.start()), text.rfind("\r", floor, m.start()))
+    if cut < 0 and k > 0:
+        return False  # the marker before is on the same line
+    if m.start() - cut > 1 and not text[max(cut + 1, floor) : m.start()].isspace():
+        return False
+    ceiling = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+    rest = _LINE_REST.match(text, m.end(), ceiling)
+    return rest is not None and (rest.end() < ceiling or k + 1 == len(marks)
+                                 or rest.group().endswith(("\n", "\r")))
 
 
 def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
-    """Parse PEM blocks into `b`; returns (number of blocks, number of PKCS#7 blocks)."""
-    # (line number, text) with armour lines split off, so that a block pasted on one line
-    # ("-----BEGIN CERTIFICATE----- MIIB... -----END CERTIFICATE-----") reads too
-    numbered: list[tuple[int, str]] = []
-    # only CR, LF and CRLF end a line: str.splitlines() would also split on \x85 or \x0c,
-    # which Latin-1 decoding produces from UTF-8 letters, and shift every line number after
-    for n, physical in enumerate(_LINE_BREAK.split(text), start=1):
-        parts = [part for part in _ARMOUR_SPLIT.split(physical) if part.strip()]
-        if len(parts) > 1 and _BEGIN.search(physical):
-            b.pem_quirks.append((n, "armour and base64 share one line (line breaks were lost)"))
-        numbered.extend((n, part) for part in parts)
-    lines = [t for _, t in numbered]
+    """Parse PEM blocks into `b`; returns (number of blocks, number of PKCS#7 blocks).
+
+    Works on the armour markers found in the whole text, never on a list of its lines, so that
+    time and memory stay linear in the size of the file whatever its shape (16 MiB of empty
+    lines, one line of 16 MiB). A block pasted on one line ("-----BEGIN CERTIFICATE----- MIIB...
+    -----END CERTIFICATE-----") reads too. Line numbers count CR, LF and CRLF only:
+    str.splitlines() would also split on \x85 or \x0c, which Latin-1 decoding produces from
+    UTF-8 letters, and shift every line number after."""
+    marks = list(_ARMOUR.finditer(text))
     blocks = pkcs7_blocks = 0
-    i = 0
-    while i < len(lines):
-        m = _BEGIN.search(lines[i])
-        if not m:
-            i += 1
+    line, at = 1, 0  # the line of position `at` (a marker's start: never inside a CRLF)
+    quirk_line = 0
+    k = 0
+    while k < len(marks):
+        m = marks[k]
+        if m.group(1) != "BEGIN":
+            k += 1
             continue
-        label, start = m.group(1).strip(), numbered[i][0]
-        body: list[str] = []
-        j = i + 1
+        line += _breaks(text, at, m.start())
+        at = m.start()
+        if line != quirk_line and not _alone_on_line(text, marks, k):
+            quirk_line = line
+            b.quirk(line, "armour and base64 share one line (line breaks were lost)")
+        label, start = m.group(2).strip(), line
         end_found = False
-        while j < len(lines):
-            if _BEGIN.search(lines[j]):
-                break
-            e = _END.search(lines[j])
-            if e:
-                end_found = True
-                if e.group(1).strip() != label:
-                    b.problems.append(Problem(
-                        ProblemKind.MALFORMED,
-                        f"BEGIN {label} at line {start} is closed by END {e.group(1).strip()}",
-                        start, label))
-                    end_found = False
-                break
-            body.append(lines[j])
-            j += 1
+        body = ""
+        nxt = marks[k + 1] if k + 1 < len(marks) else None
+        k += 1
+        if nxt is not None and nxt.group(1) == "END":
+            end_found = True
+            k += 1
+            if nxt.group(2).strip() != label:
+                b.problem(Problem(
+                    ProblemKind.MALFORMED,
+                    f"BEGIN {label} is closed by END {nxt.group(2).strip()}",
+                    start, label))
+                end_found = False
+            else:
+                body = text[m.end() : nxt.start()]
         blocks += 1
         kind = _classify_label(label)
-        i = j + 1 if end_found else j
         if kind == "key":
-            b.problems.append(Problem(ProblemKind.PRIVATE_KEY,
-                                      "private key material (not shown)", start, label))
+            b.note(ProblemKind.PRIVATE_KEY, "private key material (not shown)", start, label)
             continue
         if not end_found:
-            detail = f"BEGIN {label} at line {start} has no matching END line (truncated?)"
+            detail = f"BEGIN {label} has no matching END line (truncated?)"
             if kind == "cert":
-                position = Position(b.source, len(b.certificates), start, Container.PEM)
-                b.certificates.append(LoadedCert(position, b"", None, detail, (), label))
+                b.malformed(start, detail, label, Container.PEM)
             elif kind == "pkcs7":
-                b.problems.append(Problem(ProblemKind.MALFORMED, detail, start, label))
+                b.problem(Problem(ProblemKind.MALFORMED, detail, start, label))
             continue
         if kind == "other":
             what = _OTHER_LABELS.get(label, f"a {label} block")
-            b.problems.append(Problem(ProblemKind.NOT_A_CERTIFICATE,
-                                      f"{what}, not a certificate", start, label))
+            b.note(ProblemKind.NOT_A_CERTIFICATE, f"{what}, not a certificate", start, label)
+            continue
+        if kind == "cert" and b.full:  # counted, not decoded
+            b.not_read(start, label)
             continue
         # RFC 1421 headers ("Key: value" lines before a blank line) precede the base64
-        if any(":" in ln for ln in body):
-            b.pem_quirks.append((start, "header lines inside the block"))
-            while body and ":" in body[0]:
-                body.pop(0)
+        if ":" in body:
+            b.quirk(start, "header lines inside the block")
+            pos = 0
+            while (h := _HEADER_LINE.match(body, pos)) is not None:
+                pos = h.end()
+            body = body[pos:]
         if kind == "cert" and label != "CERTIFICATE":
-            b.pem_quirks.append((start, f"the label is '{label}', not 'CERTIFICATE'"))
-        payload = "".join("".join(ln.split()) for ln in body)
+            b.quirk(start, f"the label is '{label}', not 'CERTIFICATE'")
+        payload = _SPACE.sub("", body)
         try:
             raw = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
@@ -332,10 +584,9 @@ def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
         if not raw:
             detail = "empty base64 body" if not payload else "the base64 body is corrupt"
             if kind == "cert":
-                position = Position(b.source, len(b.certificates), start, Container.PEM)
-                b.certificates.append(LoadedCert(position, b"", None, detail, (), label))
+                b.malformed(start, detail, label, Container.PEM)
             else:
-                b.problems.append(Problem(ProblemKind.MALFORMED, detail, start, label))
+                b.problem(Problem(ProblemKind.MALFORMED, detail, start, label))
             continue
         if kind == "pkcs7":
             pkcs7_blocks += 1
@@ -368,6 +619,8 @@ def _looks_pkcs7(data: bytes) -> bool:
 def _load_pkcs12(data: bytes, b: _Builder, password: bytes | None) -> None:
     from cryptography.hazmat.primitives.serialization import pkcs12
 
+    check_pkcs12_iterations(data, b.source)  # before OpenSSL runs whatever count it names
+
     # an unprotected file opens with no password, whatever password was given for the key
     tries = [password, None, b""] if password is not None else [None, b""]
     last: Exception | None = None
@@ -379,7 +632,7 @@ def _load_pkcs12(data: bytes, b: _Builder, password: bytes | None) -> None:
             continue
         b.pkcs12_key = bundle.key
         if bundle.key is not None:
-            b.problems.append(Problem(ProblemKind.PRIVATE_KEY, "PKCS#12 private key (not shown)"))
+            b.problem(Problem(ProblemKind.PRIVATE_KEY, "PKCS#12 private key (not shown)"))
         certs = ([bundle.cert] if bundle.cert else []) + list(bundle.additional_certs)
         for c in certs:
             b.add_der(c.certificate.public_bytes(serialization.Encoding.DER),
@@ -417,37 +670,53 @@ def _load_binary(data: bytes, b: _Builder, password: bytes | None) -> Container:
         b.add_pkcs7(data, Container.PKCS7_DER)
         return Container.PKCS7_DER
     if _looks_pkcs12(data):
-        _load_pkcs12(data, b, password)
+        try:
+            _load_pkcs12(data, b, password)
+        except (Pkcs12PasswordError, Pkcs12RefusedError) as exc:
+            if not b.pkcs12_problems:
+                raise
+            detail = str(exc).removeprefix(f"{b.source}: ")
+            b.problem(Problem(ProblemKind.MALFORMED, f"not opened: {detail}"))
         return Container.PKCS12
     # one or several DER certificates back to back
     pos = 0
     while pos < len(data):
+        if b.full:
+            b.problem(Problem(ProblemKind.NOT_READ, f"{len(data) - pos:,} bytes after the first "
+                              f"{MAX_CERTIFICATES:,} certificates were not read"))
+            return Container.DER
         try:
             end = asn1.element_end(data, pos)
         except asn1.DerError:
             end = len(data)
         chunk = data[pos:end]
-        cert, _, _ = parse_certificate(chunk)
+        cert, _, _ = b.parse(chunk)
         if cert is None:
             if pos == 0:
                 problem = _not_cert_der(data)
                 if problem:
-                    b.problems.append(problem)
+                    b.problem(problem)
                     return Container.DER
                 b.add_der(chunk, container=Container.DER)
             else:
-                b.problems.append(Problem(ProblemKind.MALFORMED,
-                                          f"{len(data) - pos} bytes after the last certificate "
-                                          "are not a certificate"))
+                b.problem(Problem(ProblemKind.MALFORMED,
+                                  f"{len(data) - pos} bytes after the last certificate "
+                                  "are not a certificate"))
             return Container.DER
         b.add_der(chunk, container=Container.DER)
         pos = end
     return Container.DER
 
 
-def load_certificates(data: bytes, source: str, *, password: bytes | None = None) -> LoadedFile:
-    """Read every certificate in `data` (the content of `source`, a display name)."""
-    b = _Builder(source)
+def load_certificates(data: bytes, source: str, *, password: bytes | None = None,
+                      pkcs12_problems: bool = False) -> LoadedFile:
+    """Read every certificate in `data` (the content of `source`, a display name).
+
+    A PKCS#12 file that cannot be opened (a password missing or wrong, iteration counts over
+    `MAX_PKCS12_ITERATIONS`) stops the command (`Pkcs12PasswordError`, `Pkcs12RefusedError`:
+    exit 2), unless `pkcs12_problems`: then it is a problem of the file, for a truststore being
+    linted (API Gateway would not read a PKCS#12 truststore anyway)."""
+    b = _Builder(source, pkcs12_problems=pkcs12_problems)
     text = _decode_text(data, b.pem_quirks)
     if not text.strip(" \t\r\n\x00\ufeff"):
         return b.result(Container.EMPTY)
@@ -465,8 +734,9 @@ def load_certificates(data: bytes, source: str, *, password: bytes | None = None
         except (binascii.Error, ValueError):
             raw = b""
         if raw[:1] == b"\x30":
-            inner = _Builder(source)
-            _load_binary(raw, inner, password)
+            inner_builder = _Builder(source, pkcs12_problems=pkcs12_problems)
+            _load_binary(raw, inner_builder, password)
+            inner = inner_builder.result(Container.BASE64)
             understood = any(c.cert for c in inner.certificates) or any(
                 p.kind is not ProblemKind.MALFORMED for p in inner.problems)
             if understood:  # DER, PKCS#7 or PKCS#12 inside
