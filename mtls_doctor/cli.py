@@ -310,6 +310,10 @@ def _run_tui(args: argparse.Namespace) -> int:
 
     if args.command == "demo":
         return run_tui(demo=True)
+    if args.host:
+        from mtls_doctor.probe.target import parse_target
+
+        parse_target(args.host, args.connect)  # bad input is exit 2 before the TUI opens
     now = datetime.now(UTC).replace(microsecond=0)
     return run_tui(_diagnose_options(args, args.at or now, now) if args.host else None)
 

@@ -19,7 +19,6 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.pki.fixes import UploadTarget
 from mtls_doctor.pki.load import load_certificates
 from mtls_doctor.pki.truststore import lint_truststore
-from mtls_doctor.source import read_file
 
 
 def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
@@ -62,7 +61,8 @@ def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
     ts = facts.truststore_object
     if ts is None or ts.content is None:
         return None, (), ()
-    loaded = load_certificates(ts.content, truststore_name(ts))
+    # a hostile PKCS#12 object in S3 is a finding about the truststore, not bad input
+    loaded = load_certificates(ts.content, truststore_name(ts), pkcs12_problems=True)
     target = UploadTarget.of(facts)
     lint = lint_truststore(loaded, at, warn_days, target)
     return ({"source": source_info(loaded, at), "certificates": lint.certificates},
@@ -78,17 +78,24 @@ def truststore_name(ts: TruststoreObject) -> str:
     return f"s3://{ts.bucket}/{ts.key}{latest} (the latest; the live one may differ: unpinned)"
 
 
-def collect_or_load(name: str, *, region: str | None, profile: str | None,
-                    deadline: Deadline, snapshot: str | None) -> DomainFacts:
-    """Facts from AWS, or from a snapshot file (`--aws-snapshot`)."""
-    if snapshot is not None:
-        from mtls_doctor.aws.snapshot import loads
+def replay(snapshot: str, name: str) -> DomainFacts:
+    """The facts of a snapshot file (`--aws-snapshot`), which must be of the domain `name`: a
+    missing, malformed or other domain's snapshot is bad input (exit 2)."""
+    from mtls_doctor.aws.snapshot import load_snapshot
 
-        facts = loads(read_file(snapshot, "AWS snapshot").data.decode("utf-8", "replace"),
-                      snapshot)
-        if facts.name != name.strip().rstrip(".").lower():
-            raise InputError(f"{snapshot} holds the domain {facts.name}, not {name}")
-        return facts
+    facts = load_snapshot(snapshot)
+    if facts.name != name.strip().rstrip(".").lower():
+        raise InputError(f"{snapshot} holds the domain {facts.name}, not {name}")
+    return facts
+
+
+def collect_or_load(name: str, *, region: str | None, profile: str | None,
+                    deadline: Deadline, snapshot: str | DomainFacts | None) -> DomainFacts:
+    """Facts from AWS, or from a snapshot (a file, or one already read with `replay`)."""
+    if isinstance(snapshot, DomainFacts):
+        return snapshot
+    if snapshot is not None:
+        return replay(snapshot, name)
     from mtls_doctor.aws.collect import collect_domain
 
     return collect_domain(name, region=region, profile=profile, deadline=deadline)

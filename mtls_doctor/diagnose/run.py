@@ -80,6 +80,8 @@ class Inputs:
     chain: LoadedFile | None = None
     #: --truststore when it is a local file; an `s3://` one is read by its collector
     truststore: LoadedFile | None = None
+    #: --aws-snapshot, read and checked (it replaces the AWS calls)
+    snapshot: DomainFacts | None = None
 
 
 @dataclass
@@ -133,9 +135,10 @@ def check_inputs(o: DiagnoseOptions) -> Inputs:
     """Read what can be read before anything runs: a missing file, a certificate without its
     key (the probe cannot present it) is bad input (exit 2), not a collector that failed."""
     from mtls_doctor.commands.common import load_client, load_input
-    from mtls_doctor.source import read_source
+    from mtls_doctor.commands.domain import replay
+    from mtls_doctor.probe.target import parse_target
 
-    _domain_name(o.host)  # a HOST that cannot be a host name stops here
+    parse_target(o.host, o.connect)  # a HOST or --connect no host has stops here
     if o.key and not o.cert:
         raise InputError("--key needs --cert")
     client = load_client(o.cert, o.key, o.password, key_required=True) if o.cert else None
@@ -143,9 +146,9 @@ def check_inputs(o: DiagnoseOptions) -> Inputs:
     truststore = None
     if o.truststore and not o.truststore.lower().startswith("s3://"):
         truststore = load_input(o.truststore, "truststore", o.password)
-    if o.aws_snapshot and not o.no_aws:
-        read_source(o.aws_snapshot, "AWS snapshot")
-    return Inputs(client, chain, truststore)
+    snapshot = replay(o.aws_snapshot, _domain_name(o.host)) \
+        if o.aws_snapshot and not o.no_aws else None
+    return Inputs(client, chain, truststore, snapshot)
 
 
 def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
@@ -174,7 +177,7 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
 
     def domain() -> DomainFacts:
         return collect_or_load(_domain_name(o.host), region=o.region, profile=o.profile,
-                               deadline=deadline, snapshot=o.aws_snapshot)
+                               deadline=deadline, snapshot=inputs.snapshot)
 
     def truststore() -> LoadedFile:
         assert o.truststore is not None
