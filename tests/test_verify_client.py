@@ -331,6 +331,46 @@ def test_name_constraints_are_enforced(verify):
     assert "DNS:evil.other.example is outside the permitted names" in v["detail"]
 
 
+def test_name_constraints_at_scale_are_bounded(verify):
+    """3,000 SANs under 3,000 constraints took 40 s and printed 168 MB; now refused as
+    OpenSSL refuses it (more than 2**20 comparisons), and a long list of violations is cut."""
+    from cryptography import x509
+
+    pki = PKI(key_offset=345)
+    nc = x509.NameConstraints(
+        permitted_subtrees=[x509.DNSName(f"p{i}.example") for i in range(3000)],
+        excluded_subtrees=None)
+    root = pki.root("Wide NC Root", extra_extensions=[(nc, True)])
+    many = pki.leaf(root, "x.other.example",
+                    sans=tuple(f"DNS:n{i}.other.example" for i in range(3000)))
+    run = verify(many.pem, pem_bundle([root]))
+    v = verdict(run)
+    assert v["reason"] == "OTHER" and "OpenSSL refuses" in v["detail"], v
+    assert len(run.out) < 200_000
+    some = pki.leaf(root, "y.other.example",
+                    sans=tuple(f"DNS:m{i}.other.example" for i in range(20)))
+    run = verify(some.pem, pem_bundle([root]))
+    assert "and 2995 more" in verdict(run)["detail"]
+    assert len(run.out) < 200_000
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown", "text"])
+def test_a_chain_hundreds_deep_is_drawn_cut_not_crashed(cli, write, fmt):
+    """A 300-CA chain in the truststore crashed the HTML (and Markdown) report: the drawing
+    nested one level per CA until Python's recursion limit."""
+    pki = PKI(key_offset=348)
+    chain = [pki.root("Deep 0", key="p256")]
+    for i in range(1, 300):
+        chain.append(pki.intermediate(chain[-1], f"Deep {i}", key="p256"))
+    leaf = pki.leaf(chain[-1], "deep-client", key="p256")
+    run = cli("verify-client", "--cert", write("c.pem", leaf.pem), "--truststore",
+              write("ts.pem", pem_bundle(chain)), "--format", fmt, json_out=False)
+    assert run.rc == 1, run.err
+    assert "internal error" not in run.err
+    if fmt != "text":
+        assert "the drawing stops at 64 levels" in run.out
+
+
 def test_unknown_critical_extension_is_rejected(verify, ca):
     from cryptography import x509
 

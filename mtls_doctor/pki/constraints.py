@@ -72,20 +72,42 @@ def _names_of(cert: x509.Certificate) -> list[x509.GeneralName]:
     return names
 
 
+#: names x constraints compared at most, as OpenSSL (NAME_CHECK_MAX); beyond, the certificate
+#: is refused rather than checked for minutes
+MAX_NAME_CHECKS = 1 << 20
+#: violations (and permitted names in each) spelled out; the rest are counted
+MAX_SHOWN = 5
+
+
+def _some(texts: list[str]) -> str:
+    shown = ", ".join(texts[:MAX_SHOWN])
+    return shown + (f" and {len(texts) - MAX_SHOWN} more" if len(texts) > MAX_SHOWN else "")
+
+
 def name_constraint_violations(ca: x509.Certificate, cert: x509.Certificate) -> list[str]:
-    """Names of `cert` that `ca`'s nameConstraints forbid, explained."""
+    """Names of `cert` that `ca`'s nameConstraints forbid, explained (bounded: a certificate
+    whose names times the CA's constraints exceed MAX_NAME_CHECKS is refused as OpenSSL does,
+    and at most MAX_SHOWN violations are spelled out)."""
     ext = find_extension(ca, ExtensionOID.NAME_CONSTRAINTS)
     if ext is None or not isinstance(ext.value, x509.NameConstraints):
         return []
     permitted = list(ext.value.permitted_subtrees or [])
     excluded = list(ext.value.excluded_subtrees or [])
+    names = _names_of(cert)
+    if len(names) * (len(permitted) + len(excluded)) > MAX_NAME_CHECKS:
+        return [f"{len(names)} names against {len(permitted) + len(excluded)} name constraints "
+                f"are more than the {MAX_NAME_CHECKS:,} comparisons a validator makes "
+                "(OpenSSL refuses such a certificate too)"]
     out = []
-    for gn in _names_of(cert):
+    for gn in names:
         same_type = [p for p in permitted if _matches(gn, p) is not None]
         if same_type and not any(_matches(gn, p) for p in same_type):
-            allowed = ", ".join(general_name_text(p) for p in same_type)
+            allowed = _some([general_name_text(p) for p in same_type])
             out.append(f"{general_name_text(gn)} is outside the permitted names ({allowed})")
         for e in excluded:
             if _matches(gn, e):
                 out.append(f"{general_name_text(gn)} falls in the excluded names ({general_name_text(e)})")
+                break
+    if len(out) > MAX_SHOWN:
+        out = [*out[:MAX_SHOWN], f"{len(out) - MAX_SHOWN} more names are forbidden too"]
     return out

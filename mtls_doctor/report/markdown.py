@@ -151,6 +151,11 @@ def _issuer_by_name(c: Mapping[str, Any], by_index: Mapping[int, Mapping[str, An
     return None
 
 
+#: levels of a chain drawn at most (a hostile bundle can chain hundreds of CAs; renderers
+#: that nest per level must stay bounded)
+MAX_TREE_DEPTH = 64
+
+
 def chains(certs: Sequence[Mapping[str, Any]], *, link_by_name: bool = False) -> list[Node]:
     """A truststore's certificates as trees, roots at the top (by `issuer_index`, or with
     `link_by_name` by issuer name and key id). A chain whose top is not self-signed hangs under a
@@ -166,12 +171,30 @@ def chains(certs: Sequence[Mapping[str, Any]], *, link_by_name: bool = False) ->
                             else int(parent), []).append(c)
     drawn: set[int] = set()
 
-    def build(c: Mapping[str, Any]) -> Node:
+    def below(kids: list[Mapping[str, Any]]) -> int:
+        """Mark every certificate under `kids` drawn, without recursion; how many there are."""
+        todo, count = list(kids), 0
+        while todo:
+            k = todo.pop()
+            i = int(k.get("index", 0))
+            if i in drawn:
+                continue
+            drawn.add(i)
+            count += 1
+            todo += children.get(i, [])
+        return count
+
+    def build(c: Mapping[str, Any], depth: int = 0) -> Node:
         index = int(c.get("index", 0))
         drawn.add(index)
         node = _cert_node(c)
-        node.children = [build(k) for k in children.get(index, [])
-                         if int(k.get("index", 0)) not in drawn]
+        kids = [k for k in children.get(index, []) if int(k.get("index", 0)) not in drawn]
+        if depth >= MAX_TREE_DEPTH and kids:
+            node.children = [Node(f"… {below(kids)} more certificate(s) below: the drawing stops "
+                                  f"at {MAX_TREE_DEPTH} levels", "", "warn")]
+        else:
+            node.children = [build(k, depth + 1) for k in kids
+                             if int(k.get("index", 0)) not in drawn]
         return node
 
     out: list[Node] = []
