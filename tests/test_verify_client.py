@@ -371,6 +371,28 @@ def test_a_chain_hundreds_deep_is_drawn_cut_not_crashed(cli, write, fmt):
         assert "the drawing stops at 64 levels" in run.out
 
 
+def test_ecdsa_with_sha1_is_a_weak_hash_not_a_bad_signature(verify, tmp_path):
+    """cryptography gives no signature parameters for ecdsa-with-SHA1: a valid signature read as
+    BAD_SIGNATURE (and TRUSTSTORE_BAD_SIGNATURE), sending the user after the wrong problem."""
+    import subprocess
+
+    pki = PKI(key_offset=349)
+    root = pki.root("EC SHA1 Root", key="p256", hash="sha1")
+    leaf = pki.leaf(root, "ec-sha1-client", key="p256", hash="sha1")
+    assert leaf.cert.signature_algorithm_oid.dotted_string == "1.2.840.10045.4.1"
+    run = verify(leaf.pem, pem_bundle([root]))
+    v = verdict(run)
+    assert v["reason"] == "WEAK_SIGNATURE_HASH", v
+    assert "BAD_SIGNATURE" not in {p["reason"] for p in v.get("problems", [])}
+    # openssl agrees that the signature itself is sound (it verifies at its default level)
+    (tmp_path / "root.pem").write_bytes(root.pem)
+    (tmp_path / "leaf.pem").write_bytes(leaf.pem)
+    done = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "root.pem"),
+                           str(tmp_path / "leaf.pem")], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_unknown_critical_extension_is_rejected(verify, ca):
     from cryptography import x509
 

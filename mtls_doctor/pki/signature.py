@@ -17,6 +17,10 @@ class SignatureCheck(StrEnum):
     UNSUPPORTED = "unsupported"
 
 
+#: ecdsa-with-SHA1 and ecdsa-with-SHA2 (RFC 5758) are 1.2.840.10045.4.*
+_ECDSA_WITH = "1.2.840.10045.4."
+
+
 def _verify_by_hand(cert: x509.Certificate, issuer_key: object) -> None:
     """Verify with the issuer's public key directly. Used where `verify_directly_issued_by`
     declines: SHA-1/MD5 signatures (which must still be told apart from forged ones) and names
@@ -27,6 +31,10 @@ def _verify_by_hand(cert: x509.Certificate, issuer_key: object) -> None:
     if isinstance(issuer_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
         issuer_key.verify(sig, tbs)
     elif isinstance(issuer_key, ec.EllipticCurvePublicKey):
+        if params is None and hash_alg is not None and \
+                cert.signature_algorithm_oid.dotted_string.startswith(_ECDSA_WITH):
+            # cryptography gives no parameters for ecdsa-with-SHA1: the hash alone names them
+            params = ec.ECDSA(hash_alg)
         if not isinstance(params, ec.ECDSA):
             raise InvalidSignature  # an EC key cannot have made a non-ECDSA signature
         issuer_key.verify(sig, tbs, params)
