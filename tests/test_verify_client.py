@@ -393,6 +393,42 @@ def test_ecdsa_with_sha1_is_a_weak_hash_not_a_bad_signature(verify, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("which", ["aki", "ski", "aia"])
+def test_a_critical_extension_validators_do_not_process_is_rejected(verify, tmp_path, which):
+    """A critical authority/subject key identifier or AIA was accepted: cryptography can read
+    them, but a path validator does not process them, so RFC 5280 says reject (OpenSSL:
+    unhandled critical extension)."""
+    import subprocess
+
+    from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    pki = PKI(key_offset=347)
+    root = pki.root("Critical Ext Root")
+    ext: x509.ExtensionType
+    if which == "aki":
+        ski = root.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        ext = x509.AuthorityKeyIdentifier(ski.digest, None, None)
+    elif which == "ski":
+        ext = x509.SubjectKeyIdentifier(b"\x02" * 20)
+    else:
+        ext = x509.AuthorityInformationAccess([x509.AccessDescription(
+            AuthorityInformationAccessOID.CA_ISSUERS,
+            x509.UniformResourceIdentifier("http://ca.example/root.cer"))])
+    # the critical one replaces the factory's own (a duplicate would be another case)
+    leaf = pki.leaf(root, f"critical-{which}", extra_extensions=[(ext, True)],
+                    aki=which != "aki", ski=which != "ski")
+    v = verdict(verify(leaf.pem, pem_bundle([root])))
+    assert (v["accepted"], v["reason"]) == (False, "OTHER"), v
+    assert "do not process" in v["detail"]
+    (tmp_path / "root.pem").write_bytes(root.pem)
+    (tmp_path / "leaf.pem").write_bytes(leaf.pem)
+    done = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "root.pem"),
+                           str(tmp_path / "leaf.pem")], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode != 0 and "unhandled critical extension" in done.stdout + done.stderr
+
+
 def test_unknown_critical_extension_is_rejected(verify, ca):
     from cryptography import x509
 

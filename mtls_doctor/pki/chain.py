@@ -204,8 +204,9 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
             out.append(Issue(_POLICY_REASON[v.issue], node, f"{s.subject}: {v.detail}"))
         for oid in unknown_critical_extensions(node.cert):
             out.append(Issue(VerdictReason.OTHER, node,
-                             f"{s.subject} carries the critical extension {oid}, which validators "
-                             "do not understand and so must reject (RFC 5280 4.2)"))
+                             f"{s.subject} carries the critical extension {oid}, which path "
+                             "validators (OpenSSL's among them) do not process and so must "
+                             "reject (RFC 5280 4.2; assumed of API Gateway)"))
         if i > 0:
             for below in nodes[:i]:
                 if below is not nodes[0] and below.self_issued:

@@ -8,18 +8,47 @@ import ipaddress
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from mtls_doctor.pki.describe import find_extension, general_name_text
+from mtls_doctor.pki.describe import find_extension, general_name_text, oid_name
 from mtls_doctor.pki.signature import name_key
+
+#: the extensions a path validator processes, so that they may be critical: OpenSSL's list
+#: (`X509_supported_extension`), which mtls-doctor *assumes* API Gateway's validation shares.
+#: Any other critical extension (authority or subject key identifier, authority information
+#: access, issuer alternative name, an unknown one, ...) must make the certificate be rejected
+#: (RFC 5280 4.2), and OpenSSL says "unhandled critical extension".
+PROCESSED_EXTENSIONS: dict[str, str] = {
+    "2.5.29.15": "keyUsage",
+    "2.5.29.17": "subjectAltName",
+    "2.5.29.19": "basicConstraints",
+    "2.5.29.30": "nameConstraints",
+    "2.5.29.31": "cRLDistributionPoints",
+    "2.5.29.32": "certificatePolicies",
+    "2.5.29.33": "policyMappings",
+    "2.5.29.36": "policyConstraints",
+    "2.5.29.37": "extendedKeyUsage",
+    "2.5.29.54": "inhibitAnyPolicy",
+    "1.3.6.1.5.5.7.1.7": "sbgp-ipAddrBlock",
+    "1.3.6.1.5.5.7.1.8": "sbgp-autonomousSysNum",
+    "1.3.6.1.5.5.7.1.14": "proxyCertInfo",
+    "1.3.6.1.5.5.7.48.1.5": "ocspNoCheck",
+    "2.16.840.1.113730.1.1": "netscapeCertType",
+}
 
 
 def unknown_critical_extensions(cert: x509.Certificate) -> list[str]:
-    """Dotted OIDs of critical extensions that cryptography (and so mtls-doctor) cannot read."""
+    """The critical extensions a path validator does not process (named, with their OID):
+    a certificate carrying one must be rejected."""
     try:
         extensions = list(cert.extensions)
     except Exception:  # noqa: BLE001 - unreadable extensions are reported as malformed elsewhere
         return []
-    return [e.oid.dotted_string for e in extensions
-            if e.critical and isinstance(e.value, x509.UnrecognizedExtension)]
+    out = []
+    for e in extensions:
+        oid = e.oid.dotted_string
+        if e.critical and oid not in PROCESSED_EXTENSIONS:
+            name = oid_name(e.oid)
+            out.append(oid if name == oid else f"{name} ({oid})")
+    return out
 
 
 def _dns_within(name: str, base: str) -> bool:

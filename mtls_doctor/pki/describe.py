@@ -86,12 +86,18 @@ def signature_hash(cert: x509.Certificate) -> str | None:
     return h.name if h is not None else None
 
 
+def oid_name(oid: x509.ObjectIdentifier) -> str:
+    """The OID's name as cryptography knows it (`authorityKeyIdentifier`), else its dotted
+    form."""
+    name = getattr(oid, "_name", "") or ""
+    return name if name and name != "Unknown OID" else oid.dotted_string
+
+
 def signature_algorithm(cert: x509.Certificate) -> str:
     """The signature algorithm's name, or its OID when it has none; `rsassaPss (no
     parameters)` when the RSASSA-PSS parameters RFC 4055 requires are missing or unreadable."""
     oid = cert.signature_algorithm_oid
-    name = getattr(oid, "_name", "") or ""
-    text = name if name and name != "Unknown OID" else oid.dotted_string
+    text = oid_name(oid)
     if oid == SignatureAlgorithmOID.RSASSA_PSS:
         problem = pss_parameters_problem(cert)
         if problem is not None:
@@ -172,8 +178,7 @@ def extended_key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
         return None
     out = []
     for oid in ext.value:
-        name = getattr(oid, "_name", "")
-        out.append(name if name and name != "Unknown OID" else oid.dotted_string)
+        out.append(oid_name(oid))
     return tuple(_listed(out))
 
 
