@@ -371,11 +371,20 @@ def test_a_chain_hundreds_deep_is_drawn_cut_not_crashed(cli, write, fmt):
         assert "the drawing stops at 64 levels" in run.out
 
 
+def _openssl_verify(tmp_path, root, leaf) -> tuple[int, str]:
+    import subprocess
+
+    (tmp_path / "root.pem").write_bytes(root.pem)
+    (tmp_path / "leaf.pem").write_bytes(leaf.pem)
+    done = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "root.pem"),
+                           str(tmp_path / "leaf.pem")], capture_output=True, text=True,
+                          check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
 def test_ecdsa_with_sha1_is_a_weak_hash_not_a_bad_signature(verify, tmp_path):
     """cryptography gives no signature parameters for ecdsa-with-SHA1: a valid signature read as
     BAD_SIGNATURE (and TRUSTSTORE_BAD_SIGNATURE), sending the user after the wrong problem."""
-    import subprocess
-
     pki = PKI(key_offset=349)
     root = pki.root("EC SHA1 Root", key="p256", hash="sha1")
     leaf = pki.leaf(root, "ec-sha1-client", key="p256", hash="sha1")
@@ -385,12 +394,8 @@ def test_ecdsa_with_sha1_is_a_weak_hash_not_a_bad_signature(verify, tmp_path):
     assert v["reason"] == "WEAK_SIGNATURE_HASH", v
     assert "BAD_SIGNATURE" not in {p["reason"] for p in v.get("problems", [])}
     # openssl agrees that the signature itself is sound (it verifies at its default level)
-    (tmp_path / "root.pem").write_bytes(root.pem)
-    (tmp_path / "leaf.pem").write_bytes(leaf.pem)
-    done = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "root.pem"),
-                           str(tmp_path / "leaf.pem")], capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    rc, said = _openssl_verify(tmp_path, root, leaf)
+    assert rc == 0, said
 
 
 @pytest.mark.parametrize("which", ["aki", "ski", "aia"])
@@ -398,8 +403,6 @@ def test_a_critical_extension_validators_do_not_process_is_rejected(verify, tmp_
     """A critical authority/subject key identifier or AIA was accepted: cryptography can read
     them, but a path validator does not process them, so RFC 5280 says reject (OpenSSL:
     unhandled critical extension)."""
-    import subprocess
-
     from cryptography import x509
     from cryptography.x509.oid import AuthorityInformationAccessOID
 
@@ -421,12 +424,45 @@ def test_a_critical_extension_validators_do_not_process_is_rejected(verify, tmp_
     v = verdict(verify(leaf.pem, pem_bundle([root])))
     assert (v["accepted"], v["reason"]) == (False, "OTHER"), v
     assert "do not process" in v["detail"]
-    (tmp_path / "root.pem").write_bytes(root.pem)
-    (tmp_path / "leaf.pem").write_bytes(leaf.pem)
-    done = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "root.pem"),
-                           str(tmp_path / "leaf.pem")], capture_output=True, text=True,
-                          check=False)
-    assert done.returncode != 0 and "unhandled critical extension" in done.stdout + done.stderr
+    rc, said = _openssl_verify(tmp_path, root, leaf)
+    assert rc != 0 and "unhandled critical extension" in said
+
+
+@pytest.mark.parametrize(("uri", "accepted"), [("https://evil.test/", False),
+                                               ("https://api.example.com/x", True)])
+def test_uri_name_constraints_apply_to_the_host(verify, tmp_path, uri, accepted):
+    """A URI SAN under a URI name constraint was never checked (URI:https://evil.test/ under a
+    permit for .example.com was accepted)."""
+    from cryptography import x509
+
+    pki = PKI(key_offset=346)
+    nc = x509.NameConstraints(permitted_subtrees=[x509.UniformResourceIdentifier(".example.com")],
+                              excluded_subtrees=None)
+    root = pki.root("URI NC Root", extra_extensions=[(nc, True)])
+    leaf = pki.leaf(root, "uri-client", sans=(f"URI:{uri}",))
+    v = verdict(verify(leaf.pem, pem_bundle([root])))
+    assert v["accepted"] is accepted, v
+    if not accepted:
+        assert "outside the permitted names" in v["detail"]
+    rc, said = _openssl_verify(tmp_path, root, leaf)
+    assert (rc == 0) is accepted, said
+
+
+def test_a_critical_constraint_on_other_names_refuses_a_certificate_with_one(verify, tmp_path):
+    from cryptography import x509
+
+    pki = PKI(key_offset=344)
+    upn = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
+    nc = x509.NameConstraints(permitted_subtrees=[x509.OtherName(upn, b"\x0c\x07a@b.com")],
+                              excluded_subtrees=None)
+    root = pki.root("OtherName NC Root", extra_extensions=[(nc, True)])
+    leaf = pki.leaf(root, "upn-client", extra_extensions=[(x509.SubjectAlternativeName(
+        [x509.OtherName(upn, b"\x0c\x07a@b.com")]), False)], sans=())
+    v = verdict(verify(leaf.pem, pem_bundle([root])))
+    assert (v["accepted"], v["reason"]) == (False, "OTHER"), v
+    assert "OtherName" in v["detail"]
+    rc, said = _openssl_verify(tmp_path, root, leaf)
+    assert rc != 0, said
 
 
 def test_unknown_critical_extension_is_rejected(verify, ca):

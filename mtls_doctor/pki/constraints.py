@@ -4,6 +4,7 @@ validator does not understand (4.2: "MUST reject")."""
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
@@ -85,7 +86,31 @@ def _matches(gn: x509.GeneralName, subtree: x509.GeneralName) -> bool | None:
             gn.value in net
     if isinstance(gn, x509.DirectoryName) and isinstance(subtree, x509.DirectoryName):
         return _dirname_within(gn.value, subtree.value)
+    if isinstance(gn, x509.UniformResourceIdentifier) and \
+            isinstance(subtree, x509.UniformResourceIdentifier):
+        return _uri_within(gn.value, subtree.value)
     return None
+
+
+def _uri_within(uri: str, base: str) -> bool:
+    """RFC 5280 4.2.1.10: a URI constraint applies to the host part of the name: `host.example`
+    is that host only, `.example` any host below it. A URI with no host is outside."""
+    try:
+        host = (urlsplit(uri).hostname or "").lower().rstrip(".")
+    except ValueError:  # a malformed authority (bad port, unbalanced brackets)
+        return False
+    if not host:
+        return False
+    base = base.lower().rstrip(".")
+    if base.startswith("."):
+        return host.endswith(base)
+    return host == base
+
+
+#: name forms a name constraint can carry that no validator here processes: a critical
+#: constraint on one of them refuses a certificate that has a name of that form (RFC 5280
+#: 4.2.1.10: "MUST either process the constraint or reject the certificate")
+_UNPROCESSED_FORMS = (x509.OtherName, x509.RegisteredID)
 
 
 def _names_of(cert: x509.Certificate) -> list[x509.GeneralName]:
@@ -123,6 +148,13 @@ def name_constraint_violations(ca: x509.Certificate, cert: x509.Certificate) -> 
     permitted = list(ext.value.permitted_subtrees or [])
     excluded = list(ext.value.excluded_subtrees or [])
     names = _names_of(cert)
+    if ext.critical:
+        for form in _UNPROCESSED_FORMS:
+            if any(isinstance(s, form) for s in (*permitted, *excluded)) and \
+                    any(isinstance(n, form) for n in names):
+                return [f"its {form.__name__} names fall under a critical name constraint on "
+                        f"{form.__name__} names, which validators do not process (OpenSSL: "
+                        "unsupported name constraint type), so it must be refused"]
     if len(names) * (len(permitted) + len(excluded)) > MAX_NAME_CHECKS:
         return [f"{len(names)} names against {len(permitted) + len(excluded)} name constraints "
                 f"are more than the {MAX_NAME_CHECKS:,} comparisons a validator makes "
