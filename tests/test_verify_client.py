@@ -465,6 +465,28 @@ def test_a_critical_constraint_on_other_names_refuses_a_certificate_with_one(ver
     assert rc != 0, said
 
 
+def test_an_issuer_in_the_truststore_that_does_not_parse_is_named(verify):
+    """The issuing CA is in the bundle but malformed: the verdict said only "not in the
+    truststore", and the user went looking for a CA that is there."""
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pki = PKI(key_offset=343)
+    root = pki.root("Broken Chain Root")
+    ica = pki.intermediate(root, "Broken Issuing CA")
+    leaf = pki.leaf(ica, "broken-chain-client")
+    der = ica.cert.public_bytes(Encoding.DER)
+    at = der.find(b"\x17\x0d")  # notBefore's UTCTime: make it no time at all
+    broken = der[:at + 2] + b"XX" + der[at + 4:]
+    pem = (b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(broken)
+           + b"-----END CERTIFICATE-----\n")
+    v = verdict(verify(leaf.pem, root.pem + pem))
+    assert v["reason"] == "ISSUER_NOT_IN_TRUSTSTORE", v
+    assert "does hold a certificate named CN=Broken Issuing CA" in v["detail"]
+    assert "certificate #2" in v["detail"] and "cannot be parsed" in v["detail"]
+
+
 def test_unknown_critical_extension_is_rejected(verify, ca):
     from cryptography import x509
 

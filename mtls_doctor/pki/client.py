@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from mtls_doctor.model.catalog import make_finding
@@ -157,6 +158,21 @@ def _sent_nodes(files: ClientFiles, at: datetime) -> list[Node]:
     return nodes
 
 
+def _malformed_issuer(v: Verdict, leaf: x509.Certificate, truststore: LoadedFile) -> Verdict:
+    """"Not in the truststore" when the issuer is there but cannot be parsed misleads: an entry
+    that does not parse yet carries the issuer's name (its DER bytes) is named in the detail."""
+    wanted = leaf.issuer.public_bytes()
+    broken = [lc for lc in truststore.certificates if not lc.ok and wanted in lc.der]
+    if not broken or not v.problems:
+        return v
+    lc = broken[0]
+    note = (f"; the truststore does hold a certificate named {leaf.issuer.rfc4514_string()} "
+            f"({lc.position.describe()}), but it cannot be parsed ({lc.error or 'malformed'}), "
+            "so API Gateway cannot use it either: replace that entry with a well-formed copy")
+    first = dataclasses.replace(v.problems[0], detail=v.problems[0].detail + note)
+    return dataclasses.replace(v, detail=v.detail + note, problems=(first, *v.problems[1:]))
+
+
 def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                   warn_days: int = 30, target: UploadTarget | None = None) -> ClientResult:
     """The verdict and findings for one client certificate against one truststore (`target`:
@@ -183,6 +199,8 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
     paths = find_paths(leaf, pool, cache)
     best = paths[0] if paths else None
     verdict = _verdict(best, leaf_s)
+    if verdict.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE:
+        verdict = _malformed_issuer(verdict, leaf_lc.cert, truststore)
     # what the client sends beyond its certificate, less what the truststore already holds
     sent_all = _sent_nodes(files, at)
     sent = [n for n in sent_all if n.key not in trusted_keys]
