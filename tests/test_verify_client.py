@@ -371,11 +371,12 @@ def test_a_chain_hundreds_deep_is_drawn_cut_not_crashed(cli, write, fmt):
         assert "the drawing stops at 64 levels" in run.out
 
 
-def _openssl_verify(tmp_path, root, leaf) -> tuple[int, str]:
+def _openssl_verify(tmp_path, root_pem: bytes, leaf_pem: bytes) -> tuple[int, str]:
+    """`openssl verify` of the leaf against the root alone: (exit code, what it said)."""
     import subprocess
 
-    (tmp_path / "root.pem").write_bytes(root.pem)
-    (tmp_path / "leaf.pem").write_bytes(leaf.pem)
+    (tmp_path / "root.pem").write_bytes(root_pem)
+    (tmp_path / "leaf.pem").write_bytes(leaf_pem)
     done = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "root.pem"),
                            str(tmp_path / "leaf.pem")], capture_output=True, text=True,
                           check=False)
@@ -394,7 +395,7 @@ def test_ecdsa_with_sha1_is_a_weak_hash_not_a_bad_signature(verify, tmp_path):
     assert v["reason"] == "WEAK_SIGNATURE_HASH", v
     assert "BAD_SIGNATURE" not in {p["reason"] for p in v.get("problems", [])}
     # openssl agrees that the signature itself is sound (it verifies at its default level)
-    rc, said = _openssl_verify(tmp_path, root, leaf)
+    rc, said = _openssl_verify(tmp_path, root.pem, leaf.pem)
     assert rc == 0, said
 
 
@@ -424,7 +425,7 @@ def test_a_critical_extension_validators_do_not_process_is_rejected(verify, tmp_
     v = verdict(verify(leaf.pem, pem_bundle([root])))
     assert (v["accepted"], v["reason"]) == (False, "OTHER"), v
     assert "do not process" in v["detail"]
-    rc, said = _openssl_verify(tmp_path, root, leaf)
+    rc, said = _openssl_verify(tmp_path, root.pem, leaf.pem)
     assert rc != 0 and "unhandled critical extension" in said
 
 
@@ -444,7 +445,7 @@ def test_uri_name_constraints_apply_to_the_host(verify, tmp_path, uri, accepted)
     assert v["accepted"] is accepted, v
     if not accepted:
         assert "outside the permitted names" in v["detail"]
-    rc, said = _openssl_verify(tmp_path, root, leaf)
+    rc, said = _openssl_verify(tmp_path, root.pem, leaf.pem)
     assert (rc == 0) is accepted, said
 
 
@@ -461,7 +462,7 @@ def test_a_critical_constraint_on_other_names_refuses_a_certificate_with_one(ver
     v = verdict(verify(leaf.pem, pem_bundle([root])))
     assert (v["accepted"], v["reason"]) == (False, "OTHER"), v
     assert "OtherName" in v["detail"]
-    rc, said = _openssl_verify(tmp_path, root, leaf)
+    rc, said = _openssl_verify(tmp_path, root.pem, leaf.pem)
     assert rc != 0, said
 
 
@@ -485,6 +486,28 @@ def test_an_issuer_in_the_truststore_that_does_not_parse_is_named(verify):
     assert v["reason"] == "ISSUER_NOT_IN_TRUSTSTORE", v
     assert "does hold a certificate named CN=Broken Issuing CA" in v["detail"]
     assert "certificate #2" in v["detail"] and "cannot be parsed" in v["detail"]
+
+
+def test_a_duplicated_extension_is_refused_not_read_as_none(verify, tmp_path):
+    """A certificate with its SAN twice read as having no extensions at all, so a duplicated
+    SAN slipped past a name constraint that the same certificate without it fails."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID
+
+    from tests.pki_factory import pem_encode, with_duplicate_extension
+
+    pki = PKI(key_offset=341)
+    nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("allowed.example")],
+                              excluded_subtrees=None)
+    root = pki.root("Dup NC Root", extra_extensions=[(nc, True)])
+    leaf = pki.leaf(root, "dup-client", sans=("DNS:evil.other.example",))
+    assert verdict(verify(leaf.pem, pem_bundle([root])))["accepted"] is False
+    doubled = pem_encode(with_duplicate_extension(leaf, ExtensionOID.SUBJECT_ALTERNATIVE_NAME))
+    v = verdict(verify(doubled, pem_bundle([root])))
+    assert (v["accepted"], v["reason"]) == (False, "MALFORMED"), v
+    assert "subjectAltName (2.5.29.17) extension twice" in v["detail"]
+    rc, said = _openssl_verify(tmp_path, root.pem, doubled)
+    assert rc != 0, said
 
 
 def test_unknown_critical_extension_is_rejected(verify, ca):

@@ -16,7 +16,11 @@ from cryptography import x509
 
 from mtls_doctor.model.certificate import CertSummary, Position
 from mtls_doctor.model.verdict import VerdictReason
-from mtls_doctor.pki.constraints import name_constraint_violations, unknown_critical_extensions
+from mtls_doctor.pki.constraints import (
+    duplicate_extension,
+    name_constraint_violations,
+    unknown_critical_extensions,
+)
 from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations, may_issue
 from mtls_doctor.pki.signature import NameKey, SignatureCheck, check_signature, name_key
 
@@ -202,6 +206,12 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
                              f"{s.subject} is valid only from {s.not_before:%Y-%m-%d %H:%M} UTC"))
         for v in algorithm_violations(s):
             out.append(Issue(_POLICY_REASON[v.issue], node, f"{s.subject}: {v.detail}"))
+        twice = duplicate_extension(node.cert)
+        if twice is not None:
+            out.append(Issue(VerdictReason.MALFORMED if i == 0 else VerdictReason.OTHER, node,
+                             f"{s.subject} carries the {twice} extension twice, which RFC 5280 "
+                             "4.2 forbids: validators refuse it (its extensions cannot be read "
+                             "as one)"))
         for oid in unknown_critical_extensions(node.cert):
             out.append(Issue(VerdictReason.OTHER, node,
                              f"{s.subject} carries the critical extension {oid}, which path "

@@ -36,6 +36,21 @@ PROCESSED_EXTENSIONS: dict[str, str] = {
 }
 
 
+def duplicate_extension(cert: x509.Certificate) -> str | None:
+    """The extension a certificate carries twice (named, with its OID), or None. cryptography
+    then reads no extension at all, so without this check the certificate would look as if it
+    had none (no basicConstraints, no SANs under a name constraint)."""
+    try:
+        _ = cert.extensions
+    except x509.DuplicateExtension as exc:
+        name = oid_name(exc.oid)
+        return exc.oid.dotted_string if name == exc.oid.dotted_string else \
+            f"{name} ({exc.oid.dotted_string})"
+    except Exception:  # noqa: BLE001 - unreadable extensions are reported as malformed elsewhere
+        return None
+    return None
+
+
 def unknown_critical_extensions(cert: x509.Certificate) -> list[str]:
     """The critical extensions a path validator does not process (named, with their OID):
     a certificate carrying one must be rejected."""
