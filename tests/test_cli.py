@@ -63,7 +63,8 @@ def test_json_skeleton_of_every_command(cli, write, chain):
             assert set(f["fix"]) == {"summary", "steps", "commands"}
     for c in runs["inspect"].doc["certificates"] + runs["truststore"].doc["certificates"]:
         assert set(c) >= CERT_KEYS
-        assert set(c["key"]) == {"type", "bits", "curve"}
+        # the contract's three keys, grown by one: an EC key given with explicit parameters
+        assert set(c["key"]) == {"type", "bits", "curve", "explicit_parameters"}
     m = runs["inspect"].doc["certificates"][0]["hostname_match"]
     assert m == {**m, "host": "api.example.com", "matches": True, "matched_by": "DNS:api.example.com"}
     v = runs["verify-client"].doc["verdict"]

@@ -510,6 +510,36 @@ def test_a_duplicated_extension_is_refused_not_read_as_none(verify, tmp_path):
     assert rc != 0, said
 
 
+def test_an_ec_key_with_explicit_curve_parameters_is_unsupported(verify, tmp_path):
+    """An EC root key given with explicit parameters read as "EC secp256r1" and the client was
+    accepted; OpenSSL 3 refuses such keys."""
+    import subprocess
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    openssl("ecparam", "-name", "prime256v1", "-param_enc", "explicit", "-genkey",
+            "-out", "root.key")
+    openssl("req", "-x509", "-key", "root.key", "-subj", "/CN=Explicit Root", "-days", "400",
+            "-sha256", "-out", "root.pem", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", "client.key")
+    openssl("req", "-new", "-key", "client.key", "-subj", "/CN=explicit-client",
+            "-out", "client.csr")
+    openssl("x509", "-req", "-in", "client.csr", "-CA", "root.pem", "-CAkey", "root.key",
+            "-days", "100", "-sha256", "-out", "client.pem")
+    root, client = (tmp_path / "root.pem").read_bytes(), (tmp_path / "client.pem").read_bytes()
+    from datetime import UTC, datetime
+
+    run = verify(client, root, "--at", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    v = verdict(run)
+    assert v["reason"] == "UNSUPPORTED_KEY" and "explicit parameters" in v["detail"], v
+    key = run.doc["truststore"]["certificates"][0]["key"]
+    assert key["explicit_parameters"] is True and key["curve"] == "secp256r1"
+    rc, said = _openssl_verify(tmp_path, root, client)
+    assert rc != 0 and "explicit" in said
+
+
 def test_unknown_critical_extension_is_rejected(verify, ca):
     from cryptography import x509
 

@@ -47,6 +47,9 @@ class KeyInfo:
     type: str
     bits: int | None
     curve: str | None
+    #: an EC key given with explicit curve parameters instead of a named curve (OpenSSL 3
+    #: refuses such keys)
+    explicit_parameters: bool = False
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,27 @@ def raw_names(tbs: bytes) -> tuple[str, str]:
     return _name_text(tbs, fields[2]), _name_text(tbs, fields[4])
 
 
+def ec_explicit_parameters(tbs: bytes) -> bool:
+    """Whether the TBSCertificate's public key is an EC key given with explicit curve
+    parameters (a SEQUENCE where RFC 5480 wants a named-curve OID)."""
+    top = read_tlv(tbs)
+    fields = children(tbs, top)
+    if fields and fields[0].tag == 0xA0:  # explicit version
+        fields = fields[1:]
+    if len(fields) < 6:
+        raise DerError("TBSCertificate has too few fields")
+    spki = children(tbs, fields[5])
+    algorithm = children(tbs, spki[0]) if spki else []
+    if len(algorithm) < 2 or algorithm[0].length is None:
+        return False
+    oid = tbs[algorithm[0].content_start:algorithm[0].content_start + algorithm[0].length]
+    return oid == _EC_PUBLIC_KEY and algorithm[1].tag == 0x30
+
+
+#: id-ecPublicKey, 1.2.840.10045.2.1
+_EC_PUBLIC_KEY = bytes.fromhex("2a8648ce3d0201")
+
+
 # --- PKCS#12 iteration counts (RFC 7292, RFC 8018, RFC 9579) -----------------------------------
 
 _PKCS12_OIDS = {

@@ -64,7 +64,11 @@ def key_info(cert: x509.Certificate) -> KeyInfo:
     if isinstance(key, rsa.RSAPublicKey):
         return KeyInfo("RSA", key.key_size, None)
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return KeyInfo("EC", key.curve.key_size, key.curve.name)
+        try:
+            explicit = asn1.ec_explicit_parameters(cert.tbs_certificate_bytes)
+        except (asn1.DerError, IndexError):
+            explicit = False
+        return KeyInfo("EC", key.curve.key_size, key.curve.name, explicit)
     if isinstance(key, ed25519.Ed25519PublicKey):
         return KeyInfo("Ed25519", 256, None)
     if isinstance(key, ed448.Ed448PublicKey):

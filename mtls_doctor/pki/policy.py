@@ -39,7 +39,8 @@ class PolicyViolation:
 def key_text(c: CertSummary) -> str:
     """`RSA 2048`, `EC secp384r1`, `Ed25519`."""
     if c.key.curve:
-        return f"{c.key.type} {c.key.curve}"
+        explicit = " (explicit parameters)" if c.key.explicit_parameters else ""
+        return f"{c.key.type} {c.key.curve}{explicit}"
     if c.key.type in ("RSA", "DSA") and c.key.bits:
         return f"{c.key.type} {c.key.bits}"
     return c.key.type
@@ -59,6 +60,12 @@ def algorithm_violations(c: CertSummary) -> list[PolicyViolation]:
         if (k.bits or 0) < MIN_RSA_BITS:
             out.append(PolicyViolation(PolicyIssue.WEAK_RSA,
                                        f"RSA key of {k.bits} bits; API Gateway needs 2048 or more"))
+    elif k.type == "EC" and k.curve in ALLOWED_CURVES and k.explicit_parameters:
+        out.append(PolicyViolation(
+            PolicyIssue.UNSUPPORTED_KEY,
+            f"{key_text(c)} key: the curve is spelled out instead of named; OpenSSL 3 refuses "
+            "such keys (\"Certificate public key has explicit ECC parameters\"), and API "
+            "Gateway is assumed to refuse them too"))
     elif k.type == "EC" and k.curve in ALLOWED_CURVES:
         pass
     else:
