@@ -466,7 +466,7 @@ def test_a_critical_constraint_on_other_names_refuses_a_certificate_with_one(ver
     assert rc != 0, said
 
 
-def test_an_issuer_in_the_truststore_that_does_not_parse_is_named(verify):
+def test_an_issuer_in_the_truststore_that_does_not_parse_is_named(verify, tmp_path):
     """The issuing CA is in the bundle but malformed: the verdict said only "not in the
     truststore", and the user went looking for a CA that is there."""
     import base64
@@ -486,6 +486,8 @@ def test_an_issuer_in_the_truststore_that_does_not_parse_is_named(verify):
     assert v["reason"] == "ISSUER_NOT_IN_TRUSTSTORE", v
     assert "does hold a certificate named CN=Broken Issuing CA" in v["detail"]
     assert "certificate #2" in v["detail"] and "cannot be parsed" in v["detail"]
+    rc, said = _openssl_verify(tmp_path, root.pem + pem, leaf.pem)
+    assert rc != 0, said
 
 
 def test_a_duplicated_extension_is_refused_not_read_as_none(verify, tmp_path):
