@@ -202,27 +202,27 @@ def _name_text(data: bytes, name: Tlv) -> str:
     return ",".join(reversed(rdns))
 
 
-def raw_names(tbs: bytes) -> tuple[str, str]:
-    """(issuer, subject) of a TBSCertificate as text, even when their strings are invalid."""
-    top = read_tlv(tbs)
-    fields = children(tbs, top)
+def _tbs_fields(tbs: bytes, needed: int) -> list[Tlv]:
+    """The fields of a TBSCertificate after its version (serial, signature, issuer, validity,
+    subject, subjectPublicKeyInfo, ...), at least `needed` of them."""
+    fields = children(tbs, read_tlv(tbs))
     if fields and fields[0].tag == 0xA0:  # explicit version
         fields = fields[1:]
-    if len(fields) < 5:
+    if len(fields) < needed:
         raise DerError("TBSCertificate has too few fields")
+    return fields
+
+
+def raw_names(tbs: bytes) -> tuple[str, str]:
+    """(issuer, subject) of a TBSCertificate as text, even when their strings are invalid."""
+    fields = _tbs_fields(tbs, 5)
     return _name_text(tbs, fields[2]), _name_text(tbs, fields[4])
 
 
 def ec_explicit_parameters(tbs: bytes) -> bool:
     """Whether the TBSCertificate's public key is an EC key given with explicit curve
     parameters (a SEQUENCE where RFC 5480 wants a named-curve OID)."""
-    top = read_tlv(tbs)
-    fields = children(tbs, top)
-    if fields and fields[0].tag == 0xA0:  # explicit version
-        fields = fields[1:]
-    if len(fields) < 6:
-        raise DerError("TBSCertificate has too few fields")
-    spki = children(tbs, fields[5])
+    spki = children(tbs, _tbs_fields(tbs, 6)[5])
     algorithm = children(tbs, spki[0]) if spki else []
     if len(algorithm) < 2 or algorithm[0].length is None:
         return False
