@@ -46,7 +46,16 @@ from mtls_doctor.probe.target import parse_target, split_host_port
 from mtls_doctor.source import MAX_BYTES, read_file, read_source
 from tests import servers, test_domain
 from tests.conftest import Run, run_process
-from tests.pki_factory import NOW, PKI, Issued, pem_bundle, pem_encode, pool_key
+from tests.pki_factory import (
+    NOW,
+    PKI,
+    Issued,
+    _children,
+    _tlv,
+    pem_bundle,
+    pem_encode,
+    pool_key,
+)
 from tests.servers import ServerPKI, openssl_server
 
 server_pki = servers.server_pki  # the session fixture, visible to this module
@@ -67,41 +76,18 @@ def one_line_error(err: str) -> None:
 # -- small DER tools (tests only) ------------------------------------------------------------
 
 
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    return bytes([tag]) + _length(len(content)) + content
-
-
-def _elements(data: bytes) -> list[tuple[int, bytes]]:
-    """The (tag, content) elements of DER `data` (single-byte tags, definite lengths)."""
-    out, pos = [], 0
-    while pos < len(data):
-        tlv = asn1.read_tlv(data, pos)
-        assert tlv.length is not None
-        end = tlv.content_start + tlv.length
-        out.append((tlv.tag, data[tlv.content_start:end]))
-        pos = end
-    return out
-
-
 def _rewrite(data: bytes, change: Callable[[int, bytes], bytes | None]) -> bytes:
     """Re-encode DER `data`, letting `change(tag, content)` replace any element's content (None:
     keep it); constructed elements and OCTET STRINGs holding DER are rewritten inside too."""
     out = []
-    for tag, content in _elements(data):
+    for tag, content in _children(data):
         new = change(tag, content)
         if new is None and tag & 0x20:
             new = _rewrite(content, change)
         elif new is None and tag == 0x04:
             try:
                 new = _rewrite(content, change) if content[:1] == b"\x30" else None
-            except (asn1.DerError, AssertionError):
+            except ValueError:  # not DER after all
                 new = None
         out.append(_tlv(tag, content if new is None else new))
     return b"".join(out)
