@@ -167,6 +167,9 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
 
     deadline = deadline or Deadline(o.timeout)
     inputs = check_inputs(o)
+    name = _domain_name(o.host)
+    # an IP address is no custom domain name: nothing to read from AWS
+    domain_wanted = not o.no_aws and not _is_ip(name)
     got = Collected()
     reports: dict[str, Report] = {}
 
@@ -176,7 +179,7 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
                              password_env=o.password_env if o.password else None, path=o.path)
 
     def domain() -> DomainFacts:
-        return collect_or_load(_domain_name(o.host), region=o.region, profile=o.profile,
+        return collect_or_load(name, region=o.region, profile=o.profile,
                                deadline=deadline, snapshot=inputs.snapshot)
 
     def truststore() -> LoadedFile:
@@ -187,7 +190,7 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="mtls-doctor-diagnose") as pool:
         probe_f = pool.submit(_timed, "probe", probe, lambda r: probe_report(r, o.now),
                               deadline, progress)
-        domain_f = None if o.no_aws or _is_ip(_domain_name(o.host)) else pool.submit(
+        domain_f = None if not domain_wanted else pool.submit(
             _timed, "domain", domain,
             lambda f: domain_report(f, at=o.at, now=o.now, warn_days=o.warn_days),
             deadline, progress)
@@ -207,10 +210,9 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
         if ts_f is not None:
             got.truststore, report, attempt = ts_f.result()
             _keep(got, reports, "truststore", report, attempt)
-    domain_wanted = not o.no_aws and not _is_ip(_domain_name(o.host))
     if inputs.client is not None and not domain_wanted and not o.truststore:
         got.attempts.append(CollectorRun("verify-client", "skipped", 0.0,
-                                    "no truststore to check against: give --truststore"))
+                                         "no truststore to check against: give --truststore"))
     verdict: Verdict | None = None
     if inputs.client is not None and (domain_wanted or o.truststore):
         client = inputs.client
