@@ -244,13 +244,9 @@ class Aws:
         `unrecognised` is what credentials the region does not recognise mean (the scan's
         opt-in regions)."""
         call = f"{service}.{operation}"
-        if self.deadline.left() <= 0:
-            why = "the run was cancelled" if self.deadline.cancelled else \
-                f"the --timeout of {self.deadline.seconds:g} s had passed before the call"
-            status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
-            return None, self.record(Attempt(call, status, why, action, "", region))
-
         box: dict[str, Any] = {}
+        if self.deadline.left() <= 0:  # not even started: timed out (or cancelled) as it is
+            return None, self.record(self._cut_short(call, action, region, box))
 
         def run() -> T:
             _seen.box = box
