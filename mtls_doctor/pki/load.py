@@ -13,7 +13,6 @@ import base64
 import binascii
 import dataclasses
 import re
-import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container, Position
 from mtls_doctor.pki import der as asn1
+from mtls_doctor.pki.quiet import quiet, recorded
 
 # labels are short ("CERTIFICATE", "ENCRYPTED PRIVATE KEY"): a longer one is text, so that no
 # report repeats megabytes of a label
@@ -178,8 +178,7 @@ def _friendly(exc: Exception) -> str:
 def serial_number(cert: x509.Certificate) -> int:
     """The serial number, without cryptography's warning about non-positive ones (that warning
     is turned into a CERT_NONSTANDARD finding by `parse_certificate`)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet():
         return cert.serial_number
 
 
@@ -225,8 +224,7 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
     Returns (certificate or None, error or None, RFC 5280 deviations noticed). cryptography's
     deprecation warnings about the certificate become deviations instead of leaking to stderr.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with recorded() as caught:
         cert, error, notes = _touch_fields(der)
     for w in caught:
         msg = str(w.message)
@@ -455,10 +453,9 @@ class _Builder:
         from cryptography.hazmat.primitives.serialization import pkcs7
 
         try:
-            with warnings.catch_warnings():
+            with quiet():
                 # "could not be parsed as DER, falling back to BER": certificates not in sorted
                 # DER order, as `openssl crl2pkcs7` writes them; the BER reading is the right one
-                warnings.simplefilter("ignore")
                 certs = pkcs7.load_der_pkcs7_certificates(der)
         except Exception:  # noqa: BLE001
             try:

@@ -7,7 +7,6 @@ with the Web PKI profile, which is what `ServerVerifier` implements.
 from __future__ import annotations
 
 import ipaddress
-import warnings
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from cryptography import x509
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from mtls_doctor.model.probe import ChainShape
+from mtls_doctor.pki.quiet import quiet
 from mtls_doctor.pki.signature import SignatureCheck, check_signature, is_self_issued, name_key
 
 
@@ -64,8 +64,7 @@ def verify_for_host(chain: Sequence[x509.Certificate], host: str, at: datetime,
         except ValueError:
             return None, f"{host} is not a name a certificate can hold"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # roots with serial 0 make cryptography warn
+        with quiet():  # roots with serial 0 make cryptography warn
             verifier = PolicyBuilder().store(Store(list(roots))).time(at).build_server_verifier(subject)
             verifier.verify(chain[0], list(chain[1:]))
     except VerificationError as exc:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 import os
 import ssl
-import warnings
 
 from cryptography import x509
+
+from mtls_doctor.pki.quiet import quiet
 
 
 @functools.cache
@@ -28,8 +29,7 @@ def system_roots() -> tuple[x509.Certificate, ...]:
     roots: list[x509.Certificate] = []
     for path in files:
         try:
-            with open(path, "rb") as fh, warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # real roots with serial 0 make cryptography warn
+            with open(path, "rb") as fh, quiet():  # real roots with serial 0 make cryptography warn
                 roots.extend(x509.load_pem_x509_certificates(fh.read()))
         except (OSError, ValueError):
             continue
