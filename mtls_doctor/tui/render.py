@@ -25,8 +25,8 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict
 from mtls_doctor.report.json import as_mapping
 from mtls_doctor.safe import safe_names, safe_text
-from mtls_doctor.tui.facts import certificate_fields, report_facts
-from mtls_doctor.walkthroughs import Tree, Walk, recognise
+from mtls_doctor.tui.facts import report_facts
+from mtls_doctor.walkthroughs import recognise
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow",
@@ -284,48 +284,6 @@ def walk_facts(finding: Finding, report: Report | None,
         if isinstance(value, str | int | bool) and facts.get(key) is None:
             facts[key] = value
     return {k: v for k, v in facts.items() if v is not None}
-
-
-def walk_renderable(tree: Tree, result: Walk) -> Group:
-    """The walkthrough so far: the answered steps (how each was decided), then the question or
-    the fix."""
-    parts: list[RenderableType] = [Text(clean(tree.title), style="bold"),
-                                   Text(clean(tree.summary), style="dim"), Text("")]
-    for step in result.steps:
-        parts.append(Text.assemble(("? ", "dim"), clean(step.question)))
-        parts.append(Text.assemble(("  → ", "dim"), (step.answer, "bold"), "  ",
-                                   (clean(step.evidence or ""), "dim")))
-    if result.pending is not None:
-        q = result.pending
-        parts.append(Text.assemble(("? ", "bold yellow"), (clean(q.question), "bold")))
-        if q.help:
-            parts.append(Text(f"  how to tell: {clean(q.help)}", style="dim"))
-        if q.note:
-            parts.append(Text(f"  note: {clean(q.note)}", style="dim"))
-    if result.fix is not None:
-        parts += [Text(""), fix_renderable(result.fix)]
-        if result.recheck_command:
-            parts.append(Text.assemble(("re-check: ", "dim"), clean(result.recheck_command)))
-    return Group(*parts)
-
-
-def certificate_label(source: str, cert: CertSummary) -> Text:
-    """One line of the certificate list: where it came from and its subject."""
-    style = "red" if cert.validity is not None and cert.validity.status != "valid" else ""
-    return Text.assemble((f"{source:<12}", "dim"), (clean(cert.subject), style), no_wrap=True,
-                         overflow="ellipsis")
-
-
-def certificate_detail(source: str, cert: CertSummary) -> Group:
-    """One certificate, field by field, like `openssl x509 -text` but structured."""
-    table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column(style="dim", max_width=20, overflow="fold")
-    table.add_column(overflow="fold", ratio=1)
-    for name, value in certificate_fields(cert):
-        bad = (name == "Validity" and not value.startswith("valid,")) or name == "Malformed"
-        table.add_row(Text(clean(name)), Text(clean(value), style="red" if bad else ""))
-    return Group(Text.assemble((source.upper(), "bold cyan"), " ", (clean(cert.subject), "bold")),
-                 Text(""), table)
 
 
 # -- the finding screen's certificate views -----------------------------------------------------
