@@ -178,7 +178,8 @@ def test_facts_answer_the_questions_with_evidence() -> None:
     tree = load_tree("mtls-not-enforced")
     done = walk(tree, {**ENFORCED, **FILLED})
     assert done.leaf == "disable-execute-api-rest"
-    assert [s.answer for s in done.steps] == ["regional", "tls_1_2", "yes", "yes", "yes", "rest"]
+    # the DNS question comes after the questions the domain's facts always decide
+    assert [s.answer for s in done.steps] == ["regional", "tls_1_2", "yes", "yes", "rest"]
     assert all(s.detected for s in done.steps)
     evidence = {s.node: s.evidence for s in done.steps}
     assert evidence["mtls-enabled"] == "detected: yes (from fact mtls_enabled=True)"
@@ -204,8 +205,8 @@ def test_an_explicit_answer_overrides_the_facts() -> None:
     assert done.pending is not None and done.pending.node == "requested"
 
     agree = walk(tree, ENFORCED, {"execute-api": " TRUE "})
-    assert agree.steps[4].answer == "yes"
-    assert agree.steps[4].evidence == "answered: yes (agrees with fact execute_api_enabled=True)"
+    assert agree.steps[3].answer == "yes"
+    assert agree.steps[3].evidence == "answered: yes (agrees with fact execute_api_enabled=True)"
     assert agree.leaf == "disable-execute-api-rest"
 
 
@@ -491,10 +492,13 @@ def test_recognised_texts_walk_to_their_fix() -> None:
     assert leaf("Client cert using an insecure Signature Algorithm") == "reissue-strong"
     assert leaf("Missing Authentication Token") == "missing-mapping"
     assert leaf("tlsv13 alert certificate required") == "send-certificate"
-    assert leaf("curl: (60) SSL certificate problem: certificate has expired") is None  # DNS is asked first
+    assert leaf("curl: (60) SSL certificate problem: certificate has expired") is None  # asks what it covers
     assert leaf("SERVER_FQDN_INSTEAD_OF_WILDCARD") is None
     m = recognise("SERVER_FQDN_INSTEAD_OF_WILDCARD")[0]
-    assert walk(load_tree("wrong-certificate"), m.facts, {"dns": "yes"}).leaf == "aws-support"
+    fqdn = walk(load_tree("wrong-certificate"), m.facts, {"covers-host": "yes", "dns-fqdn": "yes"})
+    assert fqdn.leaf == "aws-support"
+    # the served-vs-configured facts the id implies decide before DNS is asked
+    assert [s.node for s in fqdn.steps if s.detected] == ["served-fqdn", "configured-wildcard"]
 
 
 @pytest.mark.parametrize("finding_id", sorted(CATALOG))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts
@@ -23,16 +24,66 @@ def _configured(domain: DomainFacts) -> AcmCertificate | None:
     return domain.certificates.get(domain.certificate_arn or "")
 
 
+def names_host(names: Sequence[str], host: str) -> tuple[bool, bool]:
+    """(a name is exactly `host`, a wildcard name covers `host`): how a certificate's names
+    relate to the host, as the served-vs-configured rule reads them."""
+    exact = any(n.lower() == host for n in names)
+    wildcard = any(n.startswith("*.") and name_covers(n, host) for n in names)
+    return exact, wildcard
+
+
+def served_dns_names(probe: ProbeResult) -> list[str]:
+    """The DNS names of the served leaf ([] when the server sent no certificate)."""
+    if not probe.served_chain:
+        return []
+    return [s[4:] for s in probe.served_chain[0].sans if s.startswith("DNS:")]
+
+
+@dataclass(frozen=True)
+class ServedVsConfigured:
+    """The served leaf against the domain's configured ACM certificate, as the rule below
+    compares them (the walkthroughs read the same comparison). `same` is None when ACM gave no
+    serial to compare."""
+
+    served_names: tuple[str, ...]
+    configured_names: tuple[str, ...]
+    same: bool | None
+    served_exact: bool
+    served_wildcard: bool
+    configured_exact: bool
+    configured_wildcard: bool
+
+    @property
+    def fqdn_instead_of_wildcard(self) -> bool:
+        """The served certificate names the exact host, the configured one only a wildcard."""
+        return (self.served_exact and not self.served_wildcard and self.configured_wildcard
+                and not self.configured_exact)
+
+
+def compare_served(probe: ProbeResult, domain: DomainFacts) -> ServedVsConfigured | None:
+    """The comparison, or None when the server sent no certificate or the domain's certificate
+    was not read."""
+    configured = _configured(domain)
+    if not probe.served_chain or configured is None:
+        return None
+    leaf = probe.served_chain[0]
+    served = served_dns_names(probe)
+    acm = list(dict.fromkeys(n for n in (configured.domain_name, *configured.sans) if n))
+    same = _hex(configured.serial) == _hex(leaf.serial) if configured.serial else None
+    return ServedVsConfigured(tuple(served), tuple(acm), same, *names_host(served, probe.host),
+                              *names_host(acm, probe.host))
+
+
 def served_vs_configured(probe: ProbeResult, domain: DomainFacts) -> list[Finding]:
     """SERVER_FQDN_INSTEAD_OF_WILDCARD and SERVER_CERT_NOT_CONFIGURED_ONE."""
     configured = _configured(domain)
-    if not probe.served_chain or configured is None:
+    seen = compare_served(probe, domain)
+    if seen is None or configured is None:
         return []
     leaf = probe.served_chain[0]
     host = probe.host
-    served_names = [s[4:] for s in leaf.sans if s.startswith("DNS:")]
-    acm_names = list(dict.fromkeys(n for n in (configured.domain_name, *configured.sans) if n))
-    same = bool(configured.serial) and _hex(configured.serial) == _hex(leaf.serial)
+    served_names = list(seen.served_names)
+    acm_names = list(seen.configured_names)
     # the address the probe really connected to (the --connect one, or what the name resolved to)
     connect = probe.address or hostport(host, probe.port)
     replay = render_all((
@@ -40,11 +91,7 @@ def served_vs_configured(probe: ProbeResult, domain: DomainFacts) -> list[Findin
                                    "-serial"),
         aws.describe_certificate(configured.arn, domain.region,
                                  "Certificate.[Serial,DomainName,SubjectAlternativeNames]")))
-    served_exact = any(n.lower() == host for n in served_names)
-    served_wildcard = any(n.startswith("*.") and name_covers(n, host) for n in served_names)
-    configured_wildcard = any(n.startswith("*.") and name_covers(n, host) for n in acm_names)
-    configured_exact = any(n.lower() == host for n in acm_names)
-    if served_exact and not served_wildcard and configured_wildcard and not configured_exact:
+    if seen.fqdn_instead_of_wildcard:
         return [make_finding(
             "SERVER_FQDN_INSTEAD_OF_WILDCARD",
             f"{host} serves its own FQDN certificate, but the domain is configured with a wildcard",
@@ -58,7 +105,7 @@ def served_vs_configured(probe: ProbeResult, domain: DomainFacts) -> list[Findin
             fix=Fix("Confirm with openssl s_client, then open an AWS Support case quoting both "
                     "certificates.", ("Capture the served certificate and the configured one.",),
                     replay))]
-    if configured.serial and not same:
+    if seen.same is False:
         return [make_finding(
             "SERVER_CERT_NOT_CONFIGURED_ONE",
             f"{host} serves a certificate that is not the domain's ACM certificate",

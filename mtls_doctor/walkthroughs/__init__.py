@@ -5,6 +5,7 @@ engine that walks them with the collected facts, and the recogniser behind `expl
     result = walk(tree, facts, answers={"self-signed": "no"})
     result.pending or result.fix
     recognise("tlsv1 alert unknown ca")[0].walkthrough  # "client-rejected"
+    walk(tree, walk_facts(finding, report, {"connect": "127.0.0.1:8443"}))  # facts of a run
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mtls_doctor.walkthroughs.engine import (
     render_text,
     walk,
 )
+from mtls_doctor.walkthroughs.facts import report_facts, walk_facts
 from mtls_doctor.walkthroughs.model import (
     FixTemplate,
     LeafNode,
@@ -70,5 +72,7 @@ __all__ = [
     "render_command",
     "render_fix",
     "render_text",
+    "report_facts",
     "walk",
+    "walk_facts",
 ]

@@ -107,7 +107,8 @@ _FACTS: tuple[tuple[str, str, str, str], ...] = (
     ("alert", "str", "probe", "the TLS alert that ended the connection (unknown_ca, "
                               "certificate_required, ...), or none"),
     ("http_status", "int", "probe", "the HTTP status of the answer"),
-    ("forbidden_reason", "str", "probe", "what a 403 says, in its body or API Gateway's access log: "
+    ("forbidden_reason", "str", "probe", "what a 403 says, in its body, its x-amzn-ErrorType header "
+                                         "or API Gateway's access log: "
                                          "forbidden | missing_authentication_token | authorizer | "
                                          "resource_policy | issuer_not_found | insecure_signature_algorithm "
                                          "| self_signed | certificate_expired"),
@@ -117,10 +118,11 @@ _FACTS: tuple[tuple[str, str, str, str], ...] = (
     ("served_chain_complete", "bool", "probe", "the server sends the leaf and every intermediate"),
     # the served certificate against the domain's configured one (`diagnose`)
     ("served_is_configured", "bool", "diagnose", "the served certificate is the one configured on the "
-                                                 "domain"),
-    ("served_cert_is_fqdn", "bool", "diagnose", "the served certificate names the exact host"),
-    ("configured_cert_is_wildcard", "bool", "diagnose", "the domain's configured certificate is a "
-                                                        "wildcard"),
+                                                 "domain (ACM's serial is the served leaf's)"),
+    ("served_cert_is_fqdn", "bool", "probe", "the served certificate names the exact host, and no "
+                                             "wildcard of it covers the host"),
+    ("configured_cert_is_wildcard", "bool", "domain", "the domain's configured certificate covers the "
+                                                      "host only through a wildcard name"),
 )
 
 #: every fact key a tree may read (the `fact` of a question node)
