@@ -148,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--truststore", required=True, metavar="SOURCE", help="the truststore bundle")
     p.add_argument("--key", metavar="FILE", help="the client's private key, to check it matches")
     p.add_argument("--chain", metavar="FILE", help="intermediates the client sends")
+    p.add_argument("--revocation", action="store_true",
+                   help="also fetch the certificate's CRL (CRL distribution points) and ask its "
+                        "OCSP responder (authority information access), within --timeout, and "
+                        "say whether its CA revoked it; API Gateway itself never checks "
+                        "revocation. Judged as of now, whatever --at says")
+    _timeout(p)
     _aws(p)
     _common(p)
 
@@ -236,7 +242,8 @@ def run(args: argparse.Namespace) -> Report:
         return run_verify_client(args.cert, args.truststore, at=at, now=now, key=args.key,
                                  chain=args.chain, password=_password(args),
                                  warn_days=args.warn_days, profile=args.profile,
-                                 region=args.region)
+                                 region=args.region, revocation=args.revocation,
+                                 deadline=_deadline(args) if args.revocation else None)
     if args.command == "demo":
         from mtls_doctor.diagnose.demo import run_demo
 

@@ -49,7 +49,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    ExtensionOID,
+    NameOID,
+)
 
 __all__ = [
     "EKU_NAMES",
@@ -1123,6 +1128,23 @@ def crl_pem(
         )
     algorithm = None if _is_eddsa(issuer.key) else hashes.SHA256()
     return builder.sign(issuer.key, algorithm).public_bytes(serialization.Encoding.PEM)
+
+
+def revocation_extensions(
+    *, crl: Sequence[str] = (), ocsp: Sequence[str] = ()
+) -> list[tuple[x509.ExtensionType, bool]]:
+    """``extra_extensions`` naming where revocation is published: a CRL distribution point per
+    ``crl`` URI and an AIA OCSP entry per ``ocsp`` URI (each extension only when given)."""
+    exts: list[tuple[x509.ExtensionType, bool]] = []
+    if crl:
+        exts.append((x509.CRLDistributionPoints([
+            x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None)
+            for u in crl]), False))
+    if ocsp:
+        exts.append((x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                   x509.UniformResourceIdentifier(u)) for u in ocsp]), False))
+    return exts
 
 
 def private_key_pem(kind: str = "rsa2048", traditional: bool = False) -> bytes:

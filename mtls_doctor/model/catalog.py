@@ -114,8 +114,7 @@ _SPECS: tuple[tuple[str, Severity, str | None], ...] = (
 #: issue "AWS as it really is"); docs/findings.md marks them so
 RESERVED: frozenset[str] = frozenset({
     "DOMAIN_STRICT_ACCESS_MODE", "DOMAIN_OWNERSHIP_CERT_IN_USE", "DOMAIN_ACCESS_LOGS_MISSING",
-    "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE", "DOMAIN_REVOCATION_NOT_CHECKED", "CLIENT_REVOKED",
-    "CLIENT_REVOCATION_UNKNOWN"})
+    "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE", "DOMAIN_REVOCATION_NOT_CHECKED"})
 
 CATALOG: Mapping[str, FindingSpec] = {i: FindingSpec(i, s, w) for i, s, w in _SPECS}
 

@@ -134,6 +134,8 @@ CHECKS: tuple[CheckSpec, ...] = (
           needs=("key",)),
     check("client.usage", "marked for TLS client authentication", "CLIENT_NO_CLIENT_AUTH_EKU"),
     check("client.validity", "not about to expire", "CLIENT_EXPIRES_SOON"),
+    check("client.revocation", "not revoked by its CA (CRL / OCSP; API Gateway does not check)",
+          "CLIENT_REVOKED", "CLIENT_REVOCATION_UNKNOWN", needs=("revocation",)),
     # probe: one per step. PROBE_TIMEOUT fails no check: a step cut short by the deadline
     # decided nothing, so the checks that need it are `unknown`, and the finding says what
     # timed out.
