@@ -100,7 +100,7 @@ def test_inspect_text_shows_every_field(cli, write, chain):
     run = cli("inspect", write("leaf.pem", chain[2].pem), "--host", "api.example.com",
               json_out=False)
     for label in ("issuer", "serial", "valid", "key", "signature", "SANs", "basic", "key usage",
-                  "ext. usage", "SKI / AKI", "SHA-256", "self-signed", "host"):
+                  "extended key usage", "SKI / AKI", "SHA-256", "self-signed", "host"):
         assert f"    {label}" in run.out, label
     assert "days left" in run.out and "line 1" in run.out
 

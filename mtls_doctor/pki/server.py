@@ -68,7 +68,11 @@ def verify_for_host(chain: Sequence[x509.Certificate], host: str, at: datetime,
             verifier = PolicyBuilder().store(Store(list(roots))).time(at).build_server_verifier(subject)
             verifier.verify(chain[0], list(chain[1:]))
     except VerificationError as exc:
-        return False, str(exc).splitlines()[0][:300]
+        why = str(exc).splitlines()[0][:300]
+        if "candidates exhausted" in why and "no interior errors" in why:
+            # cryptography's words for "no path was found", read as a person would
+            why = "no path from the served chain to a root the local trust store holds"
+        return False, why
     except (ValueError, TypeError) as exc:
         return False, str(exc)[:300]
     return True, "trusted"

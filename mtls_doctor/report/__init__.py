@@ -1,5 +1,8 @@
 """Renderers of the one report model: text for people, JSON for scripts, Markdown for tickets,
-HTML to hand on. Markdown and HTML draw from the JSON document, so they never disagree with it.
+HTML to hand on. Text, Markdown and HTML draw one view of the report (`report.view.build`: the
+findings in one order, the same rows, trees and anchors), so they never disagree with each
+other; JSON is the contract's document (`report.json.document`). Redaction happens once, on the
+typed report (`report.redact.redact_report`), before any of them runs.
 
 Whatever the format, what `render` returns can be written to a terminal: every renderer passes
 the outside text it prints through `mtls_doctor.safe.safe_text` at its output boundary (text:

@@ -1,7 +1,7 @@
 """`--redact` (and the TUI export's Redact box): every identifying value of a report replaced by a
 stable placeholder of its kind, in every format.
 
-One walk over the report model (or its JSON image: the same field names) collects each value with
+One walk over the report model collects each value with
 its kind where it is produced, then every string of the report is rewritten in one pass, so a
 value is replaced wherever it appears: in its own field, inside a finding's detail, a fix
 command, a location, evidence. The same value (compared without regard to case) always gets the
@@ -42,8 +42,9 @@ ids, status names, regions, the C attribute, port numbers, and AWS's own markers
 path, `$default` stage). A value is replaced as a whole word only (never inside a longer name),
 longest value first.
 
-`redact_report(report)` is what every renderer and the TUI export use; `redact(doc)` does the same
-to a JSON document (`document(report)`), with the same result.
+`redact_report(report)` is the one walker: the CLI and the TUI export redact the typed report
+once, and every renderer (text, Markdown, HTML, and JSON as `document(redact_report(report))`)
+draws the redacted report.
 """
 
 from __future__ import annotations
@@ -341,16 +342,6 @@ class Redactor:
         redactor._collect(report.findings, "findings", None)
         for key, value in report.payload.items():
             redactor._collect(value, str(key), None)
-        return redactor._finish(files)
-
-    @classmethod
-    def for_document(cls, doc: Mapping[str, Any], files: Iterable[str] = ()) -> Redactor:
-        """The placeholders for one JSON document (`document(report)`): the same as the
-        report's, since the document carries the model's field names."""
-        redactor = cls()
-        for key, value in doc.items():
-            if key not in _KEEP:
-                redactor._collect(value, str(key), None)
         return redactor._finish(files)
 
     def _finish(self, files: Iterable[str]) -> Redactor:
@@ -880,16 +871,6 @@ class Redactor:
             return self.text(key)
         return key
 
-    def document(self, doc: Any, key: str | None = None) -> Any:
-        """A JSON value with every string (and mapping key that is a value) redacted."""
-        if isinstance(doc, str):
-            return doc if key in _KEEP else self.text(doc)
-        if isinstance(doc, Mapping):
-            return {self._key(k): self.document(v, str(k)) for k, v in doc.items()}
-        if isinstance(doc, list | tuple):
-            return [self.document(v, key) for v in doc]
-        return doc
-
     def model(self, obj: Any, key: str | None = None) -> Any:
         """A report model value (frozen dataclasses, enums, mappings, tuples) with every string
         redacted and its types kept."""
@@ -960,12 +941,6 @@ def _trie(words: Iterable[str]) -> str:
         return body
 
     return emit(root)
-
-
-def redact(doc: Mapping[str, Any], files: Iterable[str] = ()) -> dict[str, Any]:
-    """The JSON document with every identifying value replaced consistently."""
-    result: dict[str, Any] = Redactor.for_document(doc, files).document(doc)
-    return result
 
 
 def redact_report(report: Report, files: Iterable[str] = ()) -> Report:
