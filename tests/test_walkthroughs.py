@@ -182,8 +182,8 @@ def test_facts_answer_the_questions_with_evidence() -> None:
     assert [s.answer for s in done.steps] == ["regional", "tls_1_2", "yes", "yes", "rest"]
     assert all(s.detected for s in done.steps)
     evidence = {s.node: s.evidence for s in done.steps}
-    assert evidence["mtls-enabled"] == "detected: yes (from fact mtls_enabled=True)"
-    assert evidence["regional"] == "detected: regional (from fact endpoint_type='REGIONAL')"
+    assert evidence["mtls-enabled"] == "detected: yes (from mtls_enabled: yes)"
+    assert evidence["regional"] == "detected: regional (from endpoint_type: REGIONAL)"
     assert done.recheck == "domain"
     assert done.fix is not None
     assert done.fix.commands[:2] == (
@@ -201,12 +201,12 @@ def test_an_explicit_answer_overrides_the_facts() -> None:
     done = walk(tree, ENFORCED, {"execute-api": "no"})
     step = done.steps[-1]
     assert (step.node, step.answer, step.detected) == ("execute-api", "no", False)
-    assert step.evidence == "answered: no (overrides detected: yes from fact execute_api_enabled=True)"
+    assert step.evidence == "answered: no (overrides detected: yes, from execute_api_enabled: yes)"
     assert done.pending is not None and done.pending.node == "requested"
 
     agree = walk(tree, ENFORCED, {"execute-api": " TRUE "})
     assert agree.steps[3].answer == "yes"
-    assert agree.steps[3].evidence == "answered: yes (agrees with fact execute_api_enabled=True)"
+    assert agree.steps[3].evidence == "answered: yes (agrees with execute_api_enabled: yes)"
     assert agree.leaf == "disable-execute-api-rest"
 
 
@@ -243,7 +243,7 @@ def test_unlisted_fact_values_take_other_or_stay_pending() -> None:
     # endpoint_type offers no "other": the question stays open and says why
     odd = walk(load_tree("mtls-not-enforced"), {"endpoint_type": "SATELLITE"})
     assert odd.pending is not None and odd.pending.node == "regional"
-    assert odd.pending.note == "fact endpoint_type='SATELLITE' matches no answer"
+    assert odd.pending.note == "endpoint_type: SATELLITE, which matches no answer"
 
     # None and "" are unknown, not answers
     assert walk(load_tree("disable-mtls"), {"mtls_enabled": None}).pending is not None
@@ -272,7 +272,7 @@ def test_a_walk_is_plain_data_for_the_json_report() -> None:
     assert doc["steps"][0] == {"node": "mtls-on",
                                "question": "Does the domain have mutual TLS on (a truststoreUri)?",
                                "answer": "yes", "detected": True,
-                               "evidence": "detected: yes (from fact mtls_enabled=True)"}
+                               "evidence": "detected: yes (from mtls_enabled: yes)"}
     assert doc["fix"]["commands"][1] == (
         "aws apigateway update-domain-name --domain-name api.example.com --patch-operations "
         '\'[{"op":"replace","path":"/mutualTlsAuthentication/truststoreUri","value":""}]\' '

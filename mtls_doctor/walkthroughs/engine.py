@@ -121,8 +121,26 @@ def detect(node: QuestionNode, facts: Mapping[str, Any]) -> str | None:
     return next((a for a in _candidates(facts[node.fact]) if a in node.answers), None)
 
 
+def fact_value(value: Any) -> str:
+    """A fact's value as a person reads it: `yes`/`no`, `none`, a number, the text itself
+    (never a Python repr: no quotes, no `True`)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(fact_value(v) for v in value) or "none"
+    return str(value)
+
+
+def fact_text(fact: str, value: Any) -> str:
+    """`alert: unknown_ca`, `mtls_enabled: yes`: a fact and its value, as step evidence says
+    them."""
+    return f"{fact}: {fact_value(value)}"
+
+
 def _fact_text(node: QuestionNode, facts: Mapping[str, Any]) -> str:
-    return f"fact {node.fact}={facts.get(node.fact or '')!r}"
+    return fact_text(node.fact or "", facts.get(node.fact or ""))
 
 
 def _explicit(tree: Tree, node: QuestionNode, given: str, facts: Mapping[str, Any]) -> Step:
@@ -138,14 +156,15 @@ def _explicit(tree: Tree, node: QuestionNode, given: str, facts: Mapping[str, An
     elif detected == answer:
         evidence = f"answered: {answer} (agrees with {_fact_text(node, facts)})"
     else:
-        evidence = f"answered: {answer} (overrides detected: {detected} from {_fact_text(node, facts)})"
+        evidence = (f"answered: {answer} (overrides detected: {detected}, from "
+                    f"{_fact_text(node, facts)})")
     return Step(node.id, render_text(node.question, facts), answer, detected=False, evidence=evidence)
 
 
 def _pending(node: QuestionNode, facts: Mapping[str, Any]) -> Question:
     note = None
     if node.fact is not None and not _missing(facts.get(node.fact)):
-        note = f"{_fact_text(node, facts)} matches no answer"
+        note = f"{_fact_text(node, facts)}, which matches no answer"
     return Question(
         node=node.id,
         question=render_text(node.question, facts),
