@@ -1,9 +1,11 @@
-"""SVG snapshots of the TUI's deterministic screens (pytest-textual-snapshot, 100x30).
+"""SVG snapshots of the TUI's main screens (pytest-textual-snapshot).
 
-Only what does not depend on the demo lab (random ports and serials) or the clock: the start
-form, the start form's messages in place, and the help dialog over the form. Refresh them after a
-deliberate change with `python -m pytest tests/test_tui_snapshots.py --snapshot-update` and look
-at the SVGs before keeping them.
+Only what does not depend on the demo lab (random ports and serials) or the clock: the dashboard
+and the finding screen showing the fixed report (`tests/tui_report.py`) at 80x24 and 160x45, and
+the help dialog over the start form at 100x30 (the start form itself and the other screens:
+tests/test_tui_screen_snapshots.py). Refresh them after a deliberate change with
+`python -m pytest tests/test_tui_snapshots.py --snapshot-update` and look at the SVGs before
+keeping them.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mtls_doctor.tui.app import MtlsDoctorApp
+from tests.tui_report import fixed_app, show
 
 pytestmark = pytest.mark.timeout(60)
 
 SIZE = (100, 30)
+#: the smallest terminal the TUI is laid out for, and a wide one
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
 
 SnapCompare = Callable[..., bool]
 
@@ -35,21 +40,6 @@ async def steady(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def test_start_form(snap_compare: SnapCompare) -> None:
-    assert snap_compare(MtlsDoctorApp(), terminal_size=SIZE, run_before=steady)
-
-
-def test_start_form_messages_in_place(snap_compare: SnapCompare) -> None:
-    async def run_with_bad_fields(pilot: Pilot[Any]) -> None:
-        screen = pilot.app.screen
-        screen.query_one("#start-port", Input).value = "70000"
-        screen.query_one("#start-cert", Input).value = "/nonexistent/mtls-doctor/client.pem"
-        await pilot.click("#start-run")
-        await steady(pilot)
-
-    assert snap_compare(MtlsDoctorApp(), terminal_size=SIZE, run_before=run_with_bad_fields)
-
-
 def test_help_dialog(snap_compare: SnapCompare) -> None:
     async def open_help(pilot: Pilot[Any]) -> None:
         await steady(pilot)
@@ -59,3 +49,25 @@ def test_help_dialog(snap_compare: SnapCompare) -> None:
         await pilot.pause()
 
     assert snap_compare(MtlsDoctorApp(), terminal_size=SIZE, run_before=open_help)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The fixed report on the dashboard: the findings (id and title) with the first one's
+    detail and commands, and the checks."""
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """A SERVER_* finding on its own screen: its fix's commands in a list, the served vs the
+    configured certificate."""
+    async def open_finding(pilot: Pilot[Any]) -> None:
+        await show(pilot)
+        app = pilot.app
+        assert isinstance(app, MtlsDoctorApp)
+        assert app.dashboard.findings_list.select_id("SERVER_FQDN_INSTEAD_OF_WILDCARD")
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=open_finding)

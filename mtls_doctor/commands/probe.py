@@ -18,7 +18,7 @@ from mtls_doctor.pki.client import key_mismatch
 from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.probe.findings import ProbeInputs, probe_findings
-from mtls_doctor.probe.run import run_probe
+from mtls_doctor.probe.run import StepProgress, run_probe
 from mtls_doctor.probe.target import parse_target, request_path
 from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
@@ -58,9 +58,11 @@ def client_credentials(client: ClientInput, chain: LoadedFile | None, cert: str,
 def collect_probe(host: str, *, at: datetime, deadline: Deadline, connect: str | None = None,
                   cert: str | None = None, key: str | None = None,
                   client: ClientInput | None = None, chain: LoadedFile | None = None,
-                  password_env: str | None = None, path: str | None = None) -> ProbeRun:
+                  password_env: str | None = None, path: str | None = None,
+                  progress: StepProgress | None = None) -> ProbeRun:
     """The probe as a collector: one connection within `deadline`, presenting `client` (read
-    already, as diagnose does before anything runs) when given."""
+    already, as diagnose does before anything runs) when given; `progress` is told each step
+    as it happens (`run_probe`)."""
     target = parse_target(host, connect)
     path = request_path(path or target.path or "/")
     credentials: ClientCredentials | None = None
@@ -68,7 +70,7 @@ def collect_probe(host: str, *, at: datetime, deadline: Deadline, connect: str |
     if client is not None:
         credentials, findings = client_credentials(client, chain, cert or "", key)
     result = run_probe(target, credentials, path=path, deadline=deadline, at=at,
-                       roots=system_roots())
+                       roots=system_roots(), progress=progress)
     pkcs12 = client is not None and client.file.container is Container.PKCS12
     inputs = ProbeInputs(target, path, cert, key, pkcs12,
                          password_env if client is not None else None)

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose.run import DiagnoseOptions, Progress, run_diagnosis
 from mtls_doctor.model.report import Report
 
+if TYPE_CHECKING:
+    from mtls_doctor.probe.run import StepProgress
+
 
 def run_demo(*, at: datetime, now: datetime, progress: Progress | None = None,
-             timeout: float = 30.0, deadline: Deadline | None = None) -> Report:
+             timeout: float = 30.0, deadline: Deadline | None = None,
+             probe_progress: StepProgress | None = None) -> Report:
     """Start the lab, diagnose it like a real custom domain, stop the lab (`deadline`: the
-    TUI's, which it cancels when the user quits mid-run)."""
+    TUI's, which it cancels when the user quits mid-run; `probe_progress`: the probe's steps
+    as they happen, as `run_diagnosis` tells them)."""
     from mtls_doctor.demo.lab import HOST, running_lab
 
     with running_lab() as lab:
@@ -21,5 +27,6 @@ def run_demo(*, at: datetime, now: datetime, progress: Progress | None = None,
             host=f"{HOST}:{lab.port}", at=at, now=now, connect=f"127.0.0.1:{lab.port}",
             cert=str(lab.client_cert), key=str(lab.client_key), aws_snapshot=str(lab.snapshot),
             timeout=timeout)
-        report = run_diagnosis(options, progress, deadline=deadline)
+        report = run_diagnosis(options, progress, deadline=deadline,
+                               probe_progress=probe_progress)
     return dataclasses.replace(report, command="demo")

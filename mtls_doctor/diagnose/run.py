@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the collectors load when a diagnosis runs, not when the TUI
     from mtls_doctor.pki.client import ClientResult
     from mtls_doctor.pki.fixes import UploadTarget
     from mtls_doctor.pki.load import LoadedFile
+    from mtls_doctor.probe.run import StepProgress
 
 T = TypeVar("T")
 
@@ -131,6 +132,29 @@ def _is_ip(host: str) -> bool:
     return is_ip(host)
 
 
+def _domain_wanted(o: DiagnoseOptions) -> bool:
+    """Whether the domain is read from AWS: not with --no-aws, and not for an IP address
+    (which is no custom domain name)."""
+    return not o.no_aws and not _is_ip(_domain_name(o.host))
+
+
+def expected_collectors(o: DiagnoseOptions) -> list[str]:
+    """The collectors `run_diagnosis` runs for `o`, in its order (a live view lists them before
+    any has reported). A HOST that does not parse lists only the probe: the run stops at it."""
+    try:
+        domain = _domain_wanted(o)
+    except InputError:
+        return ["probe"]
+    names = ["probe"]
+    if domain:
+        names.append("domain")
+    if o.truststore:
+        names.append("truststore")
+    if o.cert and (domain or o.truststore):
+        names.append("verify-client")
+    return names
+
+
 def check_inputs(o: DiagnoseOptions) -> Inputs:
     """Read what can be read before anything runs: a missing file, a certificate without its
     key (the probe cannot present it) is bad input (exit 2), not a collector that failed."""
@@ -152,12 +176,17 @@ def check_inputs(o: DiagnoseOptions) -> Inputs:
 
 
 def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
-                  deadline: Deadline | None = None) -> Report:
+                  deadline: Deadline | None = None,
+                  probe_progress: StepProgress | None = None) -> Report:
     """The collectors (probe, domain, an `s3://` truststore) at once, all within one deadline
     (`--timeout`, or `deadline`, which the TUI cancels when the user quits); each may fail
     without the others. Then the client's verdict against --truststore or the version the
     domain uses, and the rules that need several facts. Bad input (a missing file, a
-    certificate without its key) raises InputError before anything runs."""
+    certificate without its key) raises InputError before anything runs.
+
+    `progress` is told each collector's end (`CollectorRun`); `probe_progress` each of the
+    probe's steps as it starts and ends (`ProbeStep`: a live view), from the collectors'
+    threads."""
     from mtls_doctor.commands.common import load_input
     from mtls_doctor.commands.domain import collect_or_load, domain_report
     from mtls_doctor.commands.probe import collect_probe, probe_report
@@ -169,14 +198,15 @@ def run_diagnosis(o: DiagnoseOptions, progress: Progress | None = None, *,
     inputs = check_inputs(o)
     name = _domain_name(o.host)
     # an IP address is no custom domain name: nothing to read from AWS
-    domain_wanted = not o.no_aws and not _is_ip(name)
+    domain_wanted = _domain_wanted(o)
     got = Collected()
     reports: dict[str, Report] = {}
 
     def probe() -> ProbeRun:
         return collect_probe(o.host, at=o.at, deadline=deadline, connect=o.connect, cert=o.cert,
                              key=o.key, client=inputs.client, chain=inputs.chain,
-                             password_env=o.password_env if o.password else None, path=o.path)
+                             password_env=o.password_env if o.password else None, path=o.path,
+                             progress=probe_progress)
 
     def domain() -> DomainFacts:
         return collect_or_load(name, region=o.region, profile=o.profile,

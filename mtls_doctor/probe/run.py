@@ -4,7 +4,7 @@ All the steps share one deadline (the command's `--timeout`): each gets what is 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,6 +53,36 @@ class _Seen:
     handshake_done: bool = False
 
 
+#: the steps a probe reports as they happen, in order
+STEPS = ("dns", "connect", "handshake", "http")
+
+
+@dataclass(frozen=True)
+class ProbeStep:
+    """One step of a probe as it happens (for a live view): `step` (one of `STEPS`), `status`
+    (`running` when it starts, then `done` or `failed`) and `elapsed`, the seconds since the
+    probe started."""
+
+    step: str
+    status: str
+    elapsed: float
+
+
+#: what `run_probe` calls with each step's start and end (from the probe's own thread)
+StepProgress = Callable[[ProbeStep], None]
+
+
+class _Steps:
+    """Tells `progress` (when given) each step's start and end, elapsed from `start`."""
+
+    def __init__(self, progress: StepProgress | None, start: float) -> None:
+        self.progress, self.start = progress, start
+
+    def __call__(self, step: str, status: str) -> None:
+        if self.progress is not None:
+            self.progress(ProbeStep(step, status, round(time.perf_counter() - self.start, 3)))
+
+
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
@@ -68,12 +98,17 @@ def _describe_chain(chain: Sequence[x509.Certificate], at: datetime) -> tuple[Ce
 
 
 def _talk(client: TlsClient, target: Target, path: str, deadline: Deadline,
-          timings: dict[str, float], seen: _Seen) -> None:
+          timings: dict[str, float], seen: _Seen, steps: _Steps) -> None:
     start = time.perf_counter()
+    step = "handshake"
     try:
+        steps(step, "running")
         client.handshake(deadline)
         seen.handshake_done = True
         timings["handshake"] = _ms(start)
+        steps(step, "done")
+        step = "http"
+        steps(step, "running")
         sent = time.perf_counter()
 
         def first_byte() -> None:
@@ -81,9 +116,11 @@ def _talk(client: TlsClient, target: Target, path: str, deadline: Deadline,
 
         seen.raw_http = client.exchange(build_request(target.host_header, path), deadline,
                                         first_byte)
+        steps(step, "done")
     except StepFailed as exc:
         seen.error = exc
         timings.setdefault("handshake", _ms(start))
+        steps(step, "failed")
     seen.chain = client.served_chain()
     seen.requested = client.certificate_requested
     seen.ca_names = client.client_ca_names()
@@ -128,21 +165,31 @@ def _client_outcome(seen: _Seen, http: HttpAnswer | None,
 
 def run_probe(target: Target, credentials: ClientCredentials | None, *, path: str = "/",
               timeout: float = 10.0, deadline: Deadline | None = None, at: datetime,
-              roots: Sequence[x509.Certificate] = ()) -> ProbeResult:
+              roots: Sequence[x509.Certificate] = (),
+              progress: StepProgress | None = None) -> ProbeResult:
     """Probe `target` once, every step within `deadline` (when given; else `timeout` seconds
     from now). Never raises for network or TLS trouble, a deadline that passed or was cancelled
-    included: that is `error`, a timeout of the step it cut short."""
+    included: that is `error`, a timeout of the step it cut short. `progress`, when given, is
+    told each step's start and end as they happen (`ProbeStep`), from this thread."""
     deadline = deadline if deadline is not None else Deadline(timeout)
     start = time.perf_counter()
+    steps = _Steps(progress, start)
     timings: dict[str, float] = {}
+    step = "dns"
     try:
+        steps(step, "running")
         addresses = resolve(target.connect_host, target.connect_port, deadline)
         timings["dns"] = _ms(start)
+        steps(step, "done")
+        step = "connect"
+        steps(step, "running")
         before_connect = time.perf_counter()
         sock, addr = connect(addresses, deadline)
         timings["connect"] = _ms(before_connect)
+        steps(step, "done")
     except StepFailed as exc:
         timings["total"] = _ms(start)
+        steps(step, "failed")
         return ProbeResult(target.host, target.port, None, target.sni,
                            error=ProbeError(exc.kind, exc.message, exc.step), timings_ms=timings)
     seen = _Seen()
@@ -152,7 +199,7 @@ def run_probe(target: Target, credentials: ClientCredentials | None, *, path: st
         sock.close()
         raise
     try:
-        _talk(client, target, path, deadline, timings, seen)
+        _talk(client, target, path, deadline, timings, seen, steps)
     finally:
         client.close()
     timings["total"] = _ms(start)

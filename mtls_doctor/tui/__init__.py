@@ -15,10 +15,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mtls_doctor.diagnose.run import DiagnoseOptions
+    from mtls_doctor.model.report import Report
 
 #: how long the process waits, after a quit mid-run, for the cancelled collectors to return
 GRACE = 0.3
@@ -38,11 +40,39 @@ def run_tui(options: DiagnoseOptions | None = None, *, demo: bool = False) -> in
     app = MtlsDoctorApp(options, demo=demo)
     result = app.run()
     code = result if isinstance(result, int) else 0
+    ran = app.run_id > 0
+    print(exit_summary(app.target if ran else None, app.report, code,
+                       app.last_export, cancelled=app.cancelled,
+                       failed=app.error is not None), flush=True)
     if app.error is not None and code in (2, 3):
         _say_failure(app.error, code, app.error_detail)
     if app.cancelled:
         end_without(app.run_threads, code)
     return code
+
+
+def exit_summary(target: str | None, report: Report | None, code: int,
+                 export: Path | None = None, *, cancelled: bool = False,
+                 failed: bool = False) -> str:
+    """The one line `run_tui` prints once the terminal is restored: what was diagnosed, the
+    counts (errors, warnings, info, checks that could not be decided), the exit code, and where
+    the report was exported. Outside text (the target, the path) is made safe (`safe_text`)."""
+    from mtls_doctor.model.finding import CheckStatus, Severity
+    from mtls_doctor.safe import safe_text
+
+    if target is None:
+        return f"mtls-doctor: nothing was diagnosed; exit {code}"
+    head = f"mtls-doctor: {safe_text(target)}: "
+    if report is None:
+        why = "cancelled, nothing was decided" if cancelled else \
+            "no report (the diagnosis failed)" if failed else "no report"
+        return f"{head}{why}; exit {code}"
+    undecided = sum(1 for c in report.checks
+                    if c.status is CheckStatus.UNKNOWN and not c.id.startswith("collect."))
+    counts = (f"{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} "
+              f"warning(s), {report.count(Severity.INFO)} info, {undecided} undecided check(s)")
+    where = f"; report written to {safe_text(export)}" if export is not None else ""
+    return f"{head}{counts}; exit {code}{where}"
 
 
 def _say_failure(error: str, code: int, detail: str | None) -> None:
@@ -81,4 +111,4 @@ def end_without(threads: Sequence[threading.Thread], code: int, grace: float = G
         os._exit(code)
 
 
-__all__ = ["end_without", "run_tui"]
+__all__ = ["end_without", "exit_summary", "run_tui"]

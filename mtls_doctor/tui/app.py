@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import threading
 import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -28,8 +29,14 @@ from textual.message import Message
 from textual.screen import Screen
 
 from mtls_doctor.deadline import Deadline
-from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions, run_diagnosis
+from mtls_doctor.diagnose.run import (
+    CollectorRun,
+    DiagnoseOptions,
+    expected_collectors,
+    run_diagnosis,
+)
 from mtls_doctor.errors import InputError
+from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
 from mtls_doctor.tui.facts import report_certificates
@@ -40,6 +47,7 @@ from mtls_doctor.tui.messages import (
     ExportDone,
     ExportFailed,
     ExportRequested,
+    ProbeStepped,
     RecheckRequested,
 )
 from mtls_doctor.tui.screens import (
@@ -52,6 +60,9 @@ from mtls_doctor.tui.screens import (
 )
 from mtls_doctor.walkthroughs import WalkthroughError, load_tree
 
+if TYPE_CHECKING:
+    from mtls_doctor.probe.run import ProbeStep
+
 DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
 #: the demo lab's deadline
 DEMO_TIMEOUT = 30.0
@@ -61,24 +72,27 @@ CANCELLED = 130
 
 class MtlsDoctorApp(App[int]):
     """The mtls-doctor TUI. With `demo=True` it diagnoses the built-in lab, else `options`; with
-    neither it first asks for them in a form."""
+    neither it first asks for them in a form. With `report` (tests, snapshots) it starts with
+    that report on screen and runs nothing until asked to re-run.
+
+    App-wide keys are only ctrl+c (quit at once), `?` (help) and the command palette: the
+    single-letter keys belong to the screens (the dashboard's act on the selected finding), so
+    typing in another screen never fires them."""
 
     TITLE = "mtls-doctor"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False),  # quits (a focused input copies)
-        Binding("w", "walkthrough", "Walkthrough"),
-        Binding("e", "export", "Export"),
-        Binding("c", "certificates", "Certificates"),
-        Binding("r", "rerun", "Rerun"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
-    def __init__(self, options: DiagnoseOptions | None = None, demo: bool = False) -> None:
+    def __init__(self, options: DiagnoseOptions | None = None, demo: bool = False, *,
+                 report: Report | None = None) -> None:
         super().__init__()
         self.options = options
         self.demo = demo
+        #: a report handed in at the start (shown without running anything)
+        self.given = report
         self.run_id = 0
         self.report: Report | None = None
         self.error: str | None = None
@@ -95,37 +109,84 @@ class MtlsDoctorApp(App[int]):
         #: without them: `run_tui`)
         self.run_threads: list[threading.Thread] = []
         self.last_export: Path | None = None
+        #: objects were moved out of the garbage collector's full passes (`_freeze_heap`)
+        self._frozen = False
         self.dashboard = DashboardScreen(self._target(), self._collectors())
+        self.dashboard.timeout = self._timeout()
 
     # -- what is diagnosed ------------------------------------------------------------------
 
     def _target(self) -> str:
         if self.options is not None and not self.demo:
             return self.options.host
+        if self.given is not None:
+            return render.target_of(self.given) or "the report given"
         if self.needs_form:
             return "not chosen yet"
         return "demo lab on loopback (api.demo.mtls-doctor.test)"
 
     @property
+    def target(self) -> str:
+        """What is diagnosed, as the dashboard says it (host:port once a report is in)."""
+        return self.dashboard.target
+
+    @property
     def needs_form(self) -> bool:
         """Nothing to diagnose yet: the start form asks for it."""
-        return self.options is None and not self.demo
+        return self.options is None and not self.demo and self.given is None
+
+    @property
+    def can_run(self) -> bool:
+        """There is something to (re)run: options or the demo lab."""
+        return self.demo or self.options is not None
 
     def _collectors(self) -> list[str]:
         if self.options is not None and not self.demo:
-            o = self.options
-            return render.expected_collectors(bool(o.cert), o.no_aws, bool(o.truststore))
-        return [] if self.needs_form else list(DEMO_COLLECTORS)
+            return expected_collectors(self.options)
+        return list(DEMO_COLLECTORS) if self.demo else []
+
+    def _timeout(self) -> float:
+        return self.options.timeout if self.options is not None and not self.demo \
+            else DEMO_TIMEOUT
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
 
     def on_mount(self) -> None:
         self.sub_title = render.clean(self._target())
-        if self.needs_form:
+        self.call_after_refresh(self._freeze_heap)
+        if self.given is not None:
+            self.call_after_refresh(self.deliver, self.given)
+        elif self.needs_form:
             self.push_screen(StartScreen(), self._chosen)
         else:
             self.call_after_refresh(self._start)  # paint the dashboard first, then start working
+
+    def _freeze_heap(self) -> None:
+        """Keep what is alive now (Textual, the screens, the report on screen) out of the
+        garbage collector's full passes (`gc.freeze`): such a pass holds the GIL, so the event
+        loop, while it walks every object; with a big truststore's report in memory that took
+        over 100 ms. Undone when the app ends (`on_unmount`), so that nothing is kept."""
+        gc.freeze()
+        self._frozen = True
+
+    def on_unmount(self) -> None:
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+
+    def deliver(self, report: Report) -> None:
+        """Show `report` as a new run's result, without running anything (tests, snapshots):
+        as when a run finishes, the dashboard shows it and open walkthroughs are told."""
+        self._cancel_run()
+        self.run_id += 1
+        self.report, self.error, self.error_code, self.error_detail = None, None, 0, None
+        self.running = True
+        attempts = [a.name for a in report.payload.get("attempts") or ()
+                    if isinstance(a, CollectorRun) and a.status != "skipped"]
+        self.dashboard.start(self.dashboard.target, attempts or self._collectors(),
+                             self._timeout())
+        self._finish(report)
 
     def _chosen(self, options: DiagnoseOptions | None) -> None:
         """The start form's options: diagnose them."""
@@ -133,7 +194,7 @@ class MtlsDoctorApp(App[int]):
             return
         self.options = options
         self.sub_title = render.clean(self._target())
-        self.dashboard.start(self._target(), self._collectors())
+        self.dashboard.start(self._target(), self._collectors(), self._timeout())
         self._start()
 
     def _start(self) -> None:
@@ -142,9 +203,7 @@ class MtlsDoctorApp(App[int]):
         self._cancel_run()
         self.run_id += 1
         self.report, self.error, self.error_code, self.error_detail = None, None, 0, None
-        timeout = self.options.timeout if self.options is not None and not self.demo \
-            else DEMO_TIMEOUT
-        self.deadline = Deadline(timeout)
+        self.deadline = Deadline(self._timeout())
         self.running = True
         thread = threading.Thread(target=self._diagnose, args=(self.run_id, self.deadline),
                                   name=f"mtls-doctor-tui-run-{self.run_id}", daemon=True)
@@ -170,15 +229,19 @@ class MtlsDoctorApp(App[int]):
         def progress(attempt: CollectorRun) -> None:
             self._post(CollectorFinished(run, attempt))
 
+        def stepped(step: ProbeStep) -> None:
+            self._post(ProbeStepped(run, step))
+
         try:
             now = datetime.now(UTC).replace(microsecond=0)
             if self.demo or self.options is None:
                 from mtls_doctor.diagnose.demo import run_demo
 
-                report = run_demo(at=now, now=now, progress=progress, deadline=deadline)
+                report = run_demo(at=now, now=now, progress=progress, deadline=deadline,
+                                  probe_progress=stepped)
             else:
                 report = run_diagnosis(self._fresh(self.options, now), progress,
-                                       deadline=deadline)
+                                       deadline=deadline, probe_progress=stepped)
         except InputError as exc:
             self._post(DiagnosisFailed(run, str(exc), code=2))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
@@ -229,18 +292,47 @@ class MtlsDoctorApp(App[int]):
         self.notify(render.clean(message), markup=False, **kwargs)
 
     def on_collector_finished(self, message: CollectorFinished) -> None:
-        if message.run == self.run_id:
+        if message.run == self.run_id and self.running:
             self.dashboard.add_attempt(message.attempt)
+
+    def on_probe_stepped(self, message: ProbeStepped) -> None:
+        if message.run == self.run_id and self.running:
+            self.dashboard.probe_step(message.step)
 
     def on_diagnosis_done(self, message: DiagnosisDone) -> None:
         if message.run != self.run_id or not self.running:
             return
+        self._finish(message.report)
+
+    def _finish(self, report: Report) -> None:
+        """The current run's report: on the dashboard, and told to the walkthroughs (their
+        facts and commands rebuilt; a re-check answered)."""
+        previous = self.report
         self.running = False
-        self.report = message.report
-        self.dashboard.show_report(message.report)
+        self.report = report
+        self.dashboard.show_report(report)
         self.sub_title = render.clean(self.dashboard.target)
-        for screen in self._rechecking():
-            screen.recheck_done(message.report)
+        self.call_after_refresh(self._freeze_heap)
+        for walk in self._rechecking():
+            walk.recheck_done(report)
+        for screen in self.screen_stack:
+            if isinstance(screen, WalkthroughScreen):
+                self._update_walkthrough(screen, report, previous)
+
+    def _update_walkthrough(self, screen: WalkthroughScreen, report: Report,
+                            previous: Report | None) -> None:
+        """Hand an open walkthrough the facts of the new report for its finding (the finding
+        as the new report has it, else as the previous one had it)."""
+        finding = _finding(report, screen.finding_id)
+        commands = _commands(finding) if finding is not None else None
+        finding = finding or _finding(previous, screen.finding_id)
+        if finding is not None:
+            screen.report_updated(self._walk_facts(finding, report), commands)
+
+    def _walk_facts(self, finding: Finding, report: Report | None) -> dict[str, Any]:
+        """The facts a walkthrough of `finding` starts from: what `report` decides, the files
+        the diagnosis was given, what the finding implies (the one place they are computed)."""
+        return render.walk_facts(finding, report, self._files())
 
     def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
         if message.run != self.run_id or not self.running:
@@ -304,8 +396,8 @@ class MtlsDoctorApp(App[int]):
         return 0
 
     async def action_quit(self) -> None:
-        """Quit (q, ctrl+c). Mid-run the run is cancelled and nothing is reported: exit 130;
-        else the report's exit code."""
+        """Quit now (ctrl+c; `q` on the dashboard, which asks first mid-run). Mid-run the run
+        is cancelled and nothing is reported: exit 130; else the report's exit code."""
         code = self.exit_code
         if code == CANCELLED:
             self.cancelled = True
@@ -315,9 +407,11 @@ class MtlsDoctorApp(App[int]):
 
     def action_rerun(self) -> None:
         """Run the whole diagnosis again."""
-        if self.needs_form:
+        if not self.can_run:
+            self.notify("nothing to run again: no options were given", severity="warning",
+                        markup=False)
             return
-        self.dashboard.start(self.dashboard.target, self._collectors())
+        self.dashboard.start(self.dashboard.target, self._collectors(), self._timeout())
         self._start()
 
     def action_toggle_dark_mode(self) -> None:
@@ -333,7 +427,7 @@ class MtlsDoctorApp(App[int]):
         """Ask for a format and a path, then write the report there."""
         report = self.report
         if report is None:
-            self.notify("the diagnosis has not finished yet", severity="warning")
+            self.notify("the diagnosis has not finished yet", severity="warning", markup=False)
             return
         if isinstance(self.screen, ExportScreen):
             return
@@ -342,16 +436,19 @@ class MtlsDoctorApp(App[int]):
     def action_certificates(self) -> None:
         """Every certificate of the report, with a filter."""
         if self.report is None:
-            self.notify("the diagnosis has not finished yet", severity="warning")
+            self.notify("the diagnosis has not finished yet", severity="warning", markup=False)
             return
         if not isinstance(self.screen, CertificatesScreen):
             self.push_screen(CertificatesScreen(report_certificates(self.report)))
 
     def action_walkthrough(self) -> None:
         """The selected finding's walkthrough, one question at a time."""
-        finding = self.dashboard.selected
+        self.open_walkthrough(self.dashboard.selected)
+
+    def open_walkthrough(self, finding: Finding | None) -> None:
+        """`finding`'s walkthrough, one question at a time (or why there is none)."""
         if finding is None:
-            self.notify("select a finding first", severity="warning")
+            self.notify("select a finding first", severity="warning", markup=False)
             return
         if not finding.walkthrough:
             self._notify(f"{finding.id} has no walkthrough", severity="warning")
@@ -361,8 +458,8 @@ class MtlsDoctorApp(App[int]):
         except WalkthroughError as exc:
             self._notify(str(exc), severity="error")
             return
-        facts = render.walk_facts(finding, self.report, self._files())
-        self.push_screen(WalkthroughScreen(tree, facts, finding.id))
+        self.push_screen(WalkthroughScreen(tree, self._walk_facts(finding, self.report),
+                                           finding.id, commands=_commands(finding)))
 
     def _files(self) -> dict[str, str | None]:
         """The files the diagnosis was given, for the fix commands' placeholders."""
@@ -384,3 +481,15 @@ class MtlsDoctorApp(App[int]):
         yield SystemCommand("Toggle dark mode", "Switch between the dark and the light theme",
                             self.action_toggle_dark_mode)
         yield SystemCommand("Help", "Key bindings", self.action_help)
+
+
+def _finding(report: Report | None, finding_id: str | None) -> Finding | None:
+    """The first finding of `report` with this id."""
+    if report is None or finding_id is None:
+        return None
+    return next((f for f in report.findings if f.id == finding_id), None)
+
+
+def _commands(finding: Finding) -> tuple[str, ...]:
+    """The finding's fix commands (none without a fix)."""
+    return tuple(finding.fix.commands) if finding.fix is not None else ()

@@ -1,4 +1,5 @@
-"""What the TUI's thread workers send back to the app (they never touch widgets themselves)."""
+"""What the app's diagnosis thread and export worker post back to the app (they never touch
+widgets themselves); the screens' and widgets' own messages are declared where they are posted."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.report import Report
 
 if TYPE_CHECKING:
+    from mtls_doctor.probe.run import ProbeStep
     from mtls_doctor.tui.screens import ExportChoice
 
 
@@ -21,6 +23,15 @@ class CollectorFinished(Message):
         super().__init__()
         self.run = run
         self.attempt = attempt
+
+
+class ProbeStepped(Message):
+    """The probe of run `run` began or ended a step (DNS, connect, handshake, HTTP)."""
+
+    def __init__(self, run: int, step: ProbeStep) -> None:
+        super().__init__()
+        self.run = run
+        self.step = step
 
 
 class DiagnosisDone(Message):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -30,7 +30,7 @@ from mtls_doctor.walkthroughs import recognise
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow",
-                  Severity.INFO: "bold blue"}
+                  Severity.INFO: "bold cyan"}
 CHECK_MARK = {
     CheckStatus.PASS: ("✓", "green"),
     CheckStatus.WARN: ("!", "yellow"),
@@ -50,18 +50,6 @@ def clean(value: object) -> str:
     return safe_text(value)
 
 
-def expected_collectors(cert: bool, no_aws: bool, truststore: bool) -> list[str]:
-    """The collectors `run_diagnosis` will run for these options, in its order."""
-    names = ["probe"]
-    if not no_aws:
-        names.append("domain")
-    if truststore:
-        names.append("truststore")
-    if cert:
-        names.append("verify-client")
-    return names
-
-
 def _row(mark: str, style: str, body: Text, *, wrap: bool) -> tuple[Text, Text]:
     """A mark and its line; a line that matters (not a success) wraps under itself instead of
     being cut, so that its reason can be read in a narrow pane."""
@@ -72,14 +60,31 @@ def _row(mark: str, style: str, body: Text, *, wrap: bool) -> tuple[Text, Text]:
     return Text(mark, style=style), body
 
 
+class Quoted:
+    """Outside text shown as a quote: wrapped to the width, every line behind a bar (`▌`), so
+    that no wrapped line can pass for a line of its own (a server's answer that says
+    `\\x0a mtls-doctor: all checks passed` never starts a line with `mtls-doctor:`)."""
+
+    BAR = "▌ "
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width - len(self.BAR))
+        for line in self.text.wrap(console, width):
+            yield Text.assemble((self.BAR, self.text.style), line)
+
+
 def attempt_mark(status: str) -> tuple[str, str]:
     """The mark of a collector that finished with `status` (anything but `ok` is no success)."""
     return ATTEMPT_MARK.get(status, OTHER_MARK)
 
 
 def attempt_row(name: str, attempt: CollectorRun | None, frame: int,
-                stopped: str | None = None) -> tuple[Text, Text]:
-    """One collector: a spinner and `running` until it finishes, then its mark and duration.
+                stopped: str | None = None, live: Text | None = None) -> tuple[Text, Text]:
+    """One collector: a spinner and `running` (or `live`: what it does now, e.g. the probe's
+    step and the time against the deadline) until it finishes, then its mark and duration.
     With `stopped` (the run ended without this collector's result: failed or cancelled) it says
     so instead of spinning."""
     if attempt is None:
@@ -87,7 +92,8 @@ def attempt_row(name: str, attempt: CollectorRun | None, frame: int,
             return _row("✗", "red", Text.assemble((f"{name:<14}", "bold"),
                                                   (clean(stopped), "red")), wrap=True)
         return _row(SPINNER[frame % len(SPINNER)], "cyan",
-                    Text.assemble((f"{name:<14}", "bold"), ("running", "cyan")), wrap=False)
+                    Text.assemble((f"{name:<14}", "bold"), live or Text("running", "cyan")),
+                    wrap=False)
     mark, style = attempt_mark(attempt.status)
     ok = attempt.status == "ok"
     summary = clean(attempt.summary) or attempt.status
@@ -109,15 +115,33 @@ def check_row(check: Check) -> tuple[Text, Text]:
                 wrap=not plain)
 
 
+def live_text(step: str | None, status: str | None, elapsed: float, timeout: float) -> Text:
+    """What a running collector does now: its current step (`handshake…`, or `dns ✓` once a
+    step ended and the next has not begun) and the seconds spent against the deadline."""
+    parts: list[tuple[str, str]] = []
+    if step is None:
+        parts.append(("running", "cyan"))
+    elif status == "running":
+        parts.append((f"{step}…", "cyan"))
+    else:
+        mark, style = ("✓", "green") if status == "done" else ("✗", "red")
+        parts += [(f"{step} ", "cyan"), (mark, style)]
+    parts.append((f"  {elapsed:.1f} s / {timeout:g} s", "dim"))
+    return Text.assemble(*parts)
+
+
 def checks_renderable(collectors: Sequence[str], attempts: Mapping[str, CollectorRun],
                       report: Report | None, frame: int,
-                      stopped: str | None = None) -> Table:
-    """The checks pane: the collectors live, then (once done) every check of the report. A
-    collector that has not reported spins until the run ends; once it has ended (a report, a
-    failure or a cancellation: `stopped` says which) nothing spins any more."""
+                      stopped: str | None = None,
+                      live: Mapping[str, Text] | None = None) -> Table:
+    """The checks pane: the collectors live (`live`: what each running one does now), then
+    (once done) every check of the report. A collector that has not reported spins until the
+    run ends; once it has ended (a report, a failure or a cancellation: `stopped` says which)
+    nothing spins any more."""
     if stopped is None and report is not None:
         stopped = "no result: the run ended without it"
-    rows = [attempt_row(n, attempts.get(n), frame, stopped) for n in collectors]
+    live = live or {}
+    rows = [attempt_row(n, attempts.get(n), frame, stopped, live.get(n)) for n in collectors]
     rows += [attempt_row(n, a, frame, stopped) for n, a in attempts.items() if n not in collectors]
     if report is not None:
         checks = [c for c in report.checks if not c.id.startswith("collect.")]
@@ -204,10 +228,23 @@ def grouped(findings: Iterable[Finding]) -> list[tuple[Severity, list[Finding]]]
     return [(s, fs) for s, fs in out if fs]
 
 
-def finding_label(f: Finding) -> Text:
-    """One line of the findings list."""
-    return Text(f.id, style=SEVERITY_STYLE[f.severity].replace("bold ", ""), no_wrap=True,
-                overflow="ellipsis")
+def finding_label(f: Finding, *, id_width: int = 0, wide: bool = True) -> Text:
+    """One row of the findings list: the id in its severity's colour and the title, on one
+    line (`wide`; ids padded to `id_width` so that titles line up) or under the id."""
+    style = SEVERITY_STYLE[f.severity].replace("bold ", "")
+    title = clean(f.title)
+    if wide:
+        return Text.assemble((f.id.ljust(id_width + 2), f"bold {style}"), title,
+                             no_wrap=True, overflow="ellipsis")
+    return Text.assemble((f.id, f"bold {style}"), "\n  ", (title, "dim"), no_wrap=True,
+                         overflow="ellipsis")
+
+
+def finding_matches(f: Finding, query: str) -> bool:
+    """Whether the findings filter `query` keeps `f`: every word of it (any case) appears in
+    the id, the severity, the title or the detail."""
+    hay = " ".join((f.id, str(f.severity), f.title, f.detail)).lower()
+    return all(word in hay for word in query.lower().split())
 
 
 def _evidence_value(value: Any) -> str:
@@ -223,20 +260,33 @@ def _evidence_value(value: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "…"
 
 
-def fix_renderable(fix: Fix, *, title: str = "Fix") -> Group:
-    """A fix: summary, numbered steps, commands to copy."""
+def fix_renderable(fix: Fix, *, title: str = "Fix", commands: bool = True) -> Group:
+    """A fix: summary, numbered steps, commands to copy (with `commands`; else the caller lists
+    them, as the `CommandList` widget does). A command is never wrapped: one line, cut at the
+    pane's edge rather than broken (copying a broken URL breaks it)."""
     parts: list[RenderableType] = [Text.assemble((f"{title}: ", "bold green"), clean(fix.summary))]
     for i, step in enumerate(fix.steps, 1):
         parts.append(Text(f"  {i}. {clean(step)}"))
     if fix.commands:
         parts.append(Text("Commands", style="bold"))
-    for cmd in fix.commands:
-        parts.append(Text.assemble(("  $ ", "dim"), (clean(cmd), "cyan")))
+    for cmd in fix.commands if commands else ():
+        parts.append(Text.assemble(("  $ ", "dim"), (clean(cmd), "cyan"), no_wrap=True,
+                                   overflow="ellipsis"))
     return Group(*parts)
 
 
-def finding_detail(f: Finding) -> Group:
-    """The detail pane / finding screen: detail, location, evidence, fix steps and commands."""
+def walkthrough_hint(f: Finding) -> Text:
+    """The line that says a finding has a walkthrough, and how to open it (empty without)."""
+    if not f.walkthrough:
+        return Text("")
+    return Text.assemble(("walkthrough ", "dim"), (clean(f.walkthrough), "bold"),
+                         (" — press w to walk it", "dim"))
+
+
+def finding_detail(f: Finding, *, commands: bool = True) -> Group:
+    """The detail pane / finding screen: detail, location, evidence, fix steps and (with
+    `commands`) the fix's commands and the walkthrough hint; without, the caller shows those
+    (the `FindingView` widget: commands in a `CommandList`)."""
     parts: list[RenderableType] = [
         Text.assemble((f.severity.upper(), SEVERITY_STYLE[f.severity]), " ", (f.id, "bold")),
         Text(clean(f.title), style="bold"),
@@ -253,10 +303,11 @@ def finding_detail(f: Finding) -> Group:
             parts.append(Text.assemble((f"  {key}: ", "dim"), _evidence_value(value)))
         parts.append(Text(""))
     if f.fix is not None:
-        parts += [fix_renderable(f.fix), Text("")]
-    if f.walkthrough:
-        parts.append(Text.assemble(("walkthrough ", "dim"), (f.walkthrough, "bold"),
-                                   (" — press w to walk it", "dim")))
+        parts.append(fix_renderable(f.fix, commands=commands))
+        if commands:
+            parts.append(Text(""))
+    if f.walkthrough and commands:
+        parts.append(walkthrough_hint(f))
     return Group(*parts)
 
 
@@ -392,6 +443,41 @@ def _truststore_lines(report: Report) -> list[str] | None:
     return None
 
 
+#: the most lines of a chain tree the finding screen draws (a big truststore is listed whole by
+#: the certificate viewer)
+CHAIN_LINES = 30
+
+
+def _depth(line: str) -> int:
+    return (len(line) - len(line.lstrip(" "))) // 2
+
+
+def chain_window(lines: Sequence[str], subject: str | None, limit: int = CHAIN_LINES
+                 ) -> list[str]:
+    """At most `limit` lines of a chain tree (and one that says how many were left out): the
+    lines naming `subject` with their ancestors first, then the tree from its top."""
+    if len(lines) <= limit:
+        return list(lines)
+    keep: set[int] = set()
+    for i, line in enumerate(lines):
+        if len(keep) >= limit or not subject or subject not in line:
+            continue
+        keep.add(i)
+        depth = _depth(line)
+        for j in range(i - 1, -1, -1):  # its ancestors: the nearest line above of each depth
+            if depth == 0:
+                break
+            if _depth(lines[j]) < depth:
+                keep.add(j)
+                depth = _depth(lines[j])
+    for i in range(len(lines)):
+        if len(keep) >= limit:
+            break
+        keep.add(i)
+    shown = [lines[i] for i in sorted(keep)[:limit]]
+    return [*shown, f"… {len(lines) - len(shown)} more certificate(s): press c to list them all"]
+
+
 def chain_renderable(lines: Sequence[str]) -> Group:
     """The chain tree for the finding screen."""
     return Group(Text("Certificate chain", style="bold"),
@@ -409,5 +495,5 @@ def finding_extras(finding: Finding, report: Report | None) -> list[RenderableTy
     if finding.id.startswith(("TRUSTSTORE_", "CLIENT_", "CERT_")):
         lines = chain_lines(report, verdict_first=finding.id.startswith("CLIENT_"))
         if lines:
-            out += [Text(""), chain_renderable(lines)]
+            out += [Text(""), chain_renderable(chain_window(lines, finding.subject))]
     return out

@@ -1,6 +1,6 @@
 """The TUI's screens, one module each: dashboard, finding, walkthrough, certificates, start form,
-export dialog and help. Screens only draw what the app hands them and turn keys into actions; the
-diagnosis itself runs in the app's threads."""
+export dialog, help and the question before quitting mid-run. Screens only draw what the app
+hands them and turn keys into actions; the diagnosis itself runs in the app's threads."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from mtls_doctor.tui.screens.export import (
 )
 from mtls_doctor.tui.screens.finding import FindingScreen
 from mtls_doctor.tui.screens.help import HELP_KEYS, HelpScreen
+from mtls_doctor.tui.screens.quit import QuitScreen
 from mtls_doctor.tui.screens.start import StartScreen
 from mtls_doctor.tui.screens.walkthrough import WalkthroughScreen
 
@@ -28,6 +29,7 @@ __all__ = [
     "ExportScreen",
     "FindingScreen",
     "HelpScreen",
+    "QuitScreen",
     "StartScreen",
     "WalkthroughScreen",
     "default_export_path",

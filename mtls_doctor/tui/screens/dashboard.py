@@ -1,39 +1,91 @@
-"""The dashboard: the target, the checks filling in live, the findings, the selected finding."""
+"""The dashboard: the target, the findings (focused from the start), the selected finding, the
+checks filling in live. Its keys act on the selected finding; `q` quits (asking first while
+collectors run)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.console import Group
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import (
-    Footer,
-    Header,
-    OptionList,
-    Static,
-)
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header
 
 from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
-from mtls_doctor.tui.screens.finding import FindingScreen
+from mtls_doctor.tui.screens.finding import FindingScreen, copy_commands
+from mtls_doctor.tui.widgets import ChecksPane, FindingsList, FindingsPane, FindingView, TargetBar
+from mtls_doctor.tui.widgets.detail import WAITING
+
+if TYPE_CHECKING:
+    from mtls_doctor.probe.run import ProbeStep
+    from mtls_doctor.tui.app import MtlsDoctorApp
+
+#: from this terminal width on, the findings span the whole width over the detail and checks
+WIDE = 140
+#: the name the finding screen is installed under
+FINDING_SCREEN = "finding"
 
 
 class DashboardScreen(Screen[None]):
-    """The target, the checks filling in live, the findings by severity, the selected finding."""
+    """The target, the findings by severity (id and title), the selected finding, the checks.
+    The app feeds it: `start`, `add_attempt`, `probe_step`, `show_report`, `show_failure`,
+    `show_cancelled`."""
+
+    DEFAULT_CSS = """
+    DashboardScreen #body {
+        layout: grid;
+        grid-size: 2 2;
+        grid-columns: 47% 1fr;
+        grid-rows: 3fr 2fr;
+        height: 1fr;
+    }
+    DashboardScreen #detail-pane {
+        row-span: 2;
+    }
+    DashboardScreen #findings-pane {
+        min-width: 30;
+    }
+    DashboardScreen.-wide #body {
+        grid-columns: 3fr 2fr;
+        grid-rows: auto 1fr;
+    }
+    DashboardScreen.-wide #findings-pane {
+        column-span: 2;
+        height: auto;
+    }
+    DashboardScreen.-wide FindingsList {
+        height: auto;
+        max-height: 22;
+    }
+    DashboardScreen.-wide #detail-pane {
+        row-span: 1;
+    }
+    """
+
+    AUTO_FOCUS = "#findings"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_finding", "Detail", show=False),
+        Binding("q", "quit", "Quit"),
+        Binding("w", "walkthrough", "Walk"),
+        Binding("y", "copy", "Copy"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("e", "app.export", "Export"),
+        Binding("c", "app.certificates", "Certs"),
+        Binding("r", "app.rerun", "Rerun"),
     ]
 
     def __init__(self, target: str, collectors: list[str]) -> None:
         super().__init__()
+        #: composed and mounted (`is_mounted` is False until on_mount returns)
+        self._ready = False
         self.target = target
         self.collectors = collectors
         self.attempts: dict[str, CollectorRun] = {}
@@ -41,83 +93,105 @@ class DashboardScreen(Screen[None]):
         #: why the run ended without a report (it failed, or was cancelled); None otherwise
         self.stopped: str | None = None
         self.findings: list[Finding] = []
-        self.selected: Finding | None = None
-        self.frame = 0
+        #: the deadline's length of the current run (for the live elapsed time)
+        self.timeout = 30.0
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(id="target")
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
-                with VerticalScroll(id="checks-pane"):
-                    yield Static(id="checks")
-                yield OptionList(id="findings")
-            with VerticalScroll(id="detail-pane"):
-                yield Static(Text("Findings appear here when the collectors finish.", style="dim"),
-                             id="detail")
+        yield TargetBar(id="target")
+        with Container(id="body"):
+            yield FindingsPane(id="findings-pane")
+            yield FindingView(id="detail-pane")
+            yield ChecksPane(id="checks-pane")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#checks-pane").border_title = "Checks"
-        self.query_one("#findings").border_title = "Findings"
-        self.query_one("#detail-pane").border_title = "Detail"
-        self.set_interval(0.1, self._tick)
-        self.start(self.target, self.collectors)
+        self._ready = True
+        self.findings_list.border_title = "Findings"
+        self.detail.border_title = "Detail"
+        self.start(self.target, self.collectors, self.timeout)
 
-    def start(self, target: str, collectors: list[str]) -> None:
-        """A new run: every collector `running`, no findings yet."""
-        self.target, self.collectors = target, collectors
-        self.attempts, self.report, self.stopped = {}, None, None
-        self.findings, self.selected = [], None
-        self._show_target("running")
-        self._show_checks()
-        findings = self.query_one("#findings", OptionList)
-        findings.clear_options()
-        findings.border_title = "Findings"
-        self.query_one("#detail", Static).update(
-            Text("Findings appear here when the collectors finish.", style="dim"))
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    # -- the parts ----------------------------------------------------------------------------
+
+    @property
+    def findings_list(self) -> FindingsList:
+        """The findings list."""
+        return self.query_one(FindingsList)
+
+    @property
+    def checks(self) -> ChecksPane:
+        """The checks pane."""
+        return self.query_one(ChecksPane)
+
+    @property
+    def detail(self) -> FindingView:
+        """The selected finding's pane."""
+        return self.query_one("#detail-pane", FindingView)
+
+    @property
+    def selected(self) -> Finding | None:
+        """The finding highlighted now (read from the list at the moment of asking)."""
+        if not self._ready:
+            return None
+        return self.findings_list.highlighted_finding
+
+    @property
+    def frame(self) -> int:
+        """The spinner's frame (it turns only while collectors run)."""
+        return self.checks.frame
 
     @property
     def running(self) -> bool:
         """Some collector still runs: no report, no failure, no cancellation yet."""
         return self.report is None and self.stopped is None
 
-    def _show_target(self, state: str, style: str = "cyan") -> None:
-        self.query_one("#target", Static).update(
-            Text.assemble(("Target ", "dim"), (render.clean(self.target), "bold"), "  ",
-                          (state, style)))
+    # -- what the app feeds -------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        if self.running and any(n not in self.attempts for n in self.collectors):
-            self.frame += 1
-            self._show_checks()
-
-    def _show_checks(self) -> None:
-        self.query_one("#checks", Static).update(
-            render.checks_renderable(self.collectors, self.attempts, self.report, self.frame,
-                                     self.stopped))
+    def start(self, target: str, collectors: list[str], timeout: float = 30.0) -> None:
+        """A new run: every collector `running`, no findings yet."""
+        self.target, self.collectors, self.timeout = target, collectors, timeout
+        self.attempts, self.report, self.stopped = {}, None, None
+        self.findings = []
+        if not self._ready:
+            return
+        bar = self.query_one(TargetBar)
+        bar.target = target
+        bar.set_state("running")
+        self.checks.restart(collectors, timeout)
+        self.findings_list.findings = ()
+        self.findings_list.border_title = "Findings"
+        self.detail.message = WAITING
+        self.detail.show(None)
 
     def add_attempt(self, attempt: CollectorRun) -> None:
         """A collector finished (`ok`, or anything else: no success)."""
         self.attempts[attempt.name] = attempt
-        self._show_checks()
+        self.checks.attempts = dict(self.attempts)
+
+    def probe_step(self, event: ProbeStep) -> None:
+        """The probe began or ended a step."""
+        self.checks.step = (event.step, event.status)
 
     def show_failure(self, error: str) -> None:
         """The run stopped without a report: no spinner turns any more, every collector that had
         not finished says so; what the others reported stays."""
         self.stopped = "not finished: the diagnosis failed"
-        self._show_target(f"failed: {render.clean(error)}", "bold red")
-        self._show_checks()
-        self.query_one("#findings", OptionList).border_title = "Findings: none (no report)"
-        self.query_one("#detail", Static).update(Group(
+        self.query_one(TargetBar).set_state(f"failed: {error}", "bold red")
+        self.checks.stopped = self.stopped
+        self.findings_list.border_title = "Findings: none (no report)"
+        self.detail.message = Group(
             Text("The diagnosis failed; nothing was decided.", style="bold red"), Text(""),
-            Text(render.clean(error), style="red")))
+            render.Quoted(Text(render.clean(error), style="red")))
+        self.detail.show(None)
 
     def show_cancelled(self) -> None:
         """The run was abandoned (quit): nothing spins, nothing is reported as passed."""
         self.stopped = "cancelled"
-        self._show_target("cancelled: nothing was decided", "bold yellow")
-        self._show_checks()
+        self.query_one(TargetBar).set_state("cancelled: nothing was decided", "bold yellow")
+        self.checks.stopped = self.stopped
 
     def show_report(self, report: Report) -> None:
         """The run finished: every check, the findings grouped by severity, the first selected.
@@ -127,50 +201,66 @@ class DashboardScreen(Screen[None]):
             if isinstance(attempt, CollectorRun):  # the report's own account wins over progress
                 self.attempts[attempt.name] = attempt
         self.target = render.target_of(report) or self.target
-        self._show_target(*render.outcome(report, self.attempts.values()))
-        self._show_checks()
-        options: list[Option | None] = []
-        self.findings = []
-        for severity, group in render.grouped(report.findings):
-            if options:
-                options.append(None)
-            options.append(Option(Text(f"{severity.upper()} ({len(group)})",
-                                       style=render.SEVERITY_STYLE[severity]), disabled=True))
-            for f in group:
-                options.append(Option(render.finding_label(f), id=f"finding-{len(self.findings)}"))
-                self.findings.append(f)
-        widget = self.query_one("#findings", OptionList)
-        widget.clear_options()
-        widget.add_options(options)
-        widget.border_title = f"Findings: {render.counts_text(report.findings)}"
-        if self.findings:
-            widget.highlighted = widget.get_option_index("finding-0")
-            self._select(self.findings[0])
-        else:
-            self.query_one("#detail", Static).update(
-                render.no_findings_detail(report, self.attempts.values()))
+        bar = self.query_one(TargetBar)
+        bar.target = self.target
+        bar.set_state(*render.outcome(report, self.attempts.values()))
+        checks = self.checks
+        checks.set_reactive(ChecksPane.attempts, dict(self.attempts))
+        checks.report = report
+        self.findings = list(report.findings)
+        self.detail.report = report
+        self.detail.message = render.no_findings_detail(report, self.attempts.values())
+        findings = self.findings_list
+        findings.border_title = f"Findings: {render.counts_text(report.findings)}"
+        findings.findings = tuple(report.findings)
 
-    def _select(self, finding: Finding) -> None:
-        self.selected = finding
-        self.query_one("#detail", Static).update(render.finding_detail(finding))
-        self.query_one("#detail-pane", VerticalScroll).scroll_home(animate=False)
+    # -- keys ---------------------------------------------------------------------------------
 
-    def _finding_of(self, option: Option) -> Finding | None:
-        if option.id and option.id.startswith("finding-"):
-            return self.findings[int(option.id.removeprefix("finding-"))]
-        return None
+    def on_findings_list_highlighted(self, event: FindingsList.Highlighted) -> None:
+        self.detail.show(event.finding, self.report)
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        finding = self._finding_of(event.option)
-        if finding is not None:
-            self._select(finding)
+    def on_findings_list_chosen(self, event: FindingsList.Chosen) -> None:
+        self.open_finding(event.finding)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        finding = self._finding_of(event.option)
-        if finding is not None:
-            self._select(finding)
-            self.app.push_screen(FindingScreen(finding, self.report))
+    def open_finding(self, finding: Finding) -> None:
+        """`finding` on its own screen (one screen, made at the first use, shown again)."""
+        app = self.app
+        if not app.is_screen_installed(FINDING_SCREEN):
+            app.install_screen(FindingScreen(finding, self.report), FINDING_SCREEN)
+        screen = app.get_screen(FINDING_SCREEN)
+        assert isinstance(screen, FindingScreen)
+        screen.show(finding, self.report)
+        app.push_screen(FINDING_SCREEN)
 
-    def action_open_finding(self) -> None:
-        if self.selected is not None:
-            self.app.push_screen(FindingScreen(self.selected, self.report))
+    def action_quit(self) -> None:
+        """Quit; while collectors run, ask first (quitting cancels the run: exit 130)."""
+        from mtls_doctor.tui.screens.quit import QuitScreen
+
+        app = cast("MtlsDoctorApp", self.app)
+        if not app.running:
+            app.exit(app.exit_code)
+            return
+
+        def answered(really: bool | None) -> None:
+            if really:
+                app.call_later(app.action_quit)
+
+        app.push_screen(QuitScreen(), answered)
+
+    def action_walkthrough(self) -> None:
+        """The highlighted finding's walkthrough."""
+        cast("MtlsDoctorApp", self.app).open_walkthrough(self.selected)
+
+    def action_copy(self) -> None:
+        """Copy the highlighted finding's fix commands, one a line."""
+        copy_commands(self, self.selected)
+
+    def action_filter(self) -> None:
+        """Filter the findings (id, severity, words of the title or detail)."""
+        self.query_one(FindingsPane).open_filter()
+
+    def action_clear_filter(self) -> None:
+        """Every finding again, the list focused (escape)."""
+        pane = self.query_one(FindingsPane)
+        if pane.filtering:
+            pane.clear_filter()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
+    Footer,
     Input,
     Label,
     RadioButton,
@@ -26,6 +28,7 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.safe import check_output
 from mtls_doctor.tui import render
 from mtls_doctor.tui.messages import ExportRequested
+from mtls_doctor.tui.screens.start import FOCUS_BINDINGS
 
 FORMATS = ("text", "json", "markdown", "html")
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html"}
@@ -45,15 +48,72 @@ class ExportChoice:
     redact: bool = False
 
 
+class FormatChoice(RadioSet):
+    """The formats, one of them pressed; the cursor starts on the pressed one (a plain RadioSet
+    starts it on the first button, so ↵ would pick "text" while "html" shows as chosen)."""
+
+    def on_mount(self) -> None:
+        # RadioSet's own mount handler (it runs after this one) puts the cursor on the first
+        # button: move it to the pressed one once that has run.
+        self.call_after_refresh(self._cursor_to_pressed)
+
+    def _cursor_to_pressed(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+
+    @property
+    def cursor_index(self) -> int | None:
+        """The index of the button the cursor is on (None: none)."""
+        return self._selected
+
+
 class ExportScreen(ModalScreen[ExportChoice | None]):
     """Pick a format, a path and whether to redact, then Write. The dialog refuses a path that
     is one of the diagnosis's inputs (`inputs`: its certificate, key, chain, truststore or
     snapshot, also through a symbolic or hard link) or a symbolic link, and asks before it
     replaces an existing file (Write again, now labelled Replace). It stays open while the app
     writes: dismissed with the ExportChoice once written (`export_written`), kept open with the
-    reason when the write failed (`export_failed`); escape or Cancel dismiss it with None."""
+    reason when the write failed (`export_failed`); escape, q (outside the path) or Cancel
+    dismiss it with None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ExportScreen {
+        align: center middle;
+        #export-dialog {
+            width: 64;
+            max-width: 95%;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        #export-title {
+            text-style: bold;
+            margin-bottom: 1;
+        }
+        #export-format {
+            width: 100%;
+            layout: horizontal;
+        }
+        #export-message {
+            height: auto;
+            margin-top: 1;
+        }
+        #export-buttons {
+            height: auto;
+            margin-top: 1;
+            Button {
+                margin-right: 1;
+            }
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("q", "cancel", "Cancel", show=False),
+        *FOCUS_BINDINGS,
+    ]
 
     def __init__(self, fmt: str = "html", inputs: Sequence[str] = ()) -> None:
         super().__init__()
@@ -69,10 +129,10 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
             yield Label("Export the report", id="export-title")
-            with RadioSet(id="export-format"):
+            with FormatChoice(id="export-format"):
                 for fmt in FORMATS:
                     yield RadioButton(fmt, value=fmt == self.fmt, id=f"fmt-{fmt}")
-            yield Input(default_export_path(self.fmt), placeholder="file to write",
+            yield Input(default_export_path(self.fmt), placeholder="e.g. report.html",
                         id="export-path")
             yield Checkbox("Redact host names, buckets, account ids, ARNs",
                            id="export-redact", compact=True)
@@ -80,9 +140,11 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             with Horizontal(id="export-buttons"):
                 yield Button("Write", variant="primary", id="export-write", compact=True)
                 yield Button("Cancel", id="export-cancel", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#export-message", Static).display = False
+        self.query_one("#export-format", FormatChoice).focus()
 
     @property
     def message(self) -> str:
@@ -118,11 +180,13 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._write()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "export-write":
-            self._write()
-        else:
-            self.dismiss(None)
+    @on(Button.Pressed, "#export-write")
+    def _write_pressed(self) -> None:
+        self._write()
+
+    @on(Button.Pressed, "#export-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
 
     def _write(self) -> None:
         self.presses += 1
@@ -162,4 +226,5 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
         self._say(error)
 
     def action_cancel(self) -> None:
+        """Close without writing."""
         self.dismiss(None)

@@ -1,40 +1,98 @@
-"""One finding on the whole screen, with the certificates it is about."""
+"""One finding on the whole screen, with the certificates it is about; its commands in a list
+(Enter copies one, `y` all of them)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import Group
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import (
-    Footer,
-    Header,
-    Static,
-)
+from textual.widgets import Footer, Header
 
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
+from mtls_doctor.tui.widgets import CommandList, FindingView
+
+
+def copy_commands(node: DOMNode, finding: Finding | None) -> None:
+    """Copy `finding`'s fix commands, one a line, to the clipboard (or say why not)."""
+    app = node.app
+    if finding is None:
+        app.notify("select a finding first", severity="warning", markup=False)
+        return
+    commands = finding.fix.commands if finding.fix is not None else ()
+    if not commands:
+        app.notify(f"{render.clean(finding.id)} has no commands to copy", severity="warning",
+                   markup=False)
+        return
+    app.copy_to_clipboard("\n".join(commands))
+    app.notify(f"copied {len(commands)} command(s) of {render.clean(finding.id)}",
+               title="Copied", markup=False, timeout=4)
 
 
 class FindingScreen(Screen[None]):
     """One finding on the whole screen; with the report, the served vs configured certificate
-    (SERVER_* findings) or the certificate chain (TRUSTSTORE_*, CLIENT_*, CERT_* findings)."""
+    (SERVER_* findings) or the certificate chain (TRUSTSTORE_*, CLIENT_*, CERT_* findings).
+    `q` or escape go back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    DEFAULT_CSS = """
+    FindingScreen > #finding-pane {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back"),
+        Binding("q", "close", "Back", show=False),
+        Binding("y", "copy", "Copy commands"),
+        Binding("w", "walkthrough", "Walkthrough"),
+    ]
 
     def __init__(self, finding: Finding, report: Report | None = None) -> None:
         super().__init__()
         self.finding = finding
         self.report = report
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        with VerticalScroll(id="finding-pane"):
-            yield Static(render.finding_detail(self.finding), id="finding-detail")
-            yield Static(Group(*render.finding_extras(self.finding, self.report)),
-                         id="finding-extras")
+        yield FindingView(report=self.report, extras=True, id="finding-pane")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.show(self.finding, self.report)
+
+    def show(self, finding: Finding, report: Report | None = None) -> None:
+        """Show `finding` (of `report`): the screen is made once and shown again for each
+        finding opened (composing a screen anew costs the event loop more than redrawing)."""
+        self.finding, self.report = finding, report
+        if not self._ready:
+            return
+        view = self.query_one(FindingView)
+        view.border_title = f"{finding.severity.upper()} {finding.id}"
+        view.show(finding, report)
+        commands = self.query_one(CommandList)
+        if finding.fix is not None and finding.fix.commands:
+            commands.focus(scroll_visible=False)  # the finding's top stays in view
+        else:
+            view.focus(scroll_visible=False)
+
+    def action_close(self) -> None:
+        """Back to the dashboard."""
+        self.dismiss()
+
+    def action_copy(self) -> None:
+        """Copy every command of the fix, one a line."""
+        copy_commands(self, self.finding)
+
+    def action_walkthrough(self) -> None:
+        """This finding's walkthrough."""
+        from mtls_doctor.tui.app import MtlsDoctorApp
+
+        app = self.app
+        if isinstance(app, MtlsDoctorApp):
+            app.open_walkthrough(self.finding)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,16 +17,25 @@ from textual.widgets import (
 )
 
 HELP_KEYS = (
-    ("↑ ↓", "move in the findings list"),
+    ("↑ ↓ j k", "move in the findings list (focused from the start)"),
+    ("g G", "first / last finding"),
+    ("/", "filter by id, severity or words (escape clears)"),
     ("enter", "the selected finding on its own screen"),
     ("w", "walk the selected finding's walkthrough"),
+    ("y", "copy the selected finding's fix commands"),
     ("c", "every certificate of the report, with a filter"),
     ("e", "export the report (text, json, markdown, html)"),
     ("r", "run the diagnosis again"),
     ("tab", "next pane"),
     ("ctrl+p", "command palette (rerun, export, dark mode, help)"),
     ("?", "this help"),
-    ("q ctrl+c", "quit (exit 1: an error or a ?; mid-run: cancel, 130)"),
+    ("q", "quit (exit 1: an error or a ?); mid-run it asks first"),
+    ("ctrl+c", "quit at once (mid-run: cancel, 130)"),
+    ("", ""),
+    ("On a finding", ""),
+    ("enter", "copy the highlighted command"),
+    ("y", "copy every command"),
+    ("q escape", "back"),
     ("", ""),
     ("In a walkthrough", ""),
     ("b", "back one answer"),
@@ -33,29 +43,50 @@ HELP_KEYS = (
     ("r", "at the fix: re-check whether the finding is gone"),
     ("y", "at the fix: copy its commands to the clipboard"),
     ("o", "override the latest step answered from the facts"),
-    ("escape", "close the screen or dialog"),
+    ("q escape", "close the screen or dialog"),
 )
 
 
 class HelpScreen(ModalScreen[None]):
     """The key bindings."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > #help-dialog {
+        width: 72;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #help-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Close"),
+        Binding("q", "app.pop_screen", "Close", show=False),
         Binding("question_mark", "app.pop_screen", "Close", show=False),
     ]
 
     def compose(self) -> ComposeResult:
-        text = Text()
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", no_wrap=True, style="bold cyan")
+        table.add_column(ratio=1)
         for key, what in HELP_KEYS:
-            if key and not what:
-                text.append(f"\n{key}\n", style="bold")
-            elif key:
-                text.append(f"{key:>8}  ", style="bold cyan")
-                text.append(f"{what}\n")
+            if key and not what:  # a heading
+                table.add_row("", Text(key, style="bold"))
+            else:
+                table.add_row(key, what)
         with VerticalScroll(id="help-dialog"):
             yield Label("mtls-doctor keys", id="help-title")
-            yield Static(text, id="help-keys")
+            yield Static(table, id="help-keys")
             yield Button("Close", id="help-close", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
