@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
 
 from mtls_doctor.model.certificate import CertSummary, Position
 from mtls_doctor.model.verdict import VerdictReason
@@ -21,7 +22,14 @@ from mtls_doctor.pki.constraints import (
     name_constraint_violations,
     unknown_critical_extensions,
 )
-from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations, may_issue
+from mtls_doctor.pki.describe import extension_map
+from mtls_doctor.pki.policy import (
+    MAX_CA_CERTS,
+    PolicyIssue,
+    PolicyViolation,
+    algorithm_violations,
+    may_issue,
+)
 from mtls_doctor.pki.signature import NameKey, SignatureCheck, check_signature, name_key
 
 MAX_DEPTH = 10
@@ -44,7 +52,7 @@ class Node:
     label: str = ""
     position: Position | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Identity of the certificate (its fingerprint)."""
         return self.summary.sha256_fingerprint
@@ -68,6 +76,33 @@ class Node:
     def name(self) -> str:
         """How a report names it: subject and location."""
         return f"{self.summary.subject} ({self.label or self.summary.location})"
+
+    # what the path rules ask of a certificate, worked out once however many paths it is on
+
+    @cached_property
+    def violations(self) -> tuple[PolicyViolation, ...]:
+        """The algorithm rules it breaks (`algorithm_violations`)."""
+        return tuple(algorithm_violations(self.summary))
+
+    @cached_property
+    def why_not_ca(self) -> str | None:
+        """Why it may not issue certificates (`may_issue`), or None."""
+        return may_issue(self.summary)
+
+    @cached_property
+    def twice(self) -> str | None:
+        """The extension it carries twice (`duplicate_extension`), or None."""
+        return duplicate_extension(self.cert)
+
+    @cached_property
+    def unknown_critical(self) -> tuple[str, ...]:
+        """Its critical extensions that validators do not process."""
+        return tuple(unknown_critical_extensions(self.cert))
+
+    @cached_property
+    def name_constrained(self) -> bool:
+        """It carries a nameConstraints extension (that can forbid names below it)."""
+        return ExtensionOID.NAME_CONSTRAINTS in extension_map(self.cert)
 
 
 @dataclass(frozen=True)
@@ -116,8 +151,14 @@ class Path:
         return min(self.issues, key=lambda i: i.reason.rank)
 
 
+#: what `check_signature` says of a signature that verifies
+_VERIFIES = (SignatureCheck.OK, "signature verifies")
+
+
 class SignatureCache:
-    """Signature checks are the costly part; each (child, issuer) pair is checked once."""
+    """Signature checks are the costly part; each (child, issuer) pair is checked once. A
+    certificate described as self-signed had its own signature verified by `describe`, so
+    that check is not made again."""
 
     def __init__(self) -> None:
         self._done: dict[tuple[str, str], tuple[SignatureCheck, str]] = {}
@@ -125,19 +166,39 @@ class SignatureCache:
     def check(self, child: Node, issuer: Node) -> tuple[SignatureCheck, str]:
         """`check_signature`, remembered."""
         k = (child.key, issuer.key)
-        if k not in self._done:
-            self._done[k] = check_signature(child.cert, issuer.cert)
-        return self._done[k]
+        done = self._done.get(k)
+        if done is None:
+            if child.key == issuer.key and child.summary.self_signed:
+                done = _VERIFIES
+            else:
+                done = check_signature(child.cert, issuer.cert)
+            self._done[k] = done
+        return done
 
 
-def issuer_candidates(node: Node, pool: Sequence[Node]) -> list[Node]:
+class Pool:
+    """Certificates that can issue, indexed by normalised subject name: finding a
+    certificate's issuers is one look-up, not a scan of the pool (so building every path of a
+    bundle takes time linear in the bundle, not quadratic)."""
+
+    def __init__(self, nodes: Sequence[Node]) -> None:
+        self._by_subject: dict[NameKey, list[Node]] = {}
+        for n in nodes:
+            self._by_subject.setdefault(n.subject_key, []).append(n)
+
+    def named(self, name: NameKey) -> list[Node]:
+        """The certificates whose subject is `name`, in pool order."""
+        return self._by_subject.get(name, [])
+
+
+def issuer_candidates(node: Node, pool: Pool) -> list[Node]:
     """Certificates of `pool` whose subject is `node`'s issuer name, matching key ids first."""
-    found = [p for p in pool if p.key != node.key and p.subject_key == node.issuer_key]
+    found = [p for p in pool.named(node.issuer_key) if p.key != node.key]
     aki = node.summary.aki
     return sorted(found, key=lambda p: 0 if aki is None or p.summary.ski in (None, aki) else 1)
 
 
-def _walk(node: Node, pool: Sequence[Node], trail: tuple[Node, ...],
+def _walk(node: Node, pool: Pool, trail: tuple[Node, ...],
           cache: SignatureCache) -> Iterator[Path]:
     trail = (*trail, node)
     if node.self_issued and cache.check(node, node)[0] is SignatureCheck.OK:
@@ -204,20 +265,20 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
         elif s.validity is not None and s.validity.status == "not_yet_valid":
             out.append(Issue(VerdictReason.NOT_YET_VALID, node,
                              f"{s.subject} is valid only from {s.not_before:%Y-%m-%d %H:%M} UTC"))
-        for v in algorithm_violations(s):
+        for v in node.violations:
             out.append(Issue(_POLICY_REASON[v.issue], node, f"{s.subject}: {v.detail}"))
-        twice = duplicate_extension(node.cert)
+        twice = node.twice
         if twice is not None:
             out.append(Issue(VerdictReason.MALFORMED if i == 0 else VerdictReason.OTHER, node,
                              f"{s.subject} carries the {twice} extension twice, which RFC 5280 "
                              "4.2 forbids: validators refuse it (its extensions cannot be read "
                              "as one)"))
-        for oid in unknown_critical_extensions(node.cert):
+        for oid in node.unknown_critical:
             out.append(Issue(VerdictReason.OTHER, node,
                              f"{s.subject} carries the critical extension {oid}, which path "
                              "validators (OpenSSL's among them) do not process and so must "
                              "reject (RFC 5280 4.2; assumed of API Gateway)"))
-        if i > 0:
+        if i > 0 and node.name_constrained:
             for below in nodes[:i]:
                 if below is not nodes[0] and below.self_issued:
                     continue  # RFC 5280 6.1.3 (b): self-issued intermediates are exempt
@@ -227,7 +288,7 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
                                      f"{s.subject}", node))
         is_issuer = i > 0 or start_is_ca
         if i > 0:
-            why_not = may_issue(s)
+            why_not = node.why_not_ca
             if why_not:
                 out.append(Issue(VerdictReason.ISSUER_NOT_CA, node,
                                  f"{s.subject} cannot issue certificates: {why_not}", nodes[i - 1]))
@@ -248,11 +309,11 @@ def _issues(path: Path, cache: SignatureCache, start_is_ca: bool) -> list[Issue]
     return out
 
 
-def find_paths(start: Node, pool: Sequence[Node], cache: SignatureCache, *,
+def find_paths(start: Node, pool: Sequence[Node] | Pool, cache: SignatureCache, *,
                start_is_ca: bool = False) -> list[Path]:
     """Every path from `start` up through `pool`, each with its problems, best first."""
     paths: list[Path] = []
-    for p in _walk(start, pool, (), cache):
+    for p in _walk(start, pool if isinstance(pool, Pool) else Pool(pool), (), cache):
         paths.append(Path(p.nodes, p.complete, tuple(_issues(p, cache, start_is_ca)), p.looped))
         if len(paths) >= MAX_PATHS:
             break

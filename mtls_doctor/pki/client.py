@@ -149,10 +149,10 @@ def key_mismatch(cert: str, key: str, subject: str, consequence: str) -> Finding
                 render_all((openssl.cert_pubkey_digest(cert), openssl.key_pubkey_digest(key)))))
 
 
-def _sent_nodes(files: ClientFiles, at: datetime) -> list[Node]:
-    """Intermediates the client sends: extra certificates of --cert, and --chain."""
-    _, nodes = nodes_of(files.cert, at, trusted=False, label="sent by the client")
-    nodes = nodes[1:] if files.cert.certificates[0].ok else nodes
+def _sent_nodes(files: ClientFiles, at: datetime, cert_nodes: list[Node]) -> list[Node]:
+    """Intermediates the client sends: extra certificates of --cert (`cert_nodes`, its usable
+    certificates, already described), and --chain."""
+    nodes = cert_nodes[1:] if files.cert.certificates[0].ok else list(cert_nodes)
     if files.chain is not None:
         nodes += nodes_of(files.chain, at, trusted=False, label="sent by the client")[1]
     return nodes
@@ -177,7 +177,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                   warn_days: int = 30, target: UploadTarget | None = None) -> ClientResult:
     """The verdict and findings for one client certificate against one truststore (`target`:
     where that truststore is published, so that fixes name the real bucket and domain)."""
-    cert_summaries, _ = nodes_of(files.cert, at, trusted=False)
+    cert_summaries, cert_nodes = nodes_of(files.cert, at, trusted=False, label="sent by the client")
     ts_summaries, pool = nodes_of(truststore, at, trusted=True)
     findings: list[Finding] = []
     ts_name = truststore.source
@@ -202,7 +202,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
     if verdict.reason is VerdictReason.ISSUER_NOT_IN_TRUSTSTORE:
         verdict = _malformed_issuer(verdict, leaf_lc.cert, truststore)
     # what the client sends beyond its certificate, less what the truststore already holds
-    sent_all = _sent_nodes(files, at)
+    sent_all = _sent_nodes(files, at, cert_nodes)
     sent = [n for n in sent_all if n.key not in trusted_keys]
     if not verdict.accepted:
         findings.append(make_finding(

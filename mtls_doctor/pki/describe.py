@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 
 from cryptography import x509
@@ -52,7 +53,13 @@ def serial_hex(serial: int) -> str:
 
 def fingerprint(der: bytes) -> str:
     """SHA-256 fingerprint as `AA:BB:...`, like `openssl x509 -fingerprint -sha256`."""
-    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+    return hashlib.sha256(der).digest().hex(":").upper()
+
+
+#: id-ecPublicKey's OID followed by a SEQUENCE tag: the bytes every EC key with explicit curve
+#: parameters carries in its AlgorithmIdentifier (DER has one encoding of the OID). A key whose
+#: TBSCertificate lacks them names its curve, and its DER is not walked at all
+_EC_EXPLICIT_MARK = bytes.fromhex("06072a8648ce3d0201") + b"\x30"
 
 
 def key_info(cert: x509.Certificate) -> KeyInfo:
@@ -64,8 +71,9 @@ def key_info(cert: x509.Certificate) -> KeyInfo:
     if isinstance(key, rsa.RSAPublicKey):
         return KeyInfo("RSA", key.key_size, None)
     if isinstance(key, ec.EllipticCurvePublicKey):
+        tbs = cert.tbs_certificate_bytes
         try:
-            explicit = asn1.ec_explicit_parameters(cert.tbs_certificate_bytes)
+            explicit = _EC_EXPLICIT_MARK in tbs and asn1.ec_explicit_parameters(tbs)
         except (asn1.DerError, IndexError):
             explicit = False
         return KeyInfo("EC", key.curve.key_size, key.curve.name, explicit)
@@ -154,17 +162,30 @@ def find_extension(
         return None
 
 
-def basic_constraints(cert: x509.Certificate) -> BasicConstraints:
-    """The basicConstraints extension, or an absent one."""
-    ext = find_extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+Extensions = Mapping[x509.ObjectIdentifier, x509.Extension[x509.ExtensionType]]
+
+
+def extension_map(cert: x509.Certificate) -> Extensions:
+    """Every extension by OID, read in one pass; empty when they are unreadable (duplicate or
+    unparseable extensions are reported elsewhere), as `find_extension` then finds none."""
+    try:
+        return {e.oid: e for e in cert.extensions}
+    except Exception:  # noqa: BLE001 - reported by the loader
+        return {}
+
+
+def basic_constraints(cert: x509.Certificate, exts: Extensions | None = None) -> BasicConstraints:
+    """The basicConstraints extension, or an absent one (`exts`: the certificate's
+    `extension_map`, when already read)."""
+    ext = (extension_map(cert) if exts is None else exts).get(ExtensionOID.BASIC_CONSTRAINTS)
     if ext is None or not isinstance(ext.value, x509.BasicConstraints):
         return BasicConstraints(False, False, None, False)
     return BasicConstraints(True, ext.value.ca, ext.value.path_length, ext.critical)
 
 
-def key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
+def key_usage(cert: x509.Certificate, exts: Extensions | None = None) -> tuple[str, ...] | None:
     """keyUsage bits by their RFC 5280 names, or None when the extension is absent."""
-    ext = find_extension(cert, ExtensionOID.KEY_USAGE)
+    ext = (extension_map(cert) if exts is None else exts).get(ExtensionOID.KEY_USAGE)
     if ext is None or not isinstance(ext.value, x509.KeyUsage):
         return None
     ku = ext.value
@@ -175,9 +196,10 @@ def key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def extended_key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
+def extended_key_usage(cert: x509.Certificate,
+                       exts: Extensions | None = None) -> tuple[str, ...] | None:
     """EKU purposes by name (`clientAuth`, `serverAuth`, ...), or None when absent."""
-    ext = find_extension(cert, ExtensionOID.EXTENDED_KEY_USAGE)
+    ext = (extension_map(cert) if exts is None else exts).get(ExtensionOID.EXTENDED_KEY_USAGE)
     if ext is None or not isinstance(ext.value, x509.ExtendedKeyUsage):
         return None
     out = []
@@ -186,23 +208,24 @@ def extended_key_usage(cert: x509.Certificate) -> tuple[str, ...] | None:
     return tuple(_listed(out))
 
 
-def sans(cert: x509.Certificate) -> tuple[str, ...]:
+def sans(cert: x509.Certificate, exts: Extensions | None = None) -> tuple[str, ...]:
     """Subject alternative names as text (the first `MAX_LISTED`, then how many more)."""
-    ext = find_extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    ext = (extension_map(cert) if exts is None else exts).get(
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     if ext is None or not isinstance(ext.value, x509.SubjectAlternativeName):
         return ()
     return tuple(_listed([general_name_text(gn) for gn in ext.value]))
 
 
-def _ski(cert: x509.Certificate) -> str | None:
-    ext = find_extension(cert, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+def _ski(exts: Extensions) -> str | None:
+    ext = exts.get(ExtensionOID.SUBJECT_KEY_IDENTIFIER)
     if ext is None or not isinstance(ext.value, x509.SubjectKeyIdentifier):
         return None
     return ext.value.digest.hex()
 
 
-def _aki(cert: x509.Certificate) -> str | None:
-    ext = find_extension(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
+def _aki(exts: Extensions) -> str | None:
+    ext = exts.get(ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
     if ext is None or not isinstance(ext.value, x509.AuthorityKeyIdentifier):
         return None
     kid = ext.value.key_identifier
@@ -239,12 +262,9 @@ def _extension_value(value: x509.ExtensionType) -> str:
     return ""
 
 
-def extensions(cert: x509.Certificate) -> tuple[ExtensionInfo, ...]:
+def extensions(cert: x509.Certificate, read: Extensions | None = None) -> tuple[ExtensionInfo, ...]:
     """Every extension, with a value for those not shown in their own fields."""
-    try:
-        exts = list(cert.extensions)
-    except Exception:  # noqa: BLE001 - reported by the loader
-        return ()
+    exts = list((extension_map(cert) if read is None else read).values())
     out = []
     if len(exts) > MAX_LISTED:
         more = ExtensionInfo("more extensions", "...", False,
@@ -263,6 +283,8 @@ def extensions(cert: x509.Certificate) -> tuple[ExtensionInfo, ...]:
 
 def _names(loaded: LoadedCert) -> tuple[str, str]:
     """(subject, issuer) as RFC 4514 text; raw text with \\x escapes if they do not decode."""
+    if loaded.names is not None:
+        return loaded.names  # read when the certificate was loaded
     cert = loaded.cert
     if cert is not None:
         try:
@@ -308,10 +330,11 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
             validity=None, basic_constraints=BasicConstraints(False, False, None, False),
             key_usage=None, extended_key_usage=None, malformed=loaded.error or "does not parse",
         )
-    bc = basic_constraints(cert)
+    read = extension_map(cert)
+    bc = basic_constraints(cert, read)
     usable = loaded.error is None
-    exts = extensions(cert) if usable else ()
-    serial = serial_number(cert)
+    exts = extensions(cert, read) if usable else ()
+    serial = loaded.serial if loaded.serial is not None else serial_number(cert)
     return CertSummary(
         index=pos.index,
         location=pos.describe(),
@@ -325,16 +348,16 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
         key=key_info(cert),
         signature_algorithm=signature_algorithm(cert),
         signature_hash=signature_hash(cert),
-        sans=sans(cert) if usable else (),
+        sans=sans(cert, read) if usable else (),
         sha256_fingerprint=fp,
-        ski=_ski(cert) if usable else None,
-        aki=_aki(cert) if usable else None,
+        ski=_ski(read) if usable else None,
+        aki=_aki(read) if usable else None,
         version=cert.version.value + 1,
         line=pos.line,
         validity=validity_at(cert, at),
         basic_constraints=bc,
-        key_usage=key_usage(cert) if usable else None,
-        extended_key_usage=extended_key_usage(cert) if usable else None,
+        key_usage=key_usage(cert, read) if usable else None,
+        extended_key_usage=extended_key_usage(cert, read) if usable else None,
         nonstandard=loaded.notes + _nonstandard_notes(cert, bc, exts),
         malformed=loaded.error,
         extensions=exts,

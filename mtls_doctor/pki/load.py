@@ -15,15 +15,21 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container, Position
 from mtls_doctor.pki import der as asn1
 from mtls_doctor.pki.quiet import quiet, recorded
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+# cryptography.hazmat.primitives.serialization (its SSH and cipher modules: a few ms at start-up)
+# is imported where PKCS#7, PKCS#12, DER keys or RSASSA-PSS certificates are read, not for
+# every input
 
 # labels are short ("CERTIFICATE", "ENCRYPTED PRIVATE KEY"): a longer one is text, so that no
 # report repeats megabytes of a label
@@ -102,6 +108,10 @@ class LoadedCert:
     error: str | None = None
     notes: tuple[str, ...] = ()
     label: str = "CERTIFICATE"
+    #: (subject, issuer) as RFC 4514 text and the serial number, as read when the certificate
+    #: was parsed (None: not read then, or the names do not decode)
+    names: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    serial: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -197,8 +207,10 @@ def pss_parameters_problem(cert: x509.Certificate) -> str | None:
         pass
     except Exception:  # noqa: BLE001 - anything else: the parameters are what cannot be read
         return "invalid"
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     try:
-        der = cert.public_bytes(serialization.Encoding.DER)
+        der = cert.public_bytes(Encoding.DER)
         top = asn1.read_tlv(der)
         alg = asn1.children(der, top)[1]
         parts = asn1.children(der, alg)
@@ -224,8 +236,24 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
     Returns (certificate or None, error or None, RFC 5280 deviations noticed). cryptography's
     deprecation warnings about the certificate become deviations instead of leaking to stderr.
     """
+    parsed = _parse(der)
+    return parsed.cert, parsed.error, parsed.notes
+
+
+class _Parsed(NamedTuple):
+    """`parse_certificate`'s answer, with the fields read on the way (kept for `describe`). A
+    NamedTuple: a frozen dataclass compiles its six methods at start-up, when it is created."""
+
+    cert: x509.Certificate | None
+    error: str | None
+    notes: tuple[str, ...]
+    names: tuple[str, str] | None = None
+    serial: int | None = None
+
+
+def _parse(der: bytes) -> _Parsed:
     with recorded() as caught:
-        cert, error, notes = _touch_fields(der)
+        cert, error, notes, names, serial = _touch_fields(der)
     for w in caught:
         msg = str(w.message)
         if "serial number" in msg.lower():
@@ -234,20 +262,22 @@ def parse_certificate(der: bytes) -> tuple[x509.Certificate | None, str | None, 
             note = msg.split(". ", maxsplit=1)[0]
         if note not in notes:
             notes.append(note)
-    return cert, error, tuple(notes)
+    return _Parsed(cert, error, tuple(notes), names, serial)
 
 
-def _touch_fields(der: bytes) -> tuple[x509.Certificate | None, str | None, list[str]]:
+def _touch_fields(der: bytes) -> tuple[x509.Certificate | None, str | None, list[str],
+                                       tuple[str, str] | None, int | None]:
+    """(certificate, error, notes, (subject, issuer) text, serial number) of `der`."""
     notes: list[str] = []
     try:
         cert = x509.load_der_x509_certificate(der)
         serial = cert.serial_number  # parsed lazily
     except Exception as exc:  # noqa: BLE001 - cryptography raises several types on bad input
-        return None, f"not a valid X.509 certificate ({_friendly(exc)})", notes
+        return None, f"not a valid X.509 certificate ({_friendly(exc)})", notes, None, None
     error = None
+    names = None
     try:
-        _ = cert.subject.rfc4514_string()
-        _ = cert.issuer.rfc4514_string()
+        names = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
     except Exception as exc:  # noqa: BLE001
         error = f"a name does not decode ({_friendly(exc)}); often a UTF8String that is not UTF-8"
     try:
@@ -266,7 +296,7 @@ def _touch_fields(der: bytes) -> tuple[x509.Certificate | None, str | None, list
     pss = _pss_note(cert)
     if pss is not None:
         notes.append(pss)
-    return cert, error, notes
+    return cert, error, notes, names, serial
 
 
 def _first_element(der: bytes) -> bytes:
@@ -344,8 +374,7 @@ class _Builder:
     pkcs12_key: PrivateKeyTypes | None = None
     pem_quirks: list[tuple[int | None, str]] = field(default_factory=list)
     pkcs12_problems: bool = False
-    _parsed: dict[bytes, tuple[x509.Certificate | None, str | None, tuple[str, ...]]] = field(
-        default_factory=dict)
+    _parsed: dict[bytes, _Parsed] = field(default_factory=dict)
     _kept: dict[tuple[object, ...], int] = field(default_factory=dict)
     _counted: dict[tuple[object, ...], _Count] = field(default_factory=dict)
     _quirks_counted: dict[str, _Count] = field(default_factory=dict)
@@ -405,15 +434,19 @@ class _Builder:
 
     def not_read(self, line: int | None, label: str = "CERTIFICATE") -> None:
         """Count a certificate block beyond `MAX_CERTIFICATES`, without decoding it."""
+        counted = self._counted.get(("not_read",))
+        if counted is not None:  # the problem is built once, not for each of 30,000 blocks
+            counted.add(line)
+            return
         self._count(("not_read",), Problem(
             ProblemKind.NOT_READ, f"certificate blocks after the first {MAX_CERTIFICATES:,} "
             "certificates were counted, not read", line, label), line)
 
-    def parse(self, der: bytes) -> tuple[x509.Certificate | None, str | None, tuple[str, ...]]:
+    def parse(self, der: bytes) -> _Parsed:
         """`parse_certificate`, once for the same bytes (a file may repeat one certificate)."""
         parsed = self._parsed.get(der)
         if parsed is None:
-            parsed = parse_certificate(der)
+            parsed = _parse(der)
             if len(self._parsed) < MAX_CERTIFICATES:
                 self._parsed[der] = parsed
         return parsed
@@ -424,12 +457,14 @@ class _Builder:
         if self.full:
             self.not_read(line, label)
             return
-        cert, error, notes = self.parse(der)
+        parsed = self.parse(der)
+        cert, error, notes = parsed.cert, parsed.error, parsed.notes
         if cert is None or error is not None:
             self.malformed(line, error or "does not parse", label, container, der, cert, notes)
             return
         position = Position(self.source, len(self.certificates), line, container)
-        self.certificates.append(LoadedCert(position, der, cert, error, notes, label))
+        self.certificates.append(LoadedCert(position, der, cert, error, notes, label,
+                                            parsed.names, parsed.serial))
 
     def malformed(self, line: int | None, detail: str, label: str, container: Container,
                   der: bytes = b"", cert: x509.Certificate | None = None,
@@ -450,7 +485,7 @@ class _Builder:
 
     def add_pkcs7(self, der: bytes, container: Container, line: int | None = None) -> bool:
         # imported here: these modules cost ~20 ms at start-up and most inputs are plain PEM
-        from cryptography.hazmat.primitives.serialization import pkcs7
+        from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
         try:
             with quiet():
@@ -471,7 +506,7 @@ class _Builder:
                 Problem(ProblemKind.MALFORMED, "PKCS#7 structure holds no certificates", line)
             )
         for c in certs:
-            self.add_der(c.public_bytes(serialization.Encoding.DER), container=container, label="PKCS7")
+            self.add_der(c.public_bytes(Encoding.DER), container=container, label="PKCS7")
         return True
 
     def result(self, container: Container) -> LoadedFile:
@@ -614,7 +649,7 @@ def _looks_pkcs7(data: bytes) -> bool:
 
 
 def _load_pkcs12(data: bytes, b: _Builder, password: bytes | None) -> None:
-    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
     check_pkcs12_iterations(data, b.source)  # before OpenSSL runs whatever count it names
 
@@ -632,7 +667,7 @@ def _load_pkcs12(data: bytes, b: _Builder, password: bytes | None) -> None:
             b.problem(Problem(ProblemKind.PRIVATE_KEY, "PKCS#12 private key (not shown)"))
         certs = ([bundle.cert] if bundle.cert else []) + list(bundle.additional_certs)
         for c in certs:
-            b.add_der(c.certificate.public_bytes(serialization.Encoding.DER),
+            b.add_der(c.certificate.public_bytes(Encoding.DER),
                       container=Container.PKCS12, label="PKCS12")
         return
     if password is None:
@@ -653,8 +688,10 @@ def _not_cert_der(data: bytes) -> Problem | None:
         except Exception:  # noqa: BLE001, S112
             continue
         return Problem(ProblemKind.NOT_A_CERTIFICATE, f"{what} in DER form, not a certificate")
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
     try:
-        serialization.load_der_private_key(data, None)
+        load_der_private_key(data, None)
     except TypeError:  # encrypted: still a key
         return Problem(ProblemKind.PRIVATE_KEY, "encrypted private key in DER form (not shown)")
     except Exception:  # noqa: BLE001
@@ -687,8 +724,7 @@ def _load_binary(data: bytes, b: _Builder, password: bytes | None) -> Container:
         except asn1.DerError:
             end = len(data)
         chunk = data[pos:end]
-        cert, _, _ = b.parse(chunk)
-        if cert is None:
+        if b.parse(chunk).cert is None:
             if pos == 0:
                 problem = _not_cert_der(data)
                 if problem:

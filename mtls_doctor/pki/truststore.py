@@ -30,7 +30,7 @@ from mtls_doctor.pki.fixes import (
     with_upload,
 )
 from mtls_doctor.pki.load import MAX_CERTIFICATES, LoadedFile, Problem, ProblemKind
-from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations, may_issue
+from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations
 from mtls_doctor.pki.signature import NameKey
 from mtls_doctor.shell import curl, openssl, render, render_all, tools
 
@@ -427,7 +427,7 @@ class _Linter:
             # a CA in the bundle stands above future clients; a leaf in it (a self-signed
             # client, say) is an end entity and does not count as a CA on its own path
             paths = find_paths(node, _reachable(node, by_subject, crowded, per_name), cache,
-                               start_is_ca=may_issue(node.summary) is None)
+                               start_is_ca=node.why_not_ca is None)
             built += len(paths)
             path = paths[0] if paths else None
             best_of[node.key] = path
@@ -439,7 +439,7 @@ class _Linter:
                 self.chain_issue(issue, path, reported)
         for node in unique:
             s = node.summary
-            why = may_issue(s)
+            why = node.why_not_ca
             if why is None or s.malformed:
                 continue
             children = issuing.get(node.key, [])
@@ -593,7 +593,7 @@ def lint_truststore(loaded: LoadedFile, at: datetime, warn_days: int = 30,
     for s in summaries:
         p = path_of.get(s.index)
         parent = by_key.get(p.nodes[1].key) if p and len(p.nodes) > 1 else None
-        linked.append(dataclasses.replace(s, issuer_index=parent))
+        linked.append(s if parent == s.issuer_index else dataclasses.replace(s, issuer_index=parent))
     linked, cut = _cut_deep_trees(linked)
     if cut:
         first = linked[cut[0]]
