@@ -218,6 +218,62 @@ def test_a_key_that_is_not_the_certificate_s_goes_to_the_key_mismatch_fix() -> N
     assert w["leaf"] == "key-mismatch"
 
 
+@pytest.mark.parametrize(("text", "values"), LOAD_ERRORS)
+def test_a_load_error_ends_at_the_local_files_not_at_sending_a_certificate(
+        text: str, values: dict[str, str]) -> None:
+    w = run_explain(text, now=NOW).payload["walkthrough"]
+    assert w["leaf"] == "load-client-files"
+    assert [s.node for s in w["steps"]][-2:] == ["cert-presented", "load-failed"]
+    commands = w["fix"].commands
+    # the files are read, and the key is matched to the certificate, with quoted file names
+    assert any(c.startswith("openssl x509 -in ") and "-pubkey" in c and "| openssl sha256" in c
+               for c in commands)
+    assert any(c.startswith("openssl pkey -in ") and "-pubout | openssl sha256" in c for c in commands)
+    assert any(c.startswith("openssl pkcs12 -in ") for c in commands)
+    if "key_file" in values:
+        assert "openssl pkey -in 'my key.pem' -noout" in commands
+    assert not w["fix"].summary.startswith("The server asked")
+
+
+@pytest.mark.parametrize("text", [
+    "remote error: tls: certificate required",
+    "ssl.SSLError: [SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required",
+])
+def test_a_server_that_asked_and_got_none_still_ends_at_sending_one(text: str) -> None:
+    # the server's alert: the client connected, so it loaded its files (or had none)
+    best = recognise_all(text)[0]
+    assert best.match.facts.get("client_load_failed") is False
+    w = run_explain(text, now=NOW).payload["walkthrough"]
+    assert w["leaf"] == "send-certificate" and w["pending"] is None
+    assert [s.node for s in w["steps"]] == ["alert", "cert-presented", "load-failed"]
+    assert all(s.detected for s in w["steps"])
+
+
+def test_nginx_s_no_certificate_sent_also_says_the_files_loaded() -> None:
+    best = recognise_all("400 Bad Request: No required SSL certificate was sent")[0]
+    assert best.match.facts.get("client_load_failed") is False
+
+
+def test_the_load_failed_question_is_asked_when_nothing_decides_it() -> None:
+    asked = {"alert": "handshake_failure", "cert-presented": "no"}
+    w = run_explain("", now=NOW, walkthrough="client-rejected", answers=asked).payload["walkthrough"]
+    assert w["leaf"] is None and w["pending"].node == "load-failed"
+    w = run_explain("", now=NOW, walkthrough="client-rejected",
+                    answers={**asked, "load-failed": "yes"}).payload["walkthrough"]
+    assert w["leaf"] == "load-client-files"
+    w = run_explain("", now=NOW, walkthrough="client-rejected",
+                    answers={**asked, "load-failed": "no"}).payload["walkthrough"]
+    assert w["leaf"] == "send-certificate"
+
+
+def test_the_local_files_leaf_hangs_under_the_certificate_not_sent() -> None:
+    assert FACTS["client_load_failed"].type == "bool"
+    tree = load_tree("client-rejected")
+    assert tree.nodes["cert-presented"].answers["no"] == "load-failed"  # type: ignore[union-attr]
+    assert tree.nodes["load-failed"].answers == {  # type: ignore[union-attr]
+        "yes": "load-client-files", "no": "send-certificate"}
+
+
 # --- response headers -----------------------------------------------------------------------------
 
 HEADERS = [

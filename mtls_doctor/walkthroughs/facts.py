@@ -107,6 +107,8 @@ def _probe_facts(probe: ProbeResult, domain: DomainFacts | None) -> dict[str, An
     facts["client_cert_requested"] = probe.client_auth.requested
     if probe.tls_version is not None:
         facts["client_cert_presented"] = probe.client_certificate.presented
+        # the probe loads its files before it connects (a file it cannot load is exit 2)
+        facts["client_load_failed"] = False
     if probe.client_certificate.presented:
         # the probe presents a certificate only with its own key, and the handshake proved it
         facts["client_key_matches"] = True

@@ -217,7 +217,8 @@ def _load_error(m: re.Match[str], _text: str) -> Hit:
     values = {k: v for k, v in (("cert_file", _file(_group(m, "cert"))),
                                  ("key_file", _file(_group(m, "key")))) if v}
     return Hit("client-rejected", "client-load", 86, m.start(), _squash(m.group(0)),
-                {"client_cert_presented": False}, None, values=values, entry="client_cert_presented")
+                {"client_cert_presented": False, "client_load_failed": True}, None, values=values,
+                entry="client_cert_presented")
 
 
 def _load_mismatch(m: re.Match[str], _text: str) -> Hit:
@@ -316,7 +317,9 @@ def _bad_request(m: re.Match[str], text: str) -> Hit | None:
 def _alert_hit(name: str, start: int, matched: str, priority: int = 75, *, weak: bool = False) -> Hit:
     facts: dict[str, Any] = {"alert": name}
     if name == "certificate_required":
+        # the server's alert: the client connected, so it did load its files (or had none)
         facts["client_cert_presented"] = False
+        facts["client_load_failed"] = False
         finding = "MTLS_NO_CLIENT_CERT_GIVEN"
     elif name in CERT_ALERTS:
         finding = "MTLS_CLIENT_CERT_REJECTED"
@@ -564,7 +567,8 @@ RULES: tuple[tuple[re.Pattern[str], Builder, tuple[str, ...]], ...] = (
      ("names",)),
     # HTTP answers
     (re.compile(r"No\s+required\s+SSL\s+certificate\s+was\s+sent", _I),
-     _hit("client-rejected", "http", 70, {"alert": "none", "client_cert_presented": False},
+     _hit("client-rejected", "http", 70, {"alert": "none", "client_cert_presented": False,
+                                          "client_load_failed": False},
           "MTLS_NO_CLIENT_CERT_GIVEN"), ("required",)),
     (re.compile(r"The\s+SSL\s+certificate\s+error", _I),
      _hit("client-rejected", "http", 70, {"alert": "none", "client_cert_presented": True},

@@ -104,6 +104,9 @@ _FACTS: tuple[tuple[str, str, str, str], ...] = (
     # the live connection (`probe`)
     ("client_cert_requested", "bool", "probe", "the server sent a CertificateRequest"),
     ("client_cert_presented", "bool", "probe", "the client sent a certificate"),
+    ("client_load_failed", "bool", "probe", "the client could not load its own certificate or key "
+                                            "file (curl's \"could not load PEM client certificate\"); "
+                                            "the probe loads its files before it connects"),
     ("alert", "str", "probe", "the TLS alert that ended the connection (unknown_ca, "
                               "certificate_required, ...), or none"),
     ("http_status", "int", "probe", "the HTTP status of the answer"),
