@@ -1,23 +1,29 @@
 """Time `mtls-doctor domain NAME` against one AWS call's latency, and print the ratio.
 
 The job a person does today: `aws apigatewayv2 get-domain-name`, then the ACM certificate, the S3
-truststore object and its versions, every API mapping and each mapped API, one after the other.
-mtls-doctor reads all of it in one process; the calls that do not depend on each other go in
-parallel, so the dependency chain, not the number of calls, should set the time.
+truststore object and its versions, every API mapping and each mapped API, its stage and its
+routes, one after the other. mtls-doctor reads all of it in one process; the calls that do not
+depend on each other go in parallel, so the dependency chain, not the number of calls, should set
+the time.
 
 Set-up: moto's server mode on loopback holds an HTTP API custom domain with mutual TLS, its
-truststore in a versioned S3 bucket, an imported ACM certificate and 5 API mappings. A TCP proxy
-that delays every chunk by 50 ms each way (about 100 ms per call) stands in front of it, like a
-real AWS endpoint. Measured through the proxy:
+truststore in a versioned S3 bucket, an imported ACM certificate and 30 API mappings (each to
+its own API and stage: the chain is domain -> mappings -> per-API calls). A TCP proxy that delays
+every chunk by 50 ms each way (about 100 ms per call) stands in front of it, like a real AWS
+endpoint. Measured through the proxy:
 
   * one call: median of boto3 `apigatewayv2 get_domain_name` calls (client already built);
   * the whole `python -m mtls_doctor domain NAME --region us-east-1 --format json` process
     (start-up included, byte-code caches allowed as after `pip install`), median of 5.
 
-Target from the issue: the whole process at most 4x one call's latency.
+Targets: the whole process at most 4x one call's latency (the first issue), and, for issue 11's
+extra calls (routing rules, stages, authorizers), at most 1.2x the time of the code before them:
+`--compare DIR` times the checkout in DIR (e.g. `git archive 788fe47 | tar -x -C DIR`) against
+this one, interleaved run by run on the same moto and proxy, and prints the ratio.
 This script prints; it asserts nothing.
 
-Run from the repository root: python benchmarks/bench_domain.py [--runs N] [--delay S]
+Run from the repository root:
+    python benchmarks/bench_domain.py [--runs N] [--delay S] [--mappings N] [--compare DIR]
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ NAME = "api.mtls-bench.test"
 REGION = "us-east-1"
 BUCKET = "mtls-bench-truststores"
 KEY = "truststore.pem"
-MAPPINGS = 5
+MAPPINGS = 30
 #: moto accepts any key pair
 MOTO_KEY = "testing"
 
@@ -59,7 +65,7 @@ def _client(service: str, endpoint: str) -> Any:
                         aws_access_key_id=MOTO_KEY, aws_secret_access_key=MOTO_KEY)
 
 
-def build(endpoint: str) -> None:
+def build(endpoint: str, mappings: int = MAPPINGS) -> None:
     """The custom domain and everything around it, straight on moto (no proxy)."""
     s3 = _client("s3", endpoint)
     s3.create_bucket(Bucket=BUCKET)
@@ -82,7 +88,7 @@ def build(endpoint: str) -> None:
                                    "SecurityPolicy": "TLS_1_2", "DomainNameStatus": "AVAILABLE"}],
         MutualTlsAuthentication={"TruststoreUri": f"s3://{BUCKET}/{KEY}",
                                  "TruststoreVersion": version})
-    for i in range(MAPPINGS):
+    for i in range(mappings):
         api_id = v2.create_api(Name=f"bench-{i}", ProtocolType="HTTP",
                                DisableExecuteApiEndpoint=i % 2 == 0)["ApiId"]
         v2.create_stage(ApiId=api_id, StageName="prod")
@@ -137,6 +143,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="process runs (5)")
     ap.add_argument("--calls", type=int, default=9, help="single calls (9)")
     ap.add_argument("--delay", type=float, default=0.05, help="one-way proxy delay, s (0.05)")
+    ap.add_argument("--mappings", type=int, default=MAPPINGS, help=f"API mappings ({MAPPINGS})")
+    ap.add_argument("--compare", metavar="DIR",
+                    help="another checkout to time against this one, interleaved")
     args = ap.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
@@ -144,7 +153,7 @@ def main() -> int:
     server.start()
     try:
         _, port = server.get_host_and_port()
-        build(f"http://127.0.0.1:{port}")
+        build(f"http://127.0.0.1:{port}", args.mappings)
         with delaying_proxy(Server("127.0.0.1", port), args.delay) as proxy, \
                 tempfile.TemporaryDirectory() as tmp:
             endpoint = f"http://{proxy.address()}"
@@ -157,12 +166,14 @@ def main() -> int:
             t_direct, _, _ = whole_process(child_env(f"http://127.0.0.1:{port}", Path(tmp)),
                                            args.runs)
             t_offline, _, _ = whole_process(env, args.runs, "--aws-snapshot", snapshot)
+            compared = (interleaved(env, args.runs, Path(args.compare).resolve())
+                        if args.compare else None)
     finally:
         server.stop()
 
     findings = [f["id"] for f in doc.get("findings", [])]
     mappings = len((doc.get("domain") or {}).get("mappings") or [])
-    print(f"HTTP API domain with mTLS, versioned truststore, imported certificate, {MAPPINGS} "
+    print(f"HTTP API domain with mTLS, versioned truststore, imported certificate, {args.mappings} "
           f"mappings; moto behind a {args.delay * 1000:.0f} ms one-way proxy")
     print(f"  one call (apigatewayv2 get_domain_name), median of {args.calls} : "
           f"{call * 1000:8.1f} ms")
@@ -177,7 +188,32 @@ def main() -> int:
     print(f"  straight to moto (boto3 clients, no latency)      : {t_direct * 1000:8.1f} ms")
     print(f"  added by the proxy                                : {(t_tool - t_direct) * 1000:8.1f} ms"
           f"   = {(t_tool - t_direct) / call:.1f} sequential calls")
+    if compared is not None:
+        this, other = compared
+        print(f"against {args.compare} (interleaved, median of {args.runs} each):")
+        print(f"  that checkout : {statistics.median(other) * 1000:8.1f} ms   samples: "
+              + ", ".join(f"{s * 1000:.0f}" for s in other))
+        print(f"  this checkout : {statistics.median(this) * 1000:8.1f} ms   samples: "
+              + ", ".join(f"{s * 1000:.0f}" for s in this))
+        print(f"  ratio this / that : {statistics.median(this) / statistics.median(other):.3f}"
+              "   (target <= 1.2)")
     return 0
+
+
+def interleaved(env: dict[str, str], runs: int, other: Path) -> tuple[list[float], list[float]]:
+    """Seconds of the whole process from this checkout and from `other`, run in turns (the
+    order swapped each round), so that the machine's load falls on both alike."""
+    cmd = [sys.executable, "-m", "mtls_doctor", "domain", NAME, "--region", REGION,
+           "--format", "json"]
+    times: dict[Path, list[float]] = {ROOT: [], other: []}
+    for root in times:  # warm each: page cache and byte-code caches
+        subprocess.run(cmd, capture_output=True, env=env, cwd=root, timeout=120, check=False)
+    for i in range(runs):
+        for root in ((ROOT, other) if i % 2 == 0 else (other, ROOT)):
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=env, cwd=root, timeout=120, check=False)
+            times[root].append(time.perf_counter() - start)
+    return times[ROOT], times[other]
 
 
 if __name__ == "__main__":

@@ -10,20 +10,18 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from mtls_doctor import __version__
 from mtls_doctor.errors import InputError
-from mtls_doctor.model.report import Report
 from mtls_doctor.safe import check_output, safe_text, write_report
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the modules of the command run are imported by `run`, not for --help
     from mtls_doctor.deadline import Deadline
     from mtls_doctor.diagnose.run import DiagnoseOptions
+    from mtls_doctor.model.report import Report
 
 PROG = "mtls-doctor"
 FORMATS = ("text", "json", "markdown", "html")
@@ -92,9 +90,9 @@ def _seconds(text: str) -> float:
 
 
 def _common(p: argparse.ArgumentParser, *, validity: bool = True, warn_days: bool = True,
-            password: bool = True) -> None:
+            password: bool = True, formats: Sequence[str] = FORMATS) -> None:
     out = p.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default=None, help="output format (text)")
+    out.add_argument("--format", choices=formats, default=None, help="output format (text)")
     out.add_argument("-o", "--output", metavar="FILE",
                      help="write the report to FILE (never one of the inputs, never through a "
                           "symbolic link: refused, exit 2)")
@@ -168,6 +166,77 @@ def build_parser() -> argparse.ArgumentParser:
     _aws(p)
     _common(p, password=False)
 
+    p = sub.add_parser("scan", help="every custom domain of the chosen accounts and regions, "
+                                    "one row each, with an expiry calendar and a CI gate",
+                       description="Find every custom domain (REST and HTTP APIs, private ones "
+                                   "included) with GetDomainNames in each region and account, "
+                                   "and diagnose each as `domain` does, concurrently, within "
+                                   "--timeout. An account or region that cannot be read is a "
+                                   "finding of that account or region; the scan goes on.")
+    g = p.add_argument_group("accounts and regions")
+    g.add_argument("--regions", metavar="all|R1,R2",
+                   help="every region API Gateway is offered in (all; opt-in regions that are "
+                        "not enabled are skipped), or these (else the profile's region)")
+    g.add_argument("--role-arn", action="append", metavar="ARN",
+                   help="scan the account of this role, assumed with STS (repeatable)")
+    g.add_argument("--external-id", metavar="ID",
+                   help="the external id the roles require (sts:ExternalId); never printed")
+    g.add_argument("--organization-role", metavar="NAME",
+                   help="scan every active account of the AWS Organization, assuming the role "
+                        "NAME in each")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                   help="exit 1 on an error finding (and a check that could not be decided), "
+                        "or also on a warning (error)")
+    p.add_argument("--save", metavar="FILE",
+                   help="also write the whole scan's AWS facts to FILE (JSON, one file)")
+    p.add_argument("--aws-snapshot", metavar="FILE",
+                   help="replay a scan saved with --save instead of calling AWS")
+    _timeout(p)
+    _aws(p)
+    _common(p, password=False, formats=(*FORMATS, "junit"))
+
+    _fix_parser(sub)
+
+    p = sub.add_parser("traffic", help="who calls the custom domain, who is refused and why, and "
+                                       "who a truststore change would break (access logs)",
+                       description="Read the access logs (CloudWatch Logs) of every stage the "
+                                   "custom domain sends requests to, with each stage's own log "
+                                   "format: requests and refusals per stage, refusal reasons, "
+                                   "every client certificate seen with its predicted verdict, "
+                                   "the expiry radar, and with --truststore a rotation "
+                                   "rehearsal against a candidate bundle.")
+    p.add_argument("name", metavar="NAME", help="the custom domain name")
+    p.add_argument("--since", default="24h", metavar="DURATION",
+                   help="the window to read, back from now: 30m, 24h, 7d, 2w (24h)")
+    p.add_argument("--max-events", type=_non_negative, default=100_000, metavar="N",
+                   help="read at most N log events in all (100000)")
+    p.add_argument("--truststore", metavar="CANDIDATE",
+                   help="rehearse a rotation: judge every certificate seen against this bundle "
+                        "(a file or s3://bucket/key[?versionId=V]) before it is uploaded")
+    _timeout(p)
+    _aws(p)
+    _common(p, password=False)
+
+    p = sub.add_parser("iac", help="find the mTLS mistakes of custom domains in Terraform, "
+                                   "CloudFormation/SAM and CDK before they deploy",
+                       description="Read a Terraform plan or state (terraform show -json), a "
+                                   "CloudFormation or SAM template (YAML or JSON, intrinsic "
+                                   "functions resolved where they can be), a CDK-synthesized "
+                                   "template, or a folder of them (cdk.out, a repository): "
+                                   "every API Gateway custom domain with the APIs, stages and "
+                                   "mappings that reference it, its mutual TLS mistakes with "
+                                   "the file and line and the change to make, and with "
+                                   "--compare the drift from the live domain.")
+    p.add_argument("iac_path", metavar="PATH",
+                   help="a plan/state JSON, a template, or a folder to walk for them")
+    p.add_argument("--compare", action="store_true",
+                   help="also read each domain whose name resolves from AWS (as `domain` "
+                        "does) and report the drift: the template's truststore version, the "
+                        "domain's, and S3's latest")
+    _timeout(p)
+    _aws(p)
+    _common(p, validity=False, password=False, formats=(*FORMATS, "junit"))
+
     p = sub.add_parser("diagnose", help="the full diagnosis of one custom domain (also: HOST alone)",
                        description="Probe the host, read the custom domain from AWS, lint its "
                                    "truststore and check the client certificate, all at once, "
@@ -194,10 +263,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="recognise a pasted error / status / finding id and walk "
                                        "its decision tree",
-                       description="Recognise what the text says (a TLS alert as curl, openssl, "
-                                   "Python or Java print it, a domain status, API Gateway's "
-                                   "access-denied reasons, a 403, a finding id) and walk the "
-                                   "matching walkthrough to its fix.")
+                       description="Recognise what the text says and walk the matching "
+                                   "walkthrough to its fix. It reads what curl, openssl "
+                                   "s_client, Python, Java, Go, Node.js and .NET print (a TLS "
+                                   "alert the server sent, the client refusing the server's "
+                                   "certificate, curl failing to load its own certificate or "
+                                   "key), nginx's 400 pages, API Gateway's 403 bodies, "
+                                   "x-amzn-ErrorType headers and access-log reasons, the AWS "
+                                   "CLI's create/update-domain-name errors, a domain status "
+                                   "and any finding id.")
     p.add_argument("text", metavar="TEXT", nargs="*", help="the text (quote it), or - for stdin")
     p.add_argument("--walkthrough", metavar="ID", help="walk this walkthrough, whatever the text")
     p.add_argument("--answer", action="append", metavar="NODE=ANSWER",
@@ -211,6 +285,72 @@ def build_parser() -> argparse.ArgumentParser:
     _live(p)
     _common(p, validity=False)
     return parser
+
+
+def _fix_parser(sub: Any) -> None:
+    """`fix NAME`: plan (dry run), `--apply` or `--rollback` the fixes AWS calls can make."""
+    p = sub.add_parser("fix", help="plan the fixes AWS calls can make for the custom domain; "
+                                   "--apply carries them out",
+                       description="Plan the fixes that AWS API calls can carry out for the "
+                                   "custom domain (a corrected truststore uploaded and pinned, "
+                                   "the newest version pinned, default execute-api endpoints "
+                                   "turned off, access logs that carry the client "
+                                   "certificate): the calls with their exact parameters, the "
+                                   "bundle diff, the pre-flight and the rollback. A dry run "
+                                   "unless --apply; nothing is written to AWS without it.")
+    p.add_argument("name", metavar="NAME", help="the custom domain name")
+    p.add_argument("--apply", action="store_true",
+                   help="carry the plans out (asks you to type the domain name)")
+    p.add_argument("--yes", action="store_true",
+                   help="do not ask (CI); also rolls back at once when a call fails")
+    p.add_argument("--force", action="store_true",
+                   help="apply even when a pre-flight check fails or is unknown")
+    p.add_argument("--rollback", metavar="RUN_ID",
+                   help="undo the calls of a journalled --apply run")
+    p.add_argument("--add-ca", action="append", default=[], metavar="FILE",
+                   help="a CA certificate file to add to the corrected truststore (repeatable)")
+    p.add_argument("--clients", metavar="DIR",
+                   help="client certificates (.pem/.crt/.cer/.der) a new truststore must "
+                        "still accept")
+    p.add_argument("--plan", action="append", default=[], metavar="KIND",
+                   choices=("truststore", "pin", "execute-api", "access-log"),
+                   help="only plans of this kind (repeatable): truststore, pin, execute-api, "
+                        "access-log")
+    p.add_argument("--aws-snapshot", metavar="FILE",
+                   help="plan from facts saved with `domain --save` (dry run only)")
+    _timeout(p)
+    _aws(p)
+    _common(p, password=False)
+
+
+def _ask(prompt: str) -> str | None:
+    """A question on stderr, the answer from the terminal (None at end of input)."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    return line if line else None
+
+
+def _run_fix(args: argparse.Namespace, at: datetime, now: datetime) -> Report:
+    """`fix`: asks and shows the plan only at a terminal; progress on a terminal's stderr."""
+    from mtls_doctor.apply.plan import KINDS
+    from mtls_doctor.commands.fix import FixOptions, run_fix
+    from mtls_doctor.report import render
+
+    def show(report: Report) -> None:
+        sys.stderr.write(render(report, "text"))
+
+    def progress(text: str) -> None:
+        sys.stderr.write(f"  {safe_text(text)}\n")
+
+    opts = FixOptions(args.name, at, now, region=args.region, profile=args.profile,
+                      timeout=args.timeout, warn_days=args.warn_days, add_ca=tuple(args.add_ca),
+                      clients=args.clients, kinds=tuple(args.plan) or KINDS, apply=args.apply,
+                      yes=args.yes, force=args.force, rollback=args.rollback,
+                      snapshot=args.aws_snapshot)
+    tty = sys.stdin.isatty()
+    return run_fix(opts, ask=_ask if tty else None, show=show if tty else None,
+                   progress=progress if sys.stderr.isatty() else None)
 
 
 def _password(args: argparse.Namespace) -> bytes | None:
@@ -267,6 +407,28 @@ def run(args: argparse.Namespace) -> Report:
                                   profile=args.profile, deadline=_deadline(args),
                                   warn_days=args.warn_days, save=args.save,
                                   snapshot=args.aws_snapshot)
+    if args.command == "scan":
+        from mtls_doctor.commands.scan import run_scan_command
+
+        return run_scan_command(at=at, now=now, regions=args.regions, role_arns=args.role_arn,
+                                external_id=args.external_id,
+                                organization_role=args.organization_role, profile=args.profile,
+                                region=args.region, warn_days=args.warn_days,
+                                fail_on=args.fail_on, save=args.save, snapshot=args.aws_snapshot,
+                                deadline=_deadline(args))
+    if args.command == "fix":
+        return _run_fix(args, at, now)
+    if args.command == "traffic":
+        from mtls_doctor.commands.traffic import run_traffic
+
+        return run_traffic(args.name, now=now, at=at, since=args.since, max_events=args.max_events,
+                           truststore=args.truststore, warn_days=args.warn_days,
+                           region=args.region, profile=args.profile, deadline=_deadline(args))
+    if args.command == "iac":
+        from mtls_doctor.commands.iac import run_iac
+
+        return run_iac(args.iac_path, now=now, compare=args.compare, region=args.region,
+                       profile=args.profile, deadline=_deadline(args))
     if args.command == "probe":
         from mtls_doctor.commands.probe import run_probe_command
 
@@ -334,7 +496,12 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
         report = redact_report(report, files=_inputs(args))
     color = (args.format == "text" and not args.output and not args.no_color
              and "NO_COLOR" not in os.environ and sys.stdout.isatty())
-    text = render(report, args.format, color=color)
+    if args.format == "junit":
+        from mtls_doctor.report.junit import render_junit
+
+        text = render_junit(report)
+    else:
+        text = render(report, args.format, color=color)
     if args.output:
         try:
             write_report(args.output, text, _inputs(args), outputs=_outputs(args))
@@ -352,6 +519,9 @@ def _crash(exc: BaseException) -> int:
     the command was given (a file name with undecodable bytes, a control character)."""
     where = "a crash report could not be written"
     with contextlib.suppress(Exception):  # the one line below is all that is owed now
+        import tempfile
+        import traceback
+
         fd, path = tempfile.mkstemp(prefix="mtls-doctor-crash-", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(f"{PROG} {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
@@ -365,7 +535,8 @@ def _crash(exc: BaseException) -> int:
 
 def _inputs(args: argparse.Namespace) -> list[str]:
     """The files the command reads (a report must never replace one)."""
-    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot")
+    names = ("file", "source", "cert", "key", "chain", "truststore", "aws_snapshot",
+             "iac_path")
     return [v for v in (getattr(args, n, None) for n in names) if isinstance(v, str)]
 
 
@@ -399,7 +570,7 @@ def _with_default_command(argv: Sequence[str]) -> list[str]:
     """`mtls-doctor HOST ...` means `mtls-doctor diagnose HOST ...`."""
     args = list(argv)
     known = {"inspect", "truststore", "verify-client", "probe", "domain", "diagnose", "explain",
-             "demo"}
+             "demo", "traffic", "scan", "fix", "iac"}
     if args and not args[0].startswith("-") and args[0] not in known:
         return ["diagnose", *args]
     return args

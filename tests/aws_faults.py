@@ -32,6 +32,16 @@ checked against botocore's service model (see `test_fault_bodies_fit_botocore_mo
   UnrecognizedClientException "The security token included in the request is invalid." (acm:
   400; sts: 403 InvalidClientTokenId). S3 has no such answer here.
 
+Recorded answers (`answer()`), for what moto cannot hold (routing rules, a private domain's
+`domainNameId`, `endpointAccessMode`, ACM's `InUseBy`, REST `mutualTlsAuthentication`): the body
+is JSON in the exact wire shape of botocore's service model, and `answer()` refuses one that does
+not fit it (`shape_errors`: every member exists under its wire name, types and enums fit), so the
+tests never teach the code a shape AWS does not produce. The bodies the tests start from are kept
+in tests/data/aws/ (`recorded()`), each checked by `test_recorded_responses_fit_botocore_models`.
+
+    proxy.answer("apigatewayv2", "ListRoutingRules", {"routingRules": [...]},
+                  query={"nextToken": None})  # only the request without a nextToken
+
 Only loopback is used: the proxy listens on 127.0.0.1 and forwards to the moto endpoint given.
 """
 
@@ -58,7 +68,10 @@ import pytest
 from mtls_doctor.aws import collect
 from tests.test_domain import Dns, Moto, _reset, clean_aws_env, moto_endpoint
 
-__all__ = ["FAULTS", "FaultProxy", "FaultyAws", "Seen", "faulty_aws", "identify", "moto_endpoint"]
+DATA = Path(__file__).resolve().parent / "data" / "aws"
+
+__all__ = ["FAULTS", "FaultProxy", "FaultyAws", "Seen", "faulty_aws", "identify", "moto_endpoint",
+           "recorded", "shape_errors"]
 
 #: every fault a rule can apply
 FAULTS = ("denied", "kms_denied", "throttled", "internal", "junk", "hang", "not_enabled")
@@ -249,6 +262,86 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# --- recorded answers ------------------------------------------------------------------------------
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "string": (str,), "blob": (str,), "boolean": (bool,), "integer": (int,), "long": (int,),
+    "float": (int, float), "double": (int, float), "timestamp": (str, int, float)}
+
+
+def shape_errors(service: str, operation: str, body: Any) -> list[str]:
+    """How `body` (a JSON answer as sent on the wire) does not fit the output shape botocore's
+    model gives `service`.`operation`: unknown members (by wire name), wrong types, values
+    outside an enum, missing required members. Empty when it fits."""
+    shape = _model(service).operation_model(operation).output_shape
+    errors: list[str] = []
+    if shape is None:
+        return ["the operation has no output"]
+    _walk(shape, body, operation, errors, top=True)
+    return errors
+
+
+def _walk(shape: Any, value: Any, where: str, errors: list[str], top: bool = False) -> None:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            errors.append(f"{where}: a {type(value).__name__}, not an object")
+            return
+        members = {}
+        for name, member in shape.members.items():
+            if top and member.serialization.get("location"):
+                continue  # headers and the status code are not in the body
+            members[member.serialization.get("name", name)] = (name, member)
+        for key, item in value.items():
+            if key not in members:
+                errors.append(f"{where}.{key}: no such member")
+                continue
+            _walk(members[key][1], item, f"{where}.{key}", errors)
+        for name in getattr(shape, "required_members", ()) or ():
+            member = shape.members[name]
+            if not (top and member.serialization.get("location")) and \
+                    member.serialization.get("name", name) not in value:
+                errors.append(f"{where}: lacks the required {name}")
+    elif kind == "list":
+        if not isinstance(value, list):
+            errors.append(f"{where}: a {type(value).__name__}, not a list")
+            return
+        for i, item in enumerate(value):
+            _walk(shape.member, item, f"{where}[{i}]", errors)
+    elif kind == "map":
+        if not isinstance(value, dict):
+            errors.append(f"{where}: a {type(value).__name__}, not a map")
+            return
+        for key, item in value.items():
+            _walk(shape.value, item, f"{where}[{key}]", errors)
+    else:
+        types = _SCALARS.get(kind, (object,))
+        if not isinstance(value, types) or (kind != "boolean" and isinstance(value, bool)):
+            errors.append(f"{where}: {value!r} is not a {kind}")
+        elif kind == "string" and getattr(shape, "enum", None) and value not in shape.enum:
+            errors.append(f"{where}: {value!r} is not one of {', '.join(shape.enum)}")
+
+
+def recorded(file: str, /, **values: Any) -> dict[str, Any]:
+    """The recorded answer tests/data/aws/FILE.json (`{"service", "operation", "body"}`), with
+    each `${key}` replaced by values[key]: inside a JSON string as its text, or, for a value that
+    is not a string, the whole `"${key}"` string by the JSON value (a number, a list)."""
+    text = (DATA / f"{file}.json").read_text(encoding="utf-8")
+    for key, value in values.items():
+        if not isinstance(value, str):
+            text = text.replace(f'"${{{key}}}"', json.dumps(value))
+        text = text.replace("${" + key + "}", json.dumps(str(value))[1:-1])
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def json_answer(service: str, body: dict[str, Any], status: int = 200) -> Answer:
+    """A recorded answer in the service's JSON protocol."""
+    kind = "application/x-amz-json-1.1" if PROTOCOLS.get(service) == "json" else "application/json"
+    return Answer(status, (("Content-Type", kind), ("x-amzn-RequestId", str(uuid.uuid4()))),
+                  json.dumps(body).encode())
+
+
 # --- rules and the log ------------------------------------------------------------------------------
 
 @dataclass
@@ -262,11 +355,23 @@ class Rule:
     times: int | None = None
     message: str | None = None
     used: int = 0
+    #: a recorded answer (`fault` is then "recorded")
+    answer: Answer | None = None
+    #: query parameters the request must carry with these values (None: must not carry it)
+    query: dict[str, str | None] | None = None
+    #: text the request body must contain (JSON protocols: e.g. a CertificateArn)
+    contains: str | None = None
 
-    def matches(self, service: str, operation: str, region: str | None) -> bool:
-        return (self.service == service and self.operation == operation
+    def matches(self, service: str, operation: str, region: str | None,
+                query: dict[str, str] | None = None, body: bytes = b"") -> bool:
+        if not (self.service == service and self.operation == operation
                 and (self.region is None or self.region == region)
-                and (self.times is None or self.used < self.times))
+                and (self.times is None or self.used < self.times)):
+            return False
+        got = query or {}
+        if self.query and any(got.get(k) != v for k, v in self.query.items()):
+            return False
+        return self.contains is None or self.contains.encode() in body
 
 
 @dataclass(frozen=True)
@@ -276,7 +381,7 @@ class Seen:
     service: str
     operation: str
     region: str | None
-    fault: str | None  # the fault answered, or None when moto answered
+    fault: str | None  # the fault answered ("recorded": a recorded answer), None: moto answered
     at: float  # time.monotonic() when it arrived
     method: str = ""
     path: str = ""
@@ -343,7 +448,8 @@ class _Handler(BaseHTTPRequestHandler):
         proxy = self.server.proxy
         body = self._body()
         service, operation, region = identify(self.command, self.path, self.headers, body)
-        rule = proxy._rule_for(service, operation, region)
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        rule = proxy._rule_for(service, operation, region, query, body)
         fault = rule.fault if rule else None
         proxy._record(Seen(service, operation, region, fault, time.monotonic(), self.command,
                            self.path))
@@ -352,6 +458,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif rule.fault == "hang":
             self.close_connection = True
             proxy._hold()
+        elif rule.answer is not None:
+            self._answer(rule.answer)
         else:
             self._answer(answer_for(rule.fault, service, operation, region, rule.message))
 
@@ -453,15 +561,36 @@ class FaultProxy:
 
     # rules -----------------------------------------------------------------------------------------
     def fail(self, service: str, operation: str, fault: str, region: str | None = None,
-             times: int | None = None, *, message: str | None = None) -> Rule:
+             times: int | None = None, *, message: str | None = None,
+             query: dict[str, str | None] | None = None) -> Rule:
         """Answer `fault` to `service`.`operation` (botocore's names: "apigatewayv2",
-        "GetDomainName") in `region` (or every region), the first `times` times (or always).
-        `message` replaces the fault's default error message. The first matching rule wins."""
+        "GetDomainName") in `region` (or every region), the first `times` times (or always),
+        when the request carries `query` (a None value: the parameter absent). `message`
+        replaces the fault's default error message. The first matching rule wins."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
         if fault != "hang":
             answer_for(fault, service, operation, region)  # refuses a fault the service cannot give
-        rule = Rule(service, operation, fault, region, times, message)
+        rule = Rule(service, operation, fault, region, times, message, query=query)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def answer(self, service: str, operation: str, body: dict[str, Any], *,
+               region: str | None = None, times: int | None = None,
+               query: dict[str, str | None] | None = None, contains: str | None = None,
+               status: int = 200) -> Rule:
+        """Answer `service`.`operation` with the recorded `body` (JSON protocols only), when
+        the request carries `query` (a None value: the parameter absent) and its body contains
+        `contains`. A body that does not fit botocore's model of the answer is refused."""
+        if PROTOCOLS.get(service) not in ("json", "rest-json"):
+            raise ValueError(f"recorded answers are JSON; {service} is not")
+        errors = shape_errors(service, operation, body)
+        if errors:
+            raise ValueError(f"{service}.{operation}: the recorded answer does not fit "
+                             f"botocore's model: {'; '.join(errors)}")
+        rule = Rule(service, operation, "recorded", region, times, None, 0,
+                    json_answer(service, body, status), query, contains)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -472,10 +601,11 @@ class FaultProxy:
             self._rules.clear()
             self._log.clear()
 
-    def _rule_for(self, service: str, operation: str, region: str | None) -> Rule | None:
+    def _rule_for(self, service: str, operation: str, region: str | None,
+                  query: dict[str, str] | None = None, body: bytes = b"") -> Rule | None:
         with self._lock:
             for rule in self._rules:
-                if rule.matches(service, operation, region):
+                if rule.matches(service, operation, region, query, body):
                     rule.used += 1
                     return rule
         return None
@@ -493,7 +623,7 @@ class FaultProxy:
         return [s for s in log if (service is None or s.service == service)
                 and (operation is None or s.operation == operation)
                 and (region is None or s.region == region)
-                and (faulted is None or (s.fault is not None) == faulted)]
+                and (faulted is None or (s.fault not in (None, "recorded")) == faulted)]
 
     # held sockets ------------------------------------------------------------------------------------
     @property

@@ -65,7 +65,7 @@ OPT_IN = "af-south-1"
 
 DOMAIN_CHECKS = {"domain.found", "domain.status", "domain.mtls", "domain.certificates",
                  "domain.truststore", "domain.truststore_content", "domain.mappings", "domain.dns",
-                 "domain.aws"}
+                 "domain.access_logs", "domain.revocation", "domain.aws"}
 FINDING_OF = {"denied": "AWS_ACCESS_DENIED", "throttled": "AWS_THROTTLED", "internal": "AWS_ERROR",
               "junk": "AWS_ERROR", "hang": "AWS_UNREACHABLE"}
 #: faults botocore retries (with a backoff of up to seconds): when the deadline cuts the retries
@@ -89,10 +89,10 @@ class Timed(Run):
 
 
 def domain_run(cli: Callable[..., Run], *args: str, name: str = NAME,
-               json_out: bool = True) -> Timed:
+               json_out: bool = True, timeout: str = TIMEOUT) -> Timed:
     """`mtls-doctor domain NAME ARGS --timeout 3`, which must run (rc 0 or 1) without a traceback."""
     started = time.monotonic()
-    run = cli("domain", name, *args, "--timeout", TIMEOUT, json_out=json_out)
+    run = cli("domain", name, *args, "--timeout", timeout, json_out=json_out)
     elapsed = time.monotonic() - started
     assert run.rc in (0, 1), (run.rc, run.err)
     assert "Traceback" not in run.err
@@ -663,6 +663,8 @@ DEPENDS = {
     ("s3", "GetObject"): {"domain.truststore_content", "domain.truststore"},
     ("s3", "GetBucketVersioning"): {"domain.truststore"},
     ("s3", "ListObjectVersions"): {"domain.truststore"},
+    ("apigatewayv2", "GetStage"): {"domain.access_logs"},
+    ("apigatewayv2", "GetRoutes"): {"domain.revocation"},
 }
 #: junk is no fault for GetObject: any bytes are an object's content (a 200 is a read object)
 FAULT_PLANS = st.dictionaries(
@@ -704,3 +706,185 @@ def test_no_check_passes_on_a_failed_call(cli, healthy, plan):
     passed = {check for call in failed for check in DEPENDS[call] if got.get(check) == "pass"}
     assert passed == set(), (plan, sorted(failed), got)
     assert run.rc != 0, (plan, sorted(failed), run.doc["findings"])
+
+
+# --- case 12, the private-domain listing cannot be read -----------------------------------------------
+
+@pytest.mark.parametrize("fault", ["denied", "throttled"])
+def test_failed_private_listing_is_not_a_missing_domain(cli, faulty_aws, fault):
+    """Both APIs say NotFound by name; whether a private custom domain of that name exists is
+    only known from GetDomainNames: when it fails, the domain is neither found nor not found."""
+    faulty_aws.proxy.fail("apigateway", "GetDomainNames", fault)
+    run = domain_run(cli, "--region", REGION, timeout="10")  # room for the third call
+    assert faulty_aws.proxy.seen("apigateway", "GetDomainNames", faulted=True)
+    assert "DOMAIN_NOT_FOUND" not in run.ids()
+    assert statuses(run)["domain.found"] == "unknown"
+    assert_named(run, fault, ("apigateway.GetDomainNames",))
+    assert run.rc == 1
+
+
+# --- case 13, each call the issue "AWS as it really is" added: its checks unknown ---------------------
+
+@pytest.mark.parametrize("fault", ["denied", "throttled", "internal"])
+@pytest.mark.parametrize(("call", "check"), [
+    (("apigatewayv2", "GetStage"), "domain.access_logs"),
+    (("apigatewayv2", "GetRoutes"), "domain.revocation"),
+])
+def test_failed_stage_or_route_read_leaves_its_check_unknown(cli, healthy, fault, call, check):
+    healthy.proxy.fail(*call, fault)
+    run = domain_run(cli, "--region", REGION)
+    assert healthy.proxy.seen(*call, faulted=True)
+    got = statuses(run)
+    assert got[check] == "unknown", got
+    assert_named(run, fault, (".".join(call),))
+    # nothing is claimed from the call that failed
+    claims = {"domain.access_logs": {"DOMAIN_ACCESS_LOGS_MISSING",
+                                     "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE"},
+              "domain.revocation": {"DOMAIN_REVOCATION_NOT_CHECKED"}}[check]
+    assert not claims & set(run.ids())
+    assert {k: v for k, v in got.items() if k not in (check, "domain.aws")} == \
+        {k: "pass" for k in got if k not in (check, "domain.aws")}
+    assert run.rc == 1
+
+
+def _rest_domain(aws: FaultyAws, certs: Any, **over: Any) -> dict[str, Any]:
+    """A REST domain: its GetDomainName answer recorded, its mapping, API and stage in moto."""
+    from tests.test_domain import URI, record_rest, rest_view
+
+    cert = aws.request_cert()
+    aws.bucket()
+    version = aws.put(certs.good)
+    over.setdefault("mutualTlsAuthentication", {"truststoreUri": URI, "truststoreVersion": version})
+    api = record_rest(aws, rest_view(cert, **over))
+    return {"api": api, "cert": cert}
+
+
+@pytest.mark.parametrize("fault", ["denied", "throttled"])
+@pytest.mark.parametrize(("call", "check"), [
+    (("apigateway", "GetStage"), "domain.access_logs"),
+    (("apigateway", "GetAuthorizers"), "domain.revocation"),
+    (("apigatewayv2", "ListRoutingRules"), "domain.mappings"),
+])
+def test_failed_rest_reads_leave_their_check_unknown(cli, faulty_aws, certs, acm_issues_at_once,
+                                                     fault, call, check):
+    mode = "ROUTING_RULE_THEN_BASE_PATH_MAPPING" if call[1] == "ListRoutingRules" else None
+    _rest_domain(faulty_aws, certs, **({"routingMode": mode} if mode else {}))
+    faulty_aws.proxy.fail(*call, fault)
+    run = domain_run(cli, "--region", REGION)
+    assert faulty_aws.proxy.seen(*call, faulted=True)
+    got = statuses(run)
+    assert got[check] == "unknown", got
+    assert_named(run, fault, (".".join(call),))
+    claims = {"domain.access_logs": "DOMAIN_ACCESS_LOGS_MISSING",
+              "domain.revocation": "DOMAIN_REVOCATION_NOT_CHECKED",
+              "domain.mappings": "DOMAIN_NO_MAPPINGS"}[check]
+    assert claims not in run.ids()
+    assert run.rc == 1
+
+
+def test_junk_routing_rules_are_not_an_empty_list(cli, faulty_aws, certs, acm_issues_at_once):
+    _rest_domain(faulty_aws, certs, routingMode="ROUTING_RULE_ONLY")
+    faulty_aws.proxy.fail("apigatewayv2", "ListRoutingRules", "junk")
+    run = domain_run(cli, "--region", REGION)
+    assert "DOMAIN_NO_MAPPINGS" not in run.ids()  # a malformed answer is no "no rules"
+    assert statuses(run)["domain.mappings"] == "unknown"
+    assert_named(run, "junk", ("apigatewayv2.ListRoutingRules",))
+
+
+# --- recorded answers: botocore's service model is the judge ----------------------------------------
+
+#: placeholder values of the recorded answers that are not text
+_NOT_TEXT = {"not_before": 1767225600, "not_after": 1798761600,
+             "in_use_by": ["arn:aws:apigateway:us-east-1::/domainnames/x.example.com"]}
+
+
+def _recorded_files() -> list[str]:
+    from tests.aws_faults import DATA
+
+    return sorted(p.stem for p in DATA.glob("*.json"))
+
+
+def test_there_are_recorded_answers():
+    assert len(_recorded_files()) >= 7
+
+
+@pytest.mark.parametrize("name", _recorded_files())
+def test_recorded_responses_fit_botocore_models(name):
+    """Each recorded answer (tests/data/aws/) is a body AWS could send: every member exists
+    under its wire name, types and enums fit the model, and botocore parses it into the
+    output shape with the values it holds."""
+    import re as _re
+
+    from tests.aws_faults import DATA, json_answer, recorded, shape_errors
+
+    text = (DATA / f"{name}.json").read_text()
+    keys = set(_re.findall(r"\$\{(\w+)\}", text))
+    values = {k: _NOT_TEXT.get(k, f"example-{k}") for k in keys}
+    doc = recorded(name, **values)
+    assert set(doc) == {"service", "operation", "about", "body"}, name
+    service, operation, body = doc["service"], doc["operation"], doc["body"]
+    assert shape_errors(service, operation, body) == []
+    model = botocore.session.get_session().get_service_model(service)
+    answer = json_answer(service, body)
+    parsed = botocore.parsers.create_parser(model.protocol).parse(
+        {"status_code": answer.status, "headers": dict(answer.headers), "body": answer.body},
+        model.operation_model(operation).output_shape)
+    assert "Error" not in parsed
+    wire = {m.serialization.get("name", k): k
+            for k, m in model.operation_model(operation).output_shape.members.items()}
+    assert {wire[k] for k in body} <= set(parsed), (set(body), set(parsed))
+
+
+@pytest.mark.parametrize(("service", "operation", "body", "error"), [
+    ("apigateway", "GetDomainNames", {"items": []}, "items: no such member"),  # the wire says item
+    ("apigateway", "GetDomainName", {"routingMode": "RULES_FIRST"}, "not one of"),
+    ("apigateway", "GetDomainName", {"endpointConfiguration": {"types": "REGIONAL"}}, "not a list"),
+    ("apigatewayv2", "ListRoutingRules", {"RoutingRules": []}, "no such member"),  # camelCase
+    ("apigatewayv2", "ListRoutingRules", {"routingRules": [{"priority": "1"}]}, "not a integer"),
+    ("acm", "DescribeCertificate", {"Certificate": {"InUseBy": "x"}}, "not a list"),
+    ("acm", "DescribeCertificate", {"Certificate": {"NotAfter": True}}, "not a timestamp"),
+])
+def test_the_shape_check_refuses_what_aws_does_not_send(service, operation, body, error):
+    from tests.aws_faults import shape_errors
+
+    errors = shape_errors(service, operation, body)
+    assert any(error in e for e in errors), errors
+    with pytest.raises(ValueError):
+        FaultProxy("http://127.0.0.1:9").answer(service, operation, body)
+
+
+@pytest.mark.parametrize("fault", ["denied", "throttled"])
+def test_failed_region_listing_falls_back_to_each_api(cli, faulty_aws, certs, acm_issues_at_once,
+                                                      fault):
+    """The listing only saves calls: when it fails, each API is asked for by its id, the facts
+    are complete, and the failed listing is still named."""
+    from mtls_doctor.aws.served import LIST_AT
+
+    cert = faulty_aws.request_cert()
+    faulty_aws.bucket()
+    faulty_aws.http_domain(cert, version=faulty_aws.put(certs.good))
+    apis = [faulty_aws.http_api(disabled=False, key=f"v{i}") for i in range(LIST_AT)]
+    faulty_aws.proxy.fail("apigatewayv2", "GetApis", fault)
+    run = domain_run(cli, "--region", REGION)
+    assert len(faulty_aws.proxy.seen("apigatewayv2", "GetApi")) == LIST_AT
+    assert {f["evidence"]["api_id"] for f in run.findings("DOMAIN_EXECUTE_API_ENABLED")} == \
+        set(apis)
+    assert statuses(run)["domain.mappings"] == "fail"
+    assert_named(run, fault, ("apigatewayv2.GetApis",))
+
+
+@pytest.mark.parametrize("fault", ["denied", "throttled"])
+def test_failed_private_domain_read_is_not_a_verdict(cli, faulty_aws, acm_issues_at_once, fault):
+    """The listing names a private domain; reading it by its id fails: found is not known."""
+    from tests.test_domain import PRIVATE_ID, private_domain
+
+    # the first matching rule wins: the fault comes before the recorded answer
+    faulty_aws.proxy.fail("apigateway", "GetDomainName", fault,
+                          query={"domainNameId": PRIVATE_ID})
+    private_domain(faulty_aws, faulty_aws.request_cert(), "a1b2c3d4e5")
+    run = domain_run(cli, "--region", REGION, timeout="10")  # room for the fourth call
+    assert faulty_aws.proxy.seen("apigateway", "GetDomainName", faulted=True)
+    assert "DOMAIN_NOT_FOUND" not in run.ids()
+    assert statuses(run)["domain.found"] == "unknown"
+    assert_named(run, fault, ("apigateway.GetDomainName",))
+    assert run.rc == 1

@@ -12,14 +12,17 @@ from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import CheckStatus, Severity
 
 #: ids that fail no check on purpose: a timeout makes the checks of its step unknown instead
-UNOWNED = {"PROBE_TIMEOUT"}
+UNOWNED = {"PROBE_TIMEOUT",
+           # a value a template does not resolve: the check that needed it is unknown instead
+           "IAC_VALUE_UNRESOLVED"}
 
 
 def test_check_ids_are_unique_and_each_names_its_family():
     ids = [c.id for c in CHECKS]
     assert len(ids) == len(set(ids))
     families = {i.partition(".")[0] for i in ids}
-    assert families == {"inspect", "truststore", "client", "probe", "domain", "diagnose"}
+    assert families == {"inspect", "truststore", "client", "probe", "domain", "diagnose",
+                        "traffic", "iac"}
     assert sum(len(checks_of(f)) for f in families) == len(CHECKS)
 
 

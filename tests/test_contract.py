@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT.parent / "shared" / "CONTRACT.md"
 DOCS = ROOT / "docs" / "findings.md"
 #: ids this project added beyond the contract (it may grow, never silently change)
-EXTENSIONS = {"TRUSTSTORE_PATH_LEN_EXCEEDED", "TRUSTSTORE_PEM_ENCODING"}
+EXTENSIONS = {"TRUSTSTORE_PATH_LEN_EXCEEDED", "TRUSTSTORE_PEM_ENCODING",
+              # `traffic NAME` (issue 12): not in the contract yet
+              "TRAFFIC_REFUSALS", "TRAFFIC_CLIENT_REJECTED", "TRAFFIC_ROTATION_BREAKS_CLIENT",
+              "TRAFFIC_CLIENT_EXPIRES_SOON", "TRAFFIC_CERTS_NOT_JUDGED", "TRAFFIC_WINDOW_PARTIAL",
+              "TRAFFIC_LOG_LINES_UNPARSED", "TRAFFIC_LOGS_UNREADABLE",
+              # `iac PATH` (issue 18): not in the contract yet
+              "IAC_TRUSTSTORE_UNPINNED", "IAC_TRUSTSTORE_VERSION_NOT_LINKED",
+              "IAC_OWNERSHIP_CERT_MISSING", "IAC_NOT_REGIONAL", "IAC_SECURITY_POLICY_INCOMPATIBLE",
+              "IAC_EXECUTE_API_ENABLED", "IAC_ACCESS_LOGS_MISSING", "IAC_ACCESS_LOG_FORMAT_INCOMPLETE",
+              "IAC_DOMAIN_REPLACED", "IAC_VALUE_UNRESOLVED", "IAC_TEMPLATE_UNREADABLE", "IAC_DRIFT"}
 ID = re.compile(r"`([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)`")
 
 

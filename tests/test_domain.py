@@ -1,11 +1,13 @@
 """`mtls-doctor domain NAME` and `truststore s3://...` against moto's server mode on loopback.
 
 What moto models is read from moto (HTTP API domains with their MutualTlsAuthentication, REST
-domains without it, mappings, APIs, ACM, versioned S3). What moto 5 drops or cannot say (REST
-`mutualTlsAuthentication` with truststoreWarnings, `domainNameStatus` values other than AVAILABLE,
-`ownershipVerificationCertificateArn`) comes from botocore's Stubber on the `apigateway` client
-only; ACM and S3 stay real (moto) in those tests too. DNS is answered by a table (no query leaves
-the machine), so DOMAIN_DNS_ELSEWHERE and the region-from-DNS path are deterministic.
+domains without it, mappings, APIs, stages, authorizers, routes, ACM, versioned S3). What moto 5
+drops or cannot say (REST `mutualTlsAuthentication` with truststoreWarnings, `domainNameStatus`
+values other than AVAILABLE, `ownershipVerificationCertificateArn`, `endpointAccessMode`,
+`routingMode`) is a recorded answer in botocore's exact wire shape, served by the loopback proxy
+of tests/aws_faults.py that stands between boto3 and moto in every test here; the mappings, APIs,
+stages, ACM and S3 behind it stay real (moto). DNS is answered by a table (no query leaves the
+machine), so DOMAIN_DNS_ELSEWHERE and the region-from-DNS path are deterministic.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from typing import Any
 import boto3
 import moto.settings
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from mtls_doctor.aws import collect
@@ -44,7 +44,6 @@ ZONE = "Z1UJRXOUMOOFQ8"
 BUCKET = "mtls-truststores"
 KEY = "prod/truststore.pem"
 URI = f"s3://{BUCKET}/{KEY}"
-REST_API_ID = "a1b2c3d4e5"
 
 DOMAIN_KEYS = {"name", "region", "api_type", "endpoint_type", "status", "status_message",
                "security_policy", "certificate_arn", "ownership_verification_certificate_arn",
@@ -169,10 +168,12 @@ class Dns:
 
 @dataclass
 class Moto:
-    """boto3 clients on the moto server, and the set-up steps the tests share."""
+    """boto3 clients on the moto server, and the set-up steps the tests share; `proxy` is the
+    loopback proxy (tests/aws_faults.py) the code under test talks to."""
 
     endpoint: str
     dns: Dns
+    proxy: Any = None
 
     def client(self, service: str, region: str = REGION) -> Any:
         return boto3.client(service, region_name=region, endpoint_url=self.endpoint,
@@ -227,12 +228,24 @@ class Moto:
             DomainName=name, DomainNameConfigurations=[config], **extra)
 
     def http_api(self, *, disabled: bool, key: str = "", name: str = NAME,
-                 region: str = REGION) -> str:
+                 region: str = REGION, stage: str = "prod", logs: str | None = None,
+                 auto_deploy: bool | None = None, protocol: str = "HTTP") -> str:
+        """An HTTP (or WebSocket) API mapped on the domain at `key` to `stage`, which logs
+        access with the client certificate (`logs=""`: no access log)."""
         v2 = self.client("apigatewayv2", region)
-        api_id: str = v2.create_api(Name=f"orders-{key or 'root'}", ProtocolType="HTTP",
-                                    DisableExecuteApiEndpoint=disabled)["ApiId"]
-        v2.create_stage(ApiId=api_id, StageName="prod")
-        v2.create_api_mapping(DomainName=name, ApiId=api_id, Stage="prod", ApiMappingKey=key)
+        extra = {"RouteSelectionExpression": "$request.body.action"} \
+            if protocol == "WEBSOCKET" else {}
+        api_id: str = v2.create_api(Name=f"orders-{key or 'root'}", ProtocolType=protocol,
+                                    DisableExecuteApiEndpoint=disabled, **extra)["ApiId"]
+        settings: dict[str, Any] = {}
+        if logs != "":
+            settings["AccessLogSettings"] = {
+                "DestinationArn": f"arn:aws:logs:{region}:123456789012:log-group:access",
+                "Format": logs or GOOD_LOG_FORMAT}
+        if auto_deploy is not None:
+            settings["AutoDeploy"] = auto_deploy
+        v2.create_stage(ApiId=api_id, StageName=stage, **settings)
+        v2.create_api_mapping(DomainName=name, ApiId=api_id, Stage=stage, ApiMappingKey=key)
         return api_id
 
     # REST APIs (apigateway) ----------------------------------------------------------------------
@@ -241,21 +254,58 @@ class Moto:
             domainName=name, regionalCertificateArn=cert_arn, securityPolicy="TLS_1_2",
             endpointConfiguration={"types": ["REGIONAL"]})
 
-    def rest_api(self, *, disabled: bool, base_path: str, name: str = NAME) -> str:
+    def rest_api(self, *, disabled: bool, base_path: str, name: str = NAME,
+                 stage: str | None = None, api_name: str | None = None) -> str:
+        """A REST API mapped on the domain at `base_path` (to `stage`, deployed, when given)."""
         gw = self.client("apigateway")
-        api_id: str = gw.create_rest_api(name=f"rest-{base_path}",
+        api_id: str = gw.create_rest_api(name=api_name or f"rest-{base_path}",
                                          disableExecuteApiEndpoint=disabled)["id"]
-        gw.create_base_path_mapping(domainName=name, restApiId=api_id, basePath=base_path)
+        if stage:
+            self.deploy(api_id, stage)
+        gw.create_base_path_mapping(domainName=name, restApiId=api_id, basePath=base_path,
+                                    **({"stage": stage} if stage else {}))
         return api_id
+
+    def deploy(self, api_id: str, stage: str) -> None:
+        """One MOCK method and a deployment to `stage` (moto deploys nothing without a method)."""
+        gw = self.client("apigateway")
+        root = gw.get_resources(restApiId=api_id)["items"][0]["id"]
+        gw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET",
+                      authorizationType="NONE")
+        gw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+        gw.create_deployment(restApiId=api_id, stageName=stage)
+
+    def access_log(self, api_id: str, stage: str, log_format: str = "",
+                   destination: str = "") -> None:
+        """Turn on a REST stage's access logging (moto keeps what it is given)."""
+        destination = destination or f"arn:aws:logs:{REGION}:123456789012:log-group:access"
+        self.client("apigateway").update_stage(restApiId=api_id, stageName=stage, patchOperations=[
+            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": destination},
+            {"op": "replace", "path": "/accessLogSettings/format",
+             "value": log_format or GOOD_LOG_FORMAT}])
+
+    # recorded answers (through the proxy) ---------------------------------------------------------
+    def record(self, service: str, operation: str, body: dict[str, Any], **match: Any) -> None:
+        """The proxy answers `service`.`operation` with `body` (checked against botocore's
+        model) instead of moto."""
+        self.proxy.answer(service, operation, body, **match)
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Moto:
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Moto]:
+    """A reset moto with the loopback proxy of tests/aws_faults.py in front (AWS_ENDPOINT_URL
+    names the proxy); the set-up helpers talk to moto itself."""
+    from tests.aws_faults import FaultProxy
+
     _reset(moto_endpoint)
-    clean_aws_env(monkeypatch, tmp_path, moto_endpoint)
-    dns = Dns()
-    monkeypatch.setattr(collect, "lookup", dns.lookup)
-    return Moto(moto_endpoint, dns)
+    proxy = FaultProxy(moto_endpoint).start()
+    try:
+        clean_aws_env(monkeypatch, tmp_path, proxy.url)
+        dns = Dns()
+        monkeypatch.setattr(collect, "lookup", dns.lookup)
+        yield Moto(moto_endpoint, dns, proxy)
+    finally:
+        proxy.stop()
 
 
 @pytest.fixture
@@ -274,6 +324,11 @@ def domain(cli: Callable[..., Run], *args: str, name: str = NAME) -> Run:
     assert "Traceback" not in run.err
     PRODUCED.update(run.ids())
     return run
+
+
+def aws_answered(run: Run) -> bool:
+    """Every AWS call of the run answered (recorded or moto): no AWS_* finding."""
+    return not [i for i in run.ids() if i.startswith("AWS_")]
 
 
 def errors(run: Run) -> list[str]:
@@ -297,18 +352,23 @@ def healthy_http(aws: Moto, certs: Certs, *, disabled: bool = True,
     return {"cert": cert, "version": version, "api": api}
 
 
-# --- stubbed REST (apigateway) view --------------------------------------------------------------
+# --- recorded REST (apigateway) view --------------------------------------------------------------
+
+#: an access log format with what a 403 needs: the client certificate and the error message
+GOOD_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "status": "$context.status",
+    "error": "$context.error.message",
+    "clientCertSubject": "$context.identity.clientCert.subjectDN",
+    "clientCertSerial": "$context.identity.clientCert.serialNumber"})
+
 
 def rest_view(cert_arn: str, **over: Any) -> dict[str, Any]:
-    """A GetDomainName answer of a REST domain (valid against botocore's model)."""
-    d: dict[str, Any] = {
-        "domainName": NAME, "domainNameId": "abc123xyz9",
-        "regionalDomainName": REGIONAL, "regionalHostedZoneId": ZONE,
-        "regionalCertificateArn": cert_arn, "endpointConfiguration": {"types": ["REGIONAL"]},
-        "domainNameStatus": "AVAILABLE", "domainNameStatusMessage": "Domain Name Available",
-        "securityPolicy": "TLS_1_2",
-        "mutualTlsAuthentication": {"truststoreUri": URI, "truststoreWarnings": []},
-    }
+    """A GetDomainName answer of a REST domain (tests/data/aws/rest_domain.json, in botocore's
+    wire shape); each keyword replaces a member, None removes it."""
+    from tests.aws_faults import recorded
+
+    d = recorded("rest_domain", name=NAME, region=REGION, regional=REGIONAL, zone=ZONE,
+                 cert=cert_arn, uri=URI, version="")["body"]
     for k, v in over.items():
         if v is None:
             d.pop(k, None)
@@ -317,44 +377,32 @@ def rest_view(cert_arn: str, **over: Any) -> dict[str, Any]:
     return d
 
 
-def stub_rest(monkeypatch: pytest.MonkeyPatch, view: dict[str, Any]) -> Stubber:
-    """The `apigateway` client of REGION answers from `view`, then with one base path mapping to
-    a REST API whose default endpoint is off; every other client is the real one on moto."""
-    client = boto3.client("apigateway", region_name=REGION)
-    stubber = Stubber(client)
-    stubber.add_response("get_domain_name", view, {"domainName": NAME})
-    stubber.add_response("get_base_path_mappings",
-                         {"items": [{"basePath": "(none)", "restApiId": REST_API_ID,
-                                     "stage": "prod"}]}, {"domainName": NAME})
-    stubber.add_response("get_rest_api", {"id": REST_API_ID, "name": "orders",
-                                          "disableExecuteApiEndpoint": True},
-                         {"restApiId": REST_API_ID})
-    stubber.activate()
-    original = Aws.client
-
-    def client_for(self: Aws, service: str, region: str | None, attempts: int = 3) -> Any:
-        if service == "apigateway" and region == REGION:
-            return client
-        return original(self, service, region, attempts)
-
-    monkeypatch.setattr(Aws, "client", client_for)
-    return stubber
+def record_rest(aws: Moto, view: dict[str, Any], *, disabled: bool = True) -> str:
+    """The REST domain: GetDomainName answers `view` (recorded); moto holds the domain's base
+    path mapping to stage prod of a REST API named orders, whose default endpoint is off
+    (`disabled`) and whose stage logs access with the client certificate. Returns the API id."""
+    aws.rest_domain(str(view.get("regionalCertificateArn") or view.get("certificateArn")))
+    api = aws.rest_api(disabled=disabled, base_path="(none)", stage="prod", api_name="orders")
+    aws.access_log(api, "prod")
+    aws.record("apigateway", "GetDomainName", view, region=REGION)
+    return api
 
 
 @pytest.fixture
-def stubbed_rest(aws: Moto, certs: Certs, monkeypatch: pytest.MonkeyPatch,
-                 acm_issues_at_once: None) -> Callable[..., tuple[Stubber, dict[str, Any]]]:
-    """A REST domain whose ACM certificate and truststore are real (moto), its view stubbed."""
+def stubbed_rest(aws: Moto, certs: Certs, acm_issues_at_once: None
+                 ) -> Callable[..., dict[str, Any]]:
+    """A REST domain whose ACM certificate, truststore, mapping, API and stage are real (moto),
+    its GetDomainName answer recorded."""
 
-    def make(**over: Any) -> tuple[Stubber, dict[str, Any]]:
+    def make(**over: Any) -> dict[str, Any]:
         cert = aws.request_cert()
         aws.bucket()
         version = aws.put(certs.good)
         over.setdefault("mutualTlsAuthentication",
                         {"truststoreUri": URI, "truststoreVersion": version,
                          "truststoreWarnings": over.pop("warnings", [])})
-        view = rest_view(cert, **over)
-        return stub_rest(monkeypatch, view), {"cert": cert, "version": version}
+        api = record_rest(aws, rest_view(cert, **over))
+        return {"cert": cert, "version": version, "api": api}
 
     return make
 
@@ -383,9 +431,9 @@ def test_healthy_http_domain_has_no_error_or_warning(cli, aws, certs, acm_issues
 
 
 def test_healthy_stubbed_rest_domain_has_no_error(cli, stubbed_rest):
-    stubber, made = stubbed_rest()
+    made = stubbed_rest()
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     assert run.rc == 0, run.doc["findings"]
     assert errors(run) == []
     assert [f["id"] for f in run.doc["findings"] if f["severity"] == "warning"] == []
@@ -394,7 +442,7 @@ def test_healthy_stubbed_rest_domain_has_no_error(cli, stubbed_rest):
     assert d["regional_domain_name"] == REGIONAL
     assert d["mtls"] == {"truststore_uri": URI, "truststore_version": made["version"],
                          "truststore_warnings": []}
-    assert d["mappings"][0]["api_id"] == REST_API_ID
+    assert d["mappings"][0]["api_id"] == made["api"]
 
 
 def test_imported_certificate_with_valid_ownership_certificate_is_healthy(
@@ -609,15 +657,81 @@ def test_rest_domain_in_moto_without_mappings(cli, aws, certs, acm_issues_at_onc
     assert "DOMAIN_EXECUTE_API_ENABLED" not in run.ids()
 
 
+# --- private custom domains (recorded: moto has none) ------------------------------------------------
+
+ACCOUNT = "123456789012"
+PRIVATE_ID = "abcd1234ef"
+
+
+def private_domain(aws: Moto, cert: str, api: str, **over: Any) -> dict[str, Any]:
+    """A private custom domain: the account's listing names it with its id, GetDomainName knows
+    it only by that id, and its one base path mapping sends requests to `api` (in moto)."""
+    from tests.aws_faults import recorded
+
+    values = {"name": NAME, "id": PRIVATE_ID, "region": REGION, "account": ACCOUNT,
+              "cert": cert, "api": api}
+    body = {**recorded("private_domain", **values)["body"], **over}
+    aws.record("apigateway", "GetDomainNames", recorded("private_listing", **values)["body"],
+               query={"resourceOwner": "SELF"})
+    aws.record("apigateway", "GetDomainName", body, query={"domainNameId": PRIVATE_ID})
+    aws.record("apigateway", "GetBasePathMappings",
+               recorded("private_mappings", **values)["body"], query={"domainNameId": PRIVATE_ID})
+    return body
+
+
+def test_private_domain_is_read_by_its_id(cli, aws, acm_issues_at_once):
+    cert = aws.request_cert()
+    gw = aws.client("apigateway")
+    api = gw.create_rest_api(name="orders-private",
+                             endpointConfiguration={"types": ["PRIVATE"]})["id"]
+    private_domain(aws, cert, api)
+    run = domain(cli, "--region", REGION)
+    d = run.doc["domain"]
+    assert (d["found"], d["endpoint_type"], d["domain_name_id"]) == (True, "PRIVATE", PRIVATE_ID)
+    assert d["ip_address_type"] == "dualstack"
+    assert d["routing_mode"] == "BASE_PATH_MAPPING_ONLY"
+    assert "DOMAIN_NOT_FOUND" not in run.ids()
+    # the PRIVATE branch: no mutual TLS there, and every command names the domain's id
+    [private] = run.findings("DOMAIN_NOT_REGIONAL")
+    assert private["evidence"] == {"endpoint_type": "PRIVATE", "domain_name_id": PRIVATE_ID}
+    assert f"--domain-name {NAME} --domain-name-id {PRIVATE_ID}" in private["fix"]["commands"][0]
+    assert "private custom domain" in " ".join(private["fix"]["steps"])
+    [off] = run.findings("DOMAIN_MTLS_DISABLED")
+    assert "PRIVATE" in off["detail"]
+    assert not any("update-domain-name" in c for c in off["fix"]["commands"])
+    # its mappings were asked with its id (a recorded answer), the API read from moto
+    asked = aws.proxy.seen("apigateway", "GetBasePathMappings")
+    assert [s.path for s in asked] == [f"/domainnames/{NAME}/basepathmappings?domainNameId="
+                                       f"{PRIVATE_ID}"]
+    assert [(m["api_id"], m["stage"]) for m in d["mappings"]] == [(api, "prod")]
+    assert d["mappings"][0]["execute_api_endpoint_disabled"] is False
+    by_id = {c["id"]: c["status"] for c in run.doc["checks"]}
+    assert by_id["domain.found"] == "pass"
+    assert by_id["domain.mtls"] == "fail"
+    assert aws_answered(run)
+
+
+def test_not_private_either_is_not_found(cli, aws):
+    """Both APIs say NotFound and the account's listing (moto's: empty) has no private domain
+    of the name: not found, and the listing was asked."""
+    run = domain(cli, "--region", REGION)
+    [f] = run.findings("DOMAIN_NOT_FOUND")
+    assert aws.proxy.seen("apigateway", "GetDomainNames")
+    assert run.doc["domain"]["domain_name_id"] is None
+    assert {c["id"]: c["status"] for c in run.doc["checks"]}["domain.found"] == "fail"
+    assert "no private custom domain of the account has that name" in f["detail"]
+    assert any("--resource-owner SELF" in c for c in f["fix"]["commands"])
+
+
 # --- stubbed REST views -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("status", sorted(STATUSES))
 def test_domain_status(cli, stubbed_rest, status):
     finding_id, severity = STATUSES[status]
-    stubber, _ = stubbed_rest(domainNameStatus=status,
+    stubbed_rest(domainNameStatus=status,
                               domainNameStatusMessage=f"the domain is {status.lower()}")
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     [f] = run.findings(finding_id)
     assert f["severity"] == severity
     assert f["walkthrough"] == "domain-status"
@@ -633,9 +747,9 @@ def test_truststore_warning_tied_to_its_entry(cli, stubbed_rest, certs):
     warning = ("Certificate CN=Client Issuing CA in the truststore has an unsupported signature "
                "algorithm")
     unknown = "Certificate CN=Somebody Else's CA is expired"
-    stubber, _ = stubbed_rest(warnings=[warning, unknown])
+    stubbed_rest(warnings=[warning, unknown])
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     assert run.doc["domain"]["mtls"]["truststore_warnings"] == [warning, unknown]
     tied, loose = run.findings("DOMAIN_TRUSTSTORE_WARNING")
     assert tied["severity"] == "warning"
@@ -651,11 +765,11 @@ def test_truststore_warning_tied_to_its_entry(cli, stubbed_rest, certs):
 
 
 def test_edge_endpoint_is_not_regional(cli, stubbed_rest):
-    stubber, _ = stubbed_rest(endpointConfiguration={"types": ["EDGE"]},
+    stubbed_rest(endpointConfiguration={"types": ["EDGE"]},
                               distributionDomainName="d111111abcdef8.cloudfront.net",
                               regionalDomainName=None, regionalHostedZoneId=None)
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     [f] = run.findings("DOMAIN_NOT_REGIONAL")
     assert f["severity"] == "error"
     assert run.doc["domain"]["endpoint_type"] == "EDGE"
@@ -663,9 +777,9 @@ def test_edge_endpoint_is_not_regional(cli, stubbed_rest):
 
 
 def test_security_policy_tls_1_0(cli, stubbed_rest):
-    stubber, _ = stubbed_rest(securityPolicy="TLS_1_0")
+    stubbed_rest(securityPolicy="TLS_1_0")
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     [f] = run.findings("DOMAIN_SECURITY_POLICY_INCOMPATIBLE")
     assert f["evidence"]["security_policy"] == "TLS_1_0"
     assert run.doc["domain"]["security_policy"] == "TLS_1_0"
@@ -673,9 +787,9 @@ def test_security_policy_tls_1_0(cli, stubbed_rest):
 
 
 def test_no_mtls_is_disabled(cli, stubbed_rest):
-    stubber, _ = stubbed_rest(mutualTlsAuthentication=None)
+    stubbed_rest(mutualTlsAuthentication=None)
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     [f] = run.findings("DOMAIN_MTLS_DISABLED")
     assert f["severity"] == "error"
     assert run.doc["domain"]["mtls"] is None
@@ -687,10 +801,10 @@ def test_imported_certificate_without_ownership_arn(cli, aws, certs, monkeypatch
     cert = aws.import_cert(certs.server, certs.server_root)
     aws.bucket()
     version = aws.put(certs.good)
-    stubber = stub_rest(monkeypatch, rest_view(cert, mutualTlsAuthentication={
+    record_rest(aws, rest_view(cert, mutualTlsAuthentication={
         "truststoreUri": URI, "truststoreVersion": version}))
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     [f] = run.findings("DOMAIN_OWNERSHIP_CERT_MISSING")
     assert f["severity"] == "error"
     assert f["evidence"]["certificate_type"] == "IMPORTED"
@@ -703,7 +817,7 @@ def test_ownership_certificate_not_acm_issued_is_invalid(cli, aws, certs, monkey
     wrong = aws.import_cert(certs.server_soon, certs.server_root)  # imported, not ACM-issued
     aws.bucket()
     version = aws.put(certs.good)
-    stub_rest(monkeypatch, rest_view(cert, ownershipVerificationCertificateArn=wrong,
+    record_rest(aws, rest_view(cert, ownershipVerificationCertificateArn=wrong,
                                      mutualTlsAuthentication={"truststoreUri": URI,
                                                               "truststoreVersion": version}))
     run = domain(cli, "--region", REGION)
@@ -715,11 +829,291 @@ def test_ownership_certificate_not_acm_issued_is_invalid(cli, aws, certs, monkey
 
 
 def test_both_views_with_mtls_prefer_rest(cli, aws, certs, stubbed_rest):
-    stubber, made = stubbed_rest()
+    made = stubbed_rest()
     aws.http_domain(made["cert"], version=made["version"])
     run = domain(cli, "--region", REGION)
-    stubber.assert_no_pending_responses()
+    assert aws_answered(run)
     assert run.doc["domain"]["api_type"] == "rest"
+
+
+# --- routing mode and routing rules (recorded: moto has none) ----------------------------------------
+
+RULES = ("r1open0001", "r2shut0002")
+
+
+def rule_domain(aws: Moto, certs: Certs, mode: str = "ROUTING_RULE_ONLY",
+                rules: bool = True) -> dict[str, Any]:
+    """A REST domain (recorded view) in `mode` whose two routing rules (two recorded pages)
+    send requests to two REST APIs in moto: `open` still answers on execute-api, `shut` does
+    not and its stage keeps no access log."""
+    from tests.aws_faults import recorded
+
+    cert = aws.request_cert()
+    aws.bucket()
+    version = aws.put(certs.good)
+    aws.rest_domain(cert)
+    gw = aws.client("apigateway")
+    open_api = gw.create_rest_api(name="orders", disableExecuteApiEndpoint=False)["id"]
+    shut_api = gw.create_rest_api(name="billing", disableExecuteApiEndpoint=True)["id"]
+    for api in (open_api, shut_api):
+        aws.deploy(api, "prod")
+    aws.access_log(open_api, "prod")
+    view = rest_view(cert, routingMode=mode, mutualTlsAuthentication={
+        "truststoreUri": URI, "truststoreVersion": version})
+    aws.record("apigateway", "GetDomainName", view, region=REGION)
+    values = {"region": REGION, "account": ACCOUNT, "name": NAME}
+    first = recorded("routing_rules_page1", api=open_api, rule=RULES[0], next="page-2",
+                     **values)["body"]
+    last = recorded("routing_rules_page2", api=shut_api, rule=RULES[1], **values)["body"]
+    if not rules:
+        first, last = {"routingRules": []}, None
+        first.pop("nextToken", None)
+    aws.record("apigatewayv2", "ListRoutingRules", first, query={"nextToken": None})
+    if last is not None:
+        aws.record("apigatewayv2", "ListRoutingRules", last, query={"nextToken": "page-2"})
+    return {"cert": cert, "open": open_api, "shut": shut_api, "version": version}
+
+
+def test_routing_rule_targets_are_checked(cli, aws, certs, acm_issues_at_once):
+    made = rule_domain(aws, certs)
+    run = domain(cli, "--region", REGION)
+    d = run.doc["domain"]
+    assert d["routing_mode"] == "ROUTING_RULE_ONLY"
+    assert [(r["rule_id"], r["api_id"], r["stage"], r["execute_api_endpoint_disabled"])
+            for r in d["routing_rules"]] == [(RULES[0], made["open"], "prod", False),
+                                             (RULES[1], made["shut"], "prod", True)]
+    assert d["routing_rules"][0]["base_paths"] == ["orders"]
+    assert d["routing_rules"][0]["headers"] == ["x-version: v2*"]
+    # every page was read through the paginator; the mappings were not (the mode ignores them)
+    pages = aws.proxy.seen("apigatewayv2", "ListRoutingRules")
+    assert len(pages) == 2 and "nextToken=page-2" in pages[1].path
+    assert not aws.proxy.seen("apigateway", "GetBasePathMappings")
+    assert "DOMAIN_NO_MAPPINGS" not in run.ids()
+    [exposed] = run.findings("DOMAIN_EXECUTE_API_ENABLED")
+    assert exposed["evidence"]["api_id"] == made["open"]
+    assert [r["rule_id"] for r in exposed["evidence"]["routing_rules"]] == [RULES[0]]
+    assert f"routing rule {RULES[0]}" in exposed["detail"]
+    # the stage the second rule sends requests to keeps no access log
+    [missing] = run.findings("DOMAIN_ACCESS_LOGS_MISSING")
+    assert (missing["evidence"]["api_id"], missing["evidence"]["stage"]) == (made["shut"], "prod")
+    checks = {c["id"]: c["status"] for c in run.doc["checks"]}
+    assert checks["domain.mappings"] == "fail"
+    assert checks["domain.access_logs"] == "warn"
+    assert aws_answered(run)
+
+
+def test_routing_rule_only_without_rules_routes_nothing(cli, aws, certs, acm_issues_at_once):
+    rule_domain(aws, certs, rules=False)
+    run = domain(cli, "--region", REGION)
+    [none] = run.findings("DOMAIN_NO_MAPPINGS")
+    assert "no routing rule" in none["title"]
+    assert any("create-routing-rule" in c for c in none["fix"]["commands"])
+    assert run.doc["domain"]["routing_rules"] == []
+
+
+def test_strict_access_mode(cli, stubbed_rest):
+    stubbed_rest(endpointAccessMode="STRICT")
+    run = domain(cli, "--region", REGION)
+    d = run.doc["domain"]
+    assert (d["endpoint_access_mode"], d["ip_address_type"]) == ("STRICT", "ipv4")
+    [strict] = run.findings("DOMAIN_STRICT_ACCESS_MODE")
+    assert strict["severity"] == "info"
+    assert run.rc == 0, run.doc["findings"]
+
+
+def test_websocket_domain_is_not_an_http_api(cli, aws, certs, acm_issues_at_once):
+    cert = aws.request_cert()
+    aws.bucket()
+    aws.http_domain(cert, version=aws.put(certs.good))
+    api = aws.http_api(disabled=False, protocol="WEBSOCKET")
+    run = domain(cli, "--region", REGION)
+    d = run.doc["domain"]
+    assert d["api_type"] == "websocket"
+    assert [m["api_type"] for m in d["mappings"]] == ["websocket"]
+    [exposed] = run.findings("DOMAIN_EXECUTE_API_ENABLED")
+    assert exposed["detail"].startswith(f"WebSocket API orders-root ({api})")
+    text = cli("domain", NAME, "--region", REGION, "--format", "text", json_out=False)
+    assert "HTTP API" not in text.out.splitlines()[0]  # the header says which kind of domain
+
+
+def test_ownership_certificate_in_use_by_another_domain(cli, aws, certs, acm_issues_at_once):
+    from tests.aws_faults import recorded
+
+    cert = aws.import_cert(certs.server, certs.server_root)
+    own = aws.request_cert()
+    aws.bucket()
+    version = aws.put(certs.good)
+    other = f"arn:aws:apigateway:{REGION}::/domainnames/partner.mtls-doctor.test"
+    now = int(time.time())
+    aws.record("acm", "DescribeCertificate", recorded(
+        "acm_certificate", arn=own, name=NAME, not_before=now - 86400,
+        not_after=now + 300 * 86400, in_use_by=[other])["body"], contains=own)
+    record_rest(aws, rest_view(cert, ownershipVerificationCertificateArn=own,
+                               mutualTlsAuthentication={"truststoreUri": URI,
+                                                        "truststoreVersion": version}))
+    run = domain(cli, "--region", REGION)
+    [f] = run.findings("DOMAIN_OWNERSHIP_CERT_IN_USE")
+    assert f["severity"] == "error"
+    assert f["evidence"]["other_domains"] == ["partner.mtls-doctor.test"]
+    assert run.doc["domain"]["certificates"][own]["in_use_by"] == [other]
+    assert "DOMAIN_OWNERSHIP_CERT_INVALID" not in run.ids()
+    assert run.rc == 1
+
+
+# --- stages: access logs and auto-deploy (moto) --------------------------------------------------------
+
+def test_access_log_format_without_the_client_certificate(cli, aws, certs, acm_issues_at_once):
+    cert = aws.request_cert()
+    aws.bucket()
+    aws.http_domain(cert, version=aws.put(certs.good))
+    api = aws.http_api(disabled=True, logs="$context.requestId $context.status")
+    bare = aws.http_api(disabled=True, key="v2", logs="")
+    run = domain(cli, "--region", REGION)
+    [partial] = run.findings("DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE")
+    assert partial["evidence"]["api_id"] == api
+    assert partial["evidence"]["missing"] == ["$context.identity.clientCert.",
+                                              "$context.error.message"]
+    assert any(f"apigatewayv2 update-stage --api-id {api} --stage-name prod "
+               "--access-log-settings" in c for c in partial["fix"]["commands"])
+    [missing] = run.findings("DOMAIN_ACCESS_LOGS_MISSING")
+    assert missing["evidence"]["api_id"] == bare
+    stages = {s["api_id"]: s for s in run.doc["domain"]["stages"]}
+    assert stages[api]["access_log_format"] == "$context.requestId $context.status"
+    assert stages[bare]["access_log_destination"] is None
+    assert run.rc == 0  # warnings
+    assert {c["id"]: c["status"] for c in run.doc["checks"]}["domain.access_logs"] == "warn"
+
+
+def test_rest_stage_access_log_is_read(cli, aws, certs, acm_issues_at_once):
+    aws.rest_domain(aws.request_cert())
+    api = aws.rest_api(disabled=True, base_path="v1", stage="prod")
+    aws.access_log(api, "prod", log_format="$context.requestId")
+    run = domain(cli, "--region", REGION)
+    [partial] = run.findings("DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE")
+    assert any(f"apigateway update-stage --rest-api-id {api} --stage-name prod "
+               "--patch-operations" in c for c in partial["fix"]["commands"])
+
+
+def test_default_stage_that_deploys_itself(cli, aws, certs, acm_issues_at_once):
+    cert = aws.request_cert()
+    aws.bucket()
+    aws.http_domain(cert, version=aws.put(certs.good))
+    api = aws.http_api(disabled=False, stage="$default", auto_deploy=True)
+    run = domain(cli, "--region", REGION)
+    [exposed] = run.findings("DOMAIN_EXECUTE_API_ENABLED")
+    commands = exposed["fix"]["commands"]
+    assert not any("create-deployment" in c for c in commands)
+    assert any(c.endswith(f"https://{api}.execute-api.{REGION}.amazonaws.com/") for c in commands)
+    assert not any("$default/" in c for c in commands)
+    assert run.doc["domain"]["stages"][0]["auto_deploy"] is True
+
+
+# --- authorizers (moto) ------------------------------------------------------------------------------
+
+LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+              "arn:aws:lambda:us-east-1:123456789012:function:check/invocations")
+
+
+@pytest.mark.parametrize(("kind", "flagged"), [(None, True), ("TOKEN", True), ("REQUEST", False)])
+def test_rest_api_authorizer_that_sees_the_certificate(cli, stubbed_rest, aws, kind, flagged):
+    made = stubbed_rest()
+    if kind:
+        aws.client("apigateway").create_authorizer(
+            restApiId=made["api"], name=f"{kind.lower()}-check", type=kind,
+            authorizerUri=LAMBDA_URI, identitySource="method.request.header.Authorization")
+    run = domain(cli, "--region", REGION)
+    found = run.findings("DOMAIN_REVOCATION_NOT_CHECKED")
+    assert bool(found) == flagged
+    [authz] = run.doc["domain"]["authorizers"]
+    assert authz["can_check_revocation"] is not flagged
+    if kind == "TOKEN":
+        assert "TOKEN authorizer" in found[0]["detail"]
+        assert found[0]["evidence"]["authorizers"] == ["TOKEN: token-check"]
+    assert run.rc == 0, run.doc["findings"]  # info only
+    assert {c["id"]: c["status"] for c in run.doc["checks"]}["domain.revocation"] == "pass"
+
+
+def test_http_api_route_behind_a_lambda_authorizer(cli, aws, certs, acm_issues_at_once):
+    healthy_http(aws, certs)
+    [api] = [m["ApiId"] for m in aws.client("apigatewayv2").get_api_mappings(
+        DomainName=NAME)["Items"]]
+    v2 = aws.client("apigatewayv2")
+    v2.create_route(ApiId=api, RouteKey="GET /orders", AuthorizationType="CUSTOM")
+    v2.create_route(ApiId=api, RouteKey="GET /health", AuthorizationType="NONE")
+    run = domain(cli, "--region", REGION)
+    [f] = run.findings("DOMAIN_REVOCATION_NOT_CHECKED")
+    assert f["evidence"]["unprotected_routes"] == ["GET /health"]
+    assert "1 route(s) without a Lambda authorizer" in f["detail"]
+
+
+# --- S3 versions (moto) --------------------------------------------------------------------------------
+
+def test_delete_marker_makes_an_unpinned_truststore_unreadable(cli, aws, certs, acm_issues_at_once):
+    cert = aws.request_cert()
+    aws.bucket()
+    aws.put(certs.good)
+    aws.client("s3").delete_object(Bucket=BUCKET, Key=KEY)  # a delete marker on top
+    aws.http_domain(cert, version=None)
+    aws.http_api(disabled=True)
+    run = domain(cli, "--region", REGION)
+    [bad] = run.findings("DOMAIN_TRUSTSTORE_UNREADABLE")
+    marker = run.doc["domain"]["truststore_object"]["latest_delete_marker"]
+    assert marker and marker in bad["detail"] and "delete marker" in bad["detail"]
+    assert any(f"delete-object --bucket {BUCKET} --key {KEY} --version-id {marker}" in c
+               for c in bad["fix"]["commands"])
+    assert run.doc["domain"]["truststore_object"]["latest_version"] is None
+    assert "DOMAIN_TRUSTSTORE_UNPINNED" not in run.ids()
+    assert run.rc == 1
+
+
+def test_delete_marker_above_the_pinned_version_changes_nothing(cli, aws, certs,
+                                                                acm_issues_at_once):
+    made = healthy_http(aws, certs)
+    aws.client("s3").delete_object(Bucket=BUCKET, Key=KEY)
+    run = domain(cli, "--region", REGION)
+    assert run.doc["domain"]["truststore_object"]["configured_version"] == made["version"]
+    assert [i for i in run.ids() if i.startswith("DOMAIN_TRUSTSTORE")] == []
+    assert run.rc == 0, run.doc["findings"]
+
+
+def test_suspended_versioning_is_no_pinned_upload(cli, aws, certs, acm_issues_at_once):
+    made = healthy_http(aws, certs)
+    aws.client("s3").put_bucket_versioning(Bucket=BUCKET,
+                                           VersioningConfiguration={"Status": "Suspended"})
+    run = domain(cli, "--region", REGION)
+    assert run.doc["domain"]["truststore_object"]["versioning"] == "Suspended"
+    [off] = run.findings("DOMAIN_TRUSTSTORE_VERSIONING_OFF")
+    assert "suspended" in off["detail"]
+    assert not any("truststoreVersion" in c or "TruststoreVersion" in c
+                   for c in off["fix"]["commands"])
+    assert run.doc["domain"]["mtls"]["truststore_version"] == made["version"]
+
+
+def test_percent_encoded_key(cli, aws, certs, acm_issues_at_once):
+    cert = aws.request_cert()
+    aws.bucket()
+    version = aws.put(certs.good, key="prod/trust store.pem")
+    aws.http_domain(cert, uri=f"s3://{BUCKET}/prod/trust%20store.pem", version=version)
+    aws.http_api(disabled=True)
+    run = domain(cli, "--region", REGION)
+    assert run.doc["domain"]["truststore_object"]["key"] == "prod/trust store.pem"
+    assert "DOMAIN_TRUSTSTORE_UNREADABLE" not in run.ids()
+    assert len(run.doc["truststore"]["certificates"]) == 2
+    assert run.rc == 0, run.doc["findings"]
+
+
+def test_versions_are_read_page_by_page(aws, certs):
+    from mtls_doctor.aws.s3truststore import versions_of
+
+    aws.bucket()
+    ids = [aws.put(certs.good) for _ in range(3)]
+    aws.put(certs.good, key=KEY + ".bak")  # a later key with the same prefix
+    s3 = aws.client("s3")
+    s3.delete_object(Bucket=BUCKET, Key=KEY)
+    got = versions_of(s3, BUCKET, KEY, page_size=1)
+    assert {v["VersionId"] for v in got if not v.get("IsDeleteMarker")} == set(ids)
+    [marker] = [v for v in got if v.get("IsDeleteMarker")]
+    assert marker["IsLatest"] and {v["Key"] for v in got} == {KEY}
 
 
 # --- ACM ------------------------------------------------------------------------------------------
@@ -812,36 +1206,13 @@ def test_no_credentials(cli, aws, certs, monkeypatch, args, region_env):
     assert run.err == ""
 
 
-def deny(action: str) -> Callable[..., Any]:
-    """A before-call handler: the call gets S3's 403 AccessDenied without leaving the client."""
-
-    def handler(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        return (AWSResponse("http://127.0.0.1/", 403, {}, None),
-                {"Error": {"Code": "AccessDenied",
-                           "Message": f"User: arn:aws:iam::123456789012:user/ci is not authorized "
-                                      f"to perform: {action}"},
-                 "ResponseMetadata": {"HTTPStatusCode": 403}})
-
-    return handler
-
-
-def test_access_denied_on_one_call(cli, aws, certs, monkeypatch, acm_issues_at_once):
+def test_access_denied_on_one_call(cli, aws, certs, acm_issues_at_once):
     cert = aws.request_cert()
     aws.bucket(versioned=False)
     aws.put(certs.weak)
     aws.http_domain(cert)
     api = aws.http_api(disabled=False)
-    original = Aws.client
-
-    def client_for(self: Aws, service: str, region: str | None, attempts: int = 3) -> Any:
-        client = original(self, service, region, attempts)
-        if service == "s3":
-            client.meta.events.register("before-call.s3.GetBucketVersioning",
-                                        deny("s3:GetBucketVersioning"),
-                                        unique_id="mtls-doctor-test-deny")
-        return client
-
-    monkeypatch.setattr(Aws, "client", client_for)
+    aws.proxy.fail("s3", "GetBucketVersioning", "denied")  # S3's 403 AccessDenied
     run = domain(cli, "--region", REGION)
     [f] = run.findings("AWS_ACCESS_DENIED")
     assert f["severity"] == "error"
@@ -904,6 +1275,45 @@ def _no_aws(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("a snapshot replay called AWS")
 
 
+def test_save_then_replay_carries_routing_rules_stages_and_authorizers(
+        cli, aws, certs, monkeypatch, tmp_path, acm_issues_at_once):
+    rule_domain(aws, certs, mode="ROUTING_RULE_THEN_BASE_PATH_MAPPING")
+    aws.rest_api(disabled=True, base_path="v1", stage="prod")
+    saved = tmp_path / "facts.json"
+    live = domain(cli, "--region", REGION, "--save", str(saved))
+    d = live.doc["domain"]
+    assert d["routing_rules"] and d["stages"] and d["authorizers"] and d["mappings"]
+    assert d["endpoint_access_mode"] == "BASIC"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{refusing_port()}")
+    monkeypatch.setattr(collect, "collect_domain", _no_aws)
+    replay = domain(cli, "--aws-snapshot", str(saved))
+    assert replay.doc["domain"] == live.doc["domain"]
+    assert [(f["id"], f["detail"]) for f in replay.doc["findings"]] == \
+        [(f["id"], f["detail"]) for f in live.doc["findings"]]
+    assert replay.doc["checks"] == live.doc["checks"]
+
+
+def test_snapshot_from_before_routing_rules_skips_their_checks(cli, aws, certs, tmp_path,
+                                                               acm_issues_at_once):
+    healthy_http(aws, certs)
+    saved = tmp_path / "facts.json"
+    domain(cli, "--region", REGION, "--save", str(saved))
+    doc = json.loads(saved.read_text())
+    for key in ("routing_rules", "routing_rules_read", "stages", "authorizers", "routing_mode",
+                "endpoint_access_mode", "ip_address_type", "domain_name_id"):
+        doc["domain"].pop(key)
+    for fact in ("routing_rules", "stages", "authorizers"):
+        doc["domain"]["evidence"].pop(fact)
+    saved.write_text(json.dumps(doc))
+    run = domain(cli, "--aws-snapshot", str(saved))
+    checks = {c["id"]: c for c in run.doc["checks"]}
+    assert checks["domain.access_logs"]["status"] == "skip"
+    assert "older mtls-doctor" in checks["domain.access_logs"]["detail"]
+    assert checks["domain.revocation"]["status"] == "skip"
+    assert checks["domain.mappings"]["status"] == "pass"
+    assert run.rc == 0, run.doc["findings"]
+
+
 def test_snapshot_of_another_domain(cli, aws, certs, tmp_path, acm_issues_at_once):
     healthy_http(aws, certs)
     saved = tmp_path / "facts.json"
@@ -958,6 +1368,11 @@ def _poke(doc: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
     (("attempts",), [{"call": 5, "status": "ok", "action": 5, "code": 5, "reason": 5}]),
     (("evidence", "domain", "status"), "no-such-status"),
     (("found",), "yes"),
+    (("stages", 0, "auto_deploy"), "yes"),
+    (("stages", 0, "stage"), None),
+    (("authorizers", 0, "unprotected_count"), "3"),
+    (("routing_rules",), "r1"),
+    (("routing_mode",), ["ROUTING_RULE_ONLY"]),
 ])
 def test_snapshot_with_wrong_nested_types(cli, aws, certs, tmp_path, monkeypatch,
                                           acm_issues_at_once, path, value):
@@ -1097,3 +1512,34 @@ def test_every_domain_and_aws_id_was_produced(request):
     # faults that need a misbehaving AWS come from the fault proxy in test_aws_faults.py
     ids -= {"AWS_ERROR", "AWS_THROTTLED", "AWS_REGION_NOT_ENABLED"}
     assert ids - PRODUCED == set()
+
+
+# --- many APIs: the region's listing instead of one call each -----------------------------------------
+
+def test_many_apis_are_read_from_the_region_listing(cli, aws, certs, acm_issues_at_once):
+    from mtls_doctor.aws.served import LIST_AT
+
+    cert = aws.request_cert()
+    aws.bucket()
+    aws.http_domain(cert, version=aws.put(certs.good))
+    apis = [aws.http_api(disabled=i % 2 == 0, key=f"v{i}") for i in range(LIST_AT)]
+    run = domain(cli, "--region", REGION)
+    assert len(aws.proxy.seen("apigatewayv2", "GetApis")) == 1
+    assert aws.proxy.seen("apigatewayv2", "GetApi") == []
+    disabled = {m["api_id"]: m["execute_api_endpoint_disabled"] for m in run.doc["domain"]["mappings"]}
+    assert disabled == {a: i % 2 == 0 for i, a in enumerate(apis)}
+    assert {f["evidence"]["api_id"] for f in run.findings("DOMAIN_EXECUTE_API_ENABLED")} == \
+        {a for i, a in enumerate(apis) if i % 2}
+    assert aws_answered(run)
+
+
+def test_many_rest_apis_are_read_from_the_region_listing(cli, aws, certs, acm_issues_at_once):
+    from mtls_doctor.aws.served import LIST_AT
+
+    aws.rest_domain(aws.request_cert())
+    apis = [aws.rest_api(disabled=i % 2 == 1, base_path=f"v{i}") for i in range(LIST_AT)]
+    run = domain(cli, "--region", REGION)
+    assert len(aws.proxy.seen("apigateway", "GetRestApis")) == 1
+    assert aws.proxy.seen("apigateway", "GetRestApi") == []
+    exposed = {f["evidence"]["api_id"] for f in run.findings("DOMAIN_EXECUTE_API_ENABLED")}
+    assert exposed == {a for i, a in enumerate(apis) if i % 2 == 0}

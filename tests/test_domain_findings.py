@@ -14,9 +14,18 @@ import pytest
 from mtls_doctor.aws.findings import covers, domain_findings, match_warning
 from mtls_doctor.model.catalog import CATALOG, RESERVED
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.domain import (
+    AcmCertificate,
+    Authorizers,
+    DomainFacts,
+    Mapping,
+    Mtls,
+    RoutingRule,
+    Stage,
+    TruststoreObject,
+)
 from mtls_doctor.model.evidence import Attempt, Status
-from mtls_doctor.model.finding import Finding
+from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.pki.describe import describe
 from mtls_doctor.pki.load import load_certificates
 from mtls_doctor.report.json import to_primitive
@@ -36,6 +45,8 @@ URI = f"s3://{BUCKET}/{KEY}"
 V_OLD = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 V_NEW = "Zq9.xH1aE7vFq2kW8yTn0ReUoLp3sMd4"
 API_ID = "a1b2c3d4e5"
+OTHER_DOMAIN_ARN = f"arn:aws:apigateway:{REGION}::/domainnames/partner.example.com"
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:access"
 ADDRS = ("52.0.0.1", "52.0.0.2")
 
 
@@ -72,7 +83,8 @@ _FACTS = {"s3.GetObject": "truststore_object", "s3.GetBucketVersioning": "trusts
           "apigateway.GetBasePathMappings": "mappings", "apigateway.GetRestApi": "mapped_apis",
           "apigateway.GetDomainName": "domain", "apigatewayv2.GetDomainName": "domain"}
 _ALL_FACTS = ("domain", "certificate", "ownership_certificate", "issuer_conflicts",
-              "truststore_object", "truststore_versions", "mappings", "mapped_apis", "dns")
+              "truststore_object", "truststore_versions", "mappings", "mapped_apis",
+              "routing_rules", "stages", "authorizers", "dns")
 
 
 def evidence_of(failures: tuple[Attempt, ...]) -> dict[str, Attempt]:
@@ -139,6 +151,11 @@ def one(findings: list[Finding], finding_id: str) -> Finding:
     found = [f for f in findings if f.id == finding_id]
     assert len(found) == 1, ids(findings)
     return found[0]
+
+
+def fix_of(finding: Finding) -> Fix:
+    assert finding.fix is not None
+    return finding.fix
 
 
 def commands(finding: Finding) -> str:
@@ -241,6 +258,15 @@ FAULTS: dict[str, Fault] = {
         "me-south-1"),)),
     "DOMAIN_TRUSTSTORE_UNPINNED": lambda: healthy(mtls=Mtls(URI, None, ()),
                                                   truststore_object=ts(configured_version=None)),
+    "DOMAIN_STRICT_ACCESS_MODE": lambda: healthy(endpoint_access_mode="STRICT"),
+    "DOMAIN_OWNERSHIP_CERT_IN_USE": lambda: healthy(
+        ownership_verification_certificate_arn=OWN_ARN,
+        certificates={CERT_ARN: acm(), OWN_ARN: acm(OWN_ARN, in_use_by=(OTHER_DOMAIN_ARN,))}),
+    "DOMAIN_ACCESS_LOGS_MISSING": lambda: healthy(stages=(Stage(API_ID, "rest", "prod"),)),
+    "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE": lambda: healthy(stages=(Stage(
+        API_ID, "rest", "prod", True, LOG_GROUP, "$context.requestId $context.status"),)),
+    "DOMAIN_REVOCATION_NOT_CHECKED": lambda: healthy(authorizers=(Authorizers(
+        API_ID, "rest", False, ("TOKEN: jwt-check",)),)),
 }
 
 
@@ -730,3 +756,320 @@ def test_every_finding_locates_the_domain():
     for fault in FAULTS.values():
         for f in run(fault()):
             assert NAME in where(f) or where(f).startswith(f"s3://{BUCKET}/"), f
+
+
+# --- private custom domains ---------------------------------------------------------------------------
+
+PRIVATE_ID = "abcd1234ef"
+
+
+def test_private_domain_commands_carry_its_id():
+    facts = healthy(endpoint_type="PRIVATE", domain_name_id=PRIVATE_ID, mtls=None,
+                    truststore_object=None, regional_domain_name=None, dns_addresses=())
+    found = run(facts)
+    assert ids(found) == ["DOMAIN_MTLS_DISABLED", "DOMAIN_NOT_REGIONAL"]
+    private = one(found, "DOMAIN_NOT_REGIONAL")
+    assert private.evidence["domain_name_id"] == PRIVATE_ID
+    assert (f"aws apigateway get-domain-name --domain-name {NAME} --domain-name-id {PRIVATE_ID}"
+            in commands(private))
+    # the REGIONAL domain to create instead is a new public one: no private id there
+    assert "create-domain-name" in commands(private)
+    assert "--domain-name-id" not in commands(private).split("create-domain-name", 1)[1]
+    off = one(found, "DOMAIN_MTLS_DISABLED")
+    assert "PRIVATE" in off.detail
+    assert "update-domain-name" not in commands(off)  # a private domain never carries mTLS
+
+
+# --- routing mode and routing rules -----------------------------------------------------------------
+
+RULE = RoutingRule("r1abc", 100, API_ID, "prod", ("orders",), ("x-version: v2*",), False, "orders")
+
+
+@pytest.mark.parametrize(("mode", "maps", "rules", "expected"), [
+    ("ROUTING_RULE_ONLY", (), (), True),
+    ("ROUTING_RULE_ONLY", (), (RULE,), False),
+    # API Gateway ignores the mappings under ROUTING_RULE_ONLY: they do not count
+    ("ROUTING_RULE_ONLY", (Mapping(API_ID, "prod", "(none)", True),), (), True),
+    ("ROUTING_RULE_THEN_BASE_PATH_MAPPING", (), (RULE,), False),
+    ("ROUTING_RULE_THEN_BASE_PATH_MAPPING", (Mapping(API_ID, "prod", "(none)", True),), (), False),
+    ("ROUTING_RULE_THEN_BASE_PATH_MAPPING", (), (), True),
+    ("BASE_PATH_MAPPING_ONLY", (), (RULE,), True),  # rules do not count in this mode
+])
+def test_routing_rules_count_as_mappings(mode, maps, rules, expected):
+    facts = healthy(routing_mode=mode, mappings=maps, routing_rules=rules,
+                    routing_rules_read=mode.startswith("ROUTING_RULE"),
+                    mappings_read=mode != "ROUTING_RULE_ONLY")
+    found = [f for f in run(facts) if f.id == "DOMAIN_NO_MAPPINGS"]
+    assert bool(found) == expected, ids(run(facts))
+    if found and mode == "ROUTING_RULE_ONLY":
+        assert "create-routing-rule" in commands(found[0])
+        assert "no routing rule" in found[0].title
+
+
+def test_no_routing_rule_claim_when_the_rules_were_not_read():
+    facts = healthy(routing_mode="ROUTING_RULE_ONLY", mappings=(), mappings_read=False,
+                    routing_rules=(), routing_rules_read=False)
+    assert "DOMAIN_NO_MAPPINGS" not in ids(run(facts))
+
+
+def test_execute_api_through_a_routing_rule_names_the_rule():
+    facts = healthy(routing_mode="ROUTING_RULE_ONLY", mappings=(), mappings_read=False,
+                    routing_rules=(RULE,), routing_rules_read=True)
+    f = one(run(facts), "DOMAIN_EXECUTE_API_ENABLED")
+    assert f.evidence["routing_rules"] == [{"rule_id": "r1abc", "priority": 100, "stage": "prod",
+                                            "base_paths": ["orders"],
+                                            "headers": ["x-version: v2*"]}]
+    assert f.evidence["mappings"] == []
+    assert "routing rule r1abc priority 100 (base path /orders, x-version: v2*)" in f.detail
+    assert "routing rule r1abc" in where(f)
+    assert f"update-rest-api --rest-api-id {API_ID}" in commands(f)
+
+
+@pytest.mark.parametrize(("mode", "served_by"), [
+    ("ROUTING_RULE_ONLY", "rule"), ("BASE_PATH_MAPPING_ONLY", "mapping"),
+    ("ROUTING_RULE_THEN_BASE_PATH_MAPPING", "both")])
+def test_only_what_the_routing_mode_uses_is_checked(mode, served_by):
+    open_map = Mapping("mmmmmmmmmm", "prod", "v1", False, "mapped")
+    facts = healthy(routing_mode=mode, mappings=(open_map,), routing_rules=(RULE,),
+                    routing_rules_read=True)
+    exposed = {f.evidence["api_id"] for f in run(facts) if f.id == "DOMAIN_EXECUTE_API_ENABLED"}
+    assert exposed == {"rule": {API_ID}, "mapping": {"mmmmmmmmmm"},
+                       "both": {API_ID, "mmmmmmmmmm"}}[served_by]
+
+
+def test_strict_access_mode_says_what_clients_must_send():
+    f = one(run(FAULTS["DOMAIN_STRICT_ACCESS_MODE"]()), "DOMAIN_STRICT_ACCESS_MODE")
+    assert f.severity.value == "info"
+    assert "SNI" in f.detail and "Host" in f.detail and "421" in f.detail
+    cmds = commands(f)
+    assert f"--connect-to {NAME}:443:{REGIONAL}:443" in cmds
+    assert f"-connect {REGIONAL}:443 -servername {NAME}" in cmds
+    assert run(healthy(endpoint_access_mode="BASIC")) == []
+
+
+def test_websocket_domain_is_no_http_api():
+    facts = healthy(api_type="websocket", mappings=(
+        Mapping(API_ID, "prod", "(none)", False, "chat", "websocket"),))
+    f = one(run(facts), "DOMAIN_EXECUTE_API_ENABLED")
+    assert f.detail.startswith("WebSocket API chat")
+    assert "HTTP API" not in f.detail
+    assert f"aws apigatewayv2 update-api --api-id {API_ID}" in commands(f)
+    assert "curl" not in commands(f)  # a WebSocket endpoint is no https:// URL to curl
+    g = one(run(healthy(api_type="websocket", mtls=None, truststore_object=None)),
+            "DOMAIN_MTLS_DISABLED")
+    assert "aws apigatewayv2 update-domain-name" in commands(g)
+
+
+# --- the ownership verification certificate elsewhere, issuer conflicts ------------------------------
+
+def test_ownership_certificate_in_use_by_another_domain():
+    f = one(run(FAULTS["DOMAIN_OWNERSHIP_CERT_IN_USE"]()), "DOMAIN_OWNERSHIP_CERT_IN_USE")
+    assert f.severity.value == "error"
+    assert f.evidence["other_domains"] == ["partner.example.com"]
+    assert OTHER_DOMAIN_ARN in f.detail
+    assert "ownershipVerificationCertificateArn" in commands(f)
+
+
+@pytest.mark.parametrize("user", [
+    f"arn:aws:apigateway:{REGION}::/domainnames/{NAME}",
+    f"arn:aws:apigateway:{REGION}:{ACCOUNT}:/domainnames/{NAME}+abcd1234ef",
+    f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/x/1"])
+def test_ownership_certificate_used_by_this_domain_or_no_domain_is_fine(user):
+    facts = healthy(ownership_verification_certificate_arn=OWN_ARN,
+                    certificates={CERT_ARN: acm(), OWN_ARN: acm(OWN_ARN, in_use_by=(user,))})
+    assert run(facts) == []
+
+
+def test_issuer_conflict_says_where_it_searched_and_how_to_look_further():
+    f = one(run(FAULTS["DOMAIN_ISSUER_CONFLICT"]()), "DOMAIN_ISSUER_CONFLICT")
+    assert f"searched ACM in this account and {REGION} only" in f.detail
+    assert f.evidence["searched"] == {"account": ACCOUNT, "region": REGION}
+    assert "aws acm list-certificates --includes" in commands(f)
+    assert "--region '<other-region>'" in commands(f)
+    assert any("other regions" in s for s in fix_of(f).steps)
+
+
+# --- the UpdateDomainName quota ---------------------------------------------------------------------
+
+def test_two_updates_wait_for_the_quota():
+    f = one(run(healthy(mtls=None, truststore_object=None, security_policy="TLS_1_0")),
+            "DOMAIN_MTLS_DISABLED")
+    cmds = list(fix_of(f).commands)
+    updates = [i for i, c in enumerate(cmds) if " update-domain-name " in c]
+    assert len(updates) == 2
+    [step] = [s for s in fix_of(f).steps if "1 request every 30 seconds per account" in s]
+    assert "update the domain 2 times" in step and "wait 30 seconds" in step
+
+
+def test_one_update_does_not_wait():
+    f = one(run(healthy(mtls=None, truststore_object=None)), "DOMAIN_MTLS_DISABLED")
+    assert not any("30 seconds" in s for s in fix_of(f).steps)
+
+
+# --- HTTP API stages ----------------------------------------------------------------------------------
+
+def test_execute_api_curl_of_a_default_stage_has_no_stage_path():
+    facts = healthy(api_type="http", mappings=(
+        Mapping(API_ID, "$default", "(none)", False, None, "http"),))
+    cmds = commands(one(run(facts), "DOMAIN_EXECUTE_API_ENABLED"))
+    endpoint = f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"
+    assert f"{endpoint}/\n" in cmds + "\n" and "$default/" not in cmds
+
+
+@pytest.mark.parametrize(("auto", "deploys"), [(True, False), (False, True), (None, True)])
+def test_auto_deployed_stage_gets_no_create_deployment(auto, deploys):
+    facts = healthy(api_type="http", mappings=(Mapping(API_ID, "prod", "v1", False, None, "http"),),
+                    stages=(Stage(API_ID, "http", "prod", True, LOG_GROUP, GOOD_FORMAT, auto),))
+    f = one(run(facts), "DOMAIN_EXECUTE_API_ENABLED")
+    assert ("create-deployment" in commands(f)) == deploys
+    assert f"https://{API_ID}.execute-api.{REGION}.amazonaws.com/prod/" in commands(f)
+    if auto:
+        assert any("deploy automatically" in s for s in fix_of(f).steps)
+
+
+# --- access logs --------------------------------------------------------------------------------------
+
+GOOD_FORMAT = ('{"requestId":"$context.requestId","error":"$context.error.message",'
+               '"cert":"$context.identity.clientCert.subjectDN"}')
+
+
+def test_access_log_missing_gives_the_exact_update_stage_command():
+    f = one(run(FAULTS["DOMAIN_ACCESS_LOGS_MISSING"]()), "DOMAIN_ACCESS_LOGS_MISSING")
+    fmt = f.evidence["recommended_format"]
+    assert "$context.identity.clientCert.subjectDN" in fmt and "$context.error.message" in fmt
+    json.loads(fmt)  # one JSON object per request
+    group = f"/aws/apigateway/{API_ID}/prod/access"
+    destination = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}"
+    cmds = commands(f)
+    assert f"aws logs create-log-group --log-group-name {group}" in cmds
+    assert (f"aws apigateway update-stage --rest-api-id {API_ID} --stage-name prod "
+            "--patch-operations " + as_json([
+                {"op": "replace", "path": "/accessLogSettings/destinationArn",
+                 "value": destination},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": fmt}])) in cmds
+    assert "aws apigateway get-account" in cmds  # REST logs need the account's role
+    assert f.evidence["stage"] == "prod" and "prod" in where(f)
+
+
+def test_access_log_of_an_http_stage():
+    facts = healthy(api_type="http", mappings=(Mapping(API_ID, "$default", "(none)", True, None,
+                                                       "http"),),
+                    stages=(Stage(API_ID, "http", "$default", True, None, None, True),))
+    f = one(run(facts), "DOMAIN_ACCESS_LOGS_MISSING")
+    assert "HTTP APIs have no execution logs" in f.detail
+    cmds = commands(f)
+    assert "/aws/apigateway/a1b2c3d4e5/_default/access" in cmds  # no `$` in a log group name
+    assert f"aws apigatewayv2 update-stage --api-id {API_ID} --stage-name '$default'" in cmds
+    assert "--access-log-settings" in cmds and "get-account" not in cmds
+
+
+def test_incomplete_format_keeps_the_destination():
+    f = one(run(FAULTS["DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE"]()),
+            "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE")
+    assert f.evidence["missing"] == ["$context.identity.clientCert.", "$context.error.message"]
+    assert "$context.identity.clientCert.*" in f.title
+    assert LOG_GROUP in commands(f) and "create-log-group" not in commands(f)
+
+
+def test_complete_format_and_unrouted_stages_are_fine():
+    assert run(healthy(stages=(Stage(API_ID, "rest", "prod", True, LOG_GROUP, GOOD_FORMAT),))) == []
+    # a stage nothing routes to, and one the API says does not exist, are not judged
+    assert run(healthy(stages=(Stage(API_ID, "rest", "beta"),
+                               Stage(API_ID, "rest", "prod", found=False)))) == []
+
+
+# --- revocation ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("authz", "expected"), [
+    (Authorizers(API_ID, "rest", False, ("TOKEN: jwt-check",)), "TOKEN authorizer"),
+    (Authorizers(API_ID, "rest", False, ()), "it has none"),
+    (Authorizers(API_ID, "rest", True, ("REQUEST: revocation",)), None),
+    (Authorizers(API_ID, "http", False, ("JWT", "NONE"), ("GET /orders",), 1), "no route"),
+    (Authorizers(API_ID, "http", True, ("CUSTOM", "NONE"), ("GET /health",), 1),
+     "1 route(s) without a Lambda authorizer (GET /health)"),
+    (Authorizers(API_ID, "http", True, ("CUSTOM",), (), 0), None),
+])
+def test_revocation_not_checked(authz, expected):
+    facts = healthy(authorizers=(authz,))
+    found = [f for f in run(facts) if f.id == "DOMAIN_REVOCATION_NOT_CHECKED"]
+    if expected is None:
+        assert found == []
+        return
+    [f] = found
+    assert f.severity.value == "info"
+    assert expected in f.detail
+    assert "never whether it was revoked" in f.detail
+    cmds = commands(f)
+    assert "create-authorizer" in cmds and "REQUEST" in cmds
+    assert ("aws apigateway update-method" if authz.api_type == "rest"
+            else "aws apigatewayv2 update-route") in cmds
+
+
+def test_revocation_is_not_judged_without_mtls():
+    facts = healthy(mtls=None, truststore_object=None,
+                    authorizers=(Authorizers(API_ID, "rest", False, ()),))
+    assert "DOMAIN_REVOCATION_NOT_CHECKED" not in ids(run(facts))
+
+
+# --- S3 versions: delete markers, suspended versioning, encoded keys ---------------------------------
+
+MARKER = "mRk3r.DeleteMarker.xYz"
+
+
+def test_delete_marker_at_latest_is_unreadable_for_an_unpinned_domain():
+    facts = healthy(mtls=Mtls(URI, None, ()),
+                    truststore_object=ts(configured_version=None, latest_version=None,
+                                         content=None, latest_delete_marker=MARKER),
+                    failures=(AwsFailure("s3.GetObject", "s3:GetObject", "NoSuchKey",
+                                         "The specified key does not exist.", "not_found"),))
+    found = run(facts)
+    assert ids(found) == ["DOMAIN_TRUSTSTORE_UNREADABLE"]  # not also "unpinned": nothing to read
+    f = found[0]
+    assert "delete marker" in f.detail and MARKER in f.detail
+    cmds = commands(f)
+    assert (f"aws s3api delete-object --bucket {BUCKET} --key {KEY} --version-id {MARKER}"
+            in cmds)
+    assert "truststoreVersion" not in cmds  # unpinned: the URI is applied again, nothing pinned
+    assert patch("/mutualTlsAuthentication/truststoreUri", URI) in cmds
+
+
+def test_delete_marker_under_a_pinned_version_is_no_finding():
+    facts = healthy(truststore_object=ts(latest_version=None, latest_delete_marker=MARKER))
+    assert run(facts) == []
+
+
+def test_suspended_versioning_turns_versioning_on_before_a_pin():
+    facts = healthy(truststore_object=TruststoreObject(
+        BUCKET, KEY, "Suspended", V_NEW, V_OLD, NOW - timedelta(days=1), NOW - timedelta(days=40),
+        b"pem"))
+    found = run(facts)
+    stale = one(found, "DOMAIN_TRUSTSTORE_STALE")
+    cmds = list(fix_of(stale).commands)
+    enable = (f"aws s3api put-bucket-versioning --bucket {BUCKET} "
+              "--versioning-configuration Status=Enabled")
+    pin = next(i for i, c in enumerate(cmds) if "truststoreVersion" in c)
+    assert enable in cmds and cmds.index(enable) < pin
+    assert any("can be set only while it is Enabled" in s for s in fix_of(stale).steps)
+    assert patch("/mutualTlsAuthentication/truststoreUri", URI) in cmds[-1]  # the alternative
+    assert not any("30 seconds" in s for s in fix_of(stale).steps)  # no second update, a choice
+    off = one(found, "DOMAIN_TRUSTSTORE_VERSIONING_OFF")
+    assert "truststoreVersion" not in commands(off)
+    assert any("To keep it off" in s for s in fix_of(off).steps)
+
+
+def test_enabled_versioning_pins_as_before():
+    f = one(run(FAULTS["DOMAIN_TRUSTSTORE_STALE"]()), "DOMAIN_TRUSTSTORE_STALE")
+    assert "put-bucket-versioning" not in commands(f)
+
+
+@pytest.mark.parametrize(("uri", "key"), [
+    (f"s3://{BUCKET}/prod/trust%20store.pem", "prod/trust store.pem"),
+    (f"s3://{BUCKET}/prod/100%25.pem", "prod/100%.pem"),
+    (f"s3://{BUCKET}/prod/caf%C3%A9.pem", "prod/café.pem"),
+    (URI, KEY),
+])
+def test_percent_encoded_keys_are_decoded(uri, key):
+    from mtls_doctor.aws.findings import s3_uri, split_s3_uri
+
+    assert split_s3_uri(uri) == (BUCKET, key)
+    assert s3_uri(BUCKET, key) == uri  # and written back the same way

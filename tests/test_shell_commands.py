@@ -270,8 +270,24 @@ def expected_argvs(command: str) -> list[tuple[str, ...]]:
     return [w for w in out if w and w[0] not in BUILTINS]
 
 
+def s3_decoded(text: str) -> str:
+    """An `s3://bucket/key[?versionId=V]` URI with its key percent-decoded (the URI carries the
+    key encoded); any other text as it is."""
+    if not text.startswith("s3://") or "/" not in text[5:]:
+        return text
+    from urllib.parse import unquote
+
+    bucket, _, rest = text[5:].partition("/")
+    key, marker, version = rest.rpartition("?versionId=") if "?versionId=" in rest \
+        else (rest, "", "")
+    return f"s3://{bucket}/{unquote(key)}{marker}{version}"
+
+
 def strings_of(arg: str) -> list[str]:
-    """An argument, or the strings inside it when it is a JSON document."""
+    """An argument, or the strings inside it when it is a JSON document (an `s3://` URI with
+    its key decoded)."""
+    if arg.startswith("s3://"):
+        return [s3_decoded(arg)]
     if arg[:1] in ("[", "{"):
         try:
             doc = json.loads(arg)
@@ -281,7 +297,7 @@ def strings_of(arg: str) -> list[str]:
 
         def visit(x: Any) -> None:
             if isinstance(x, str):
-                out.append(x)
+                out.append(s3_decoded(x))
             elif isinstance(x, list):
                 for y in x:
                     visit(y)

@@ -196,6 +196,9 @@ class Aws:
         self._lock = threading.Lock()
         self._session_lock = threading.Lock()
         self.attempts: list[Attempt] = []
+        #: calls started and not yet ended, and those `settle` ended for them
+        self._inflight: dict[object, tuple[str, str, str | None, dict[str, Any]]] = {}
+        self._settled: dict[object, Attempt] = {}
 
     @property
     def default_region(self) -> str | None:
@@ -255,17 +258,45 @@ class Aws:
             finally:
                 _seen.box = None
 
+        key = object()
+        with self._lock:
+            self._inflight[key] = (call, action, region, box)
         future = spawn(run)
         try:
             result = wait_for(future, self.deadline)
         except TimeoutError:
-            return None, self.record(self._cut_short(call, action, region, box))
+            return None, self._done(key, self._cut_short(call, action, region, box))
         except Exception as exc:  # noqa: BLE001 - every failure of a call is data, not a crash
             failed = classify(call, action, exc, region)
             if unrecognised is not None and failed.code in REGION_DISABLED_CODES:
                 failed = unrecognised
-            return None, self.record(failed)
-        return result, self.record(Attempt(call, Status.OK, "", action, "", region))
+            return None, self._done(key, failed)
+        got = self._done(key, Attempt(call, Status.OK, "", action, "", region))
+        return (result if got.status is Status.OK else None), got
+
+    def _done(self, key: object, attempt: Attempt) -> Attempt:
+        """Record how a call ended, unless `settle` already recorded it as cut short (then
+        that record stands: the report was made with it)."""
+        with self._lock:
+            settled = self._settled.pop(key, None)
+            if settled is not None:
+                return settled
+            self._inflight.pop(key, None)
+            self.attempts.append(attempt)
+        return attempt
+
+    def settle(self) -> None:
+        """Record every call still in flight as cut short by the deadline (by what AWS last
+        answered while it was retried, else as a timeout): a report made now names each call
+        that did not answer, never leaves one out."""
+        with self._lock:
+            pending = list(self._inflight.items())
+            self._inflight.clear()
+        for key, (call, action, region, box) in pending:
+            attempt = self._cut_short(call, action, region, box)
+            with self._lock:
+                self._settled[key] = attempt
+                self.attempts.append(attempt)
 
     def _cut_short(self, call: str, action: str, region: str | None,
                    box: dict[str, Any]) -> Attempt:

@@ -1,10 +1,12 @@
 """Read a custom domain's whole mTLS state from AWS, with independent calls in parallel.
 
 The dependency chain sets the time, not the number of calls: the domain (REST and HTTP views at
-once), then everything that needs it (ACM, S3, mappings, DNS) at once, then what needs those
-(each mapped API, each same-subject certificate) at once. Every call is an attempt; each fact
-the checks need is recorded in `evidence` with the attempt that collected it or why it could
-not be, so that a failed call is never read as an answer about the domain.
+once; a private domain, which GetDomainName finds only by its id, through the REST listing),
+then everything that needs it (ACM, S3, mappings and routing rules, DNS) at once, then what
+needs those (each API, stage and authorizer the domain sends requests to, each same-subject
+certificate) at once. Every call is an attempt; each fact the checks need is recorded in
+`evidence` with the attempt that collected it or why it could not be, so that a failed call is
+never read as an answer about the domain.
 """
 
 from __future__ import annotations
@@ -12,29 +14,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from mtls_doctor.aws.calls import Aws, require, spawn, wait_for
-from mtls_doctor.aws.findings import arn_region, split_s3_uri
+from mtls_doctor.aws.base import Collector
+from mtls_doctor.aws.calls import Aws, require, spawn
+from mtls_doctor.aws.findings import arn_region
+from mtls_doctor.aws.s3truststore import read_truststore
+from mtls_doctor.aws.served import Served, read_served
 from mtls_doctor.deadline import Deadline
-from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.probe.net import DnsAnswer, lookup
-from mtls_doctor.source import MAX_BYTES
+from mtls_doctor.shell.aws import ACM_KEY_TYPES
 
-T = TypeVar("T")
 _REGIONAL = re.compile(r"^d-[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
-_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1",
-              "EC_secp521r1"]
 #: describe at most this many same-name certificates when looking for issuer conflicts
 MAX_CONFLICT_CANDIDATES = 25
-#: at most this many pages of object versions (1,000 each) are read for the truststore's key
-MAX_VERSION_PAGES = 10
 #: the facts every check of `domain` may need, downstream of the domain lookup
 DOWNSTREAM = ("certificate", "ownership_certificate", "issuer_conflicts", "truststore_object",
-              "truststore_versions", "mappings", "mapped_apis", "dns")
+              "truststore_versions", "mappings", "mapped_apis", "routing_rules", "stages",
+              "authorizers", "dns")
 
 
 def region_from_dns(answer: DnsAnswer | None) -> str | None:
@@ -62,19 +63,27 @@ class _View:
     regional_domain_name: str | None
     hosted_zone_id: str | None
     mtls: Mtls | None
+    domain_name_id: str | None = None
+    routing_mode: str | None = None
+    endpoint_access_mode: str | None = None
+    ip_address_type: str | None = None
 
 
 def _rest_view(d: dict[str, Any]) -> _View:
     m = d.get("mutualTlsAuthentication") or None
     mtls = Mtls(m["truststoreUri"], m.get("truststoreVersion"),
                 tuple(m.get("truststoreWarnings") or ())) if m and m.get("truststoreUri") else None
-    types = (d.get("endpointConfiguration") or {}).get("types") or [None]
+    config = d.get("endpointConfiguration") or {}
+    types = config.get("types") or [None]
+    private = str(types[0] or "").upper() == "PRIVATE"
     return _View("rest", types[0], d.get("domainNameStatus"), d.get("domainNameStatusMessage"),
                  d.get("securityPolicy"),
                  d.get("regionalCertificateArn") or d.get("certificateArn"),
                  d.get("ownershipVerificationCertificateArn"),
                  d.get("regionalDomainName") or d.get("distributionDomainName"),
-                 d.get("regionalHostedZoneId") or d.get("distributionHostedZoneId"), mtls)
+                 d.get("regionalHostedZoneId") or d.get("distributionHostedZoneId"), mtls,
+                 d.get("domainNameId") if private else None, d.get("routingMode"),
+                 d.get("endpointAccessMode"), config.get("ipAddressType"))
 
 
 def _http_view(d: dict[str, Any]) -> _View:
@@ -85,11 +94,13 @@ def _http_view(d: dict[str, Any]) -> _View:
     return _View("http", c.get("EndpointType"), c.get("DomainNameStatus"),
                  c.get("DomainNameStatusMessage"), c.get("SecurityPolicy"), c.get("CertificateArn"),
                  c.get("OwnershipVerificationCertificateArn"), c.get("ApiGatewayDomainName"),
-                 c.get("HostedZoneId"), mtls)
+                 c.get("HostedZoneId"), mtls, None, d.get("RoutingMode"), None,
+                 c.get("IpAddressType"))
 
 
-def _get_rest(name: str) -> Callable[[Any], dict[str, Any]]:
-    return lambda c: require(c.get_domain_name(domainName=name), "domainName")
+def _get_rest(name: str, domain_name_id: str | None = None) -> Callable[[Any], dict[str, Any]]:
+    extra = {"domainNameId": domain_name_id} if domain_name_id else {}
+    return lambda c: require(c.get_domain_name(domainName=name, **extra), "domainName")
 
 
 def _get_http(name: str) -> Callable[[Any], dict[str, Any]]:
@@ -121,25 +132,8 @@ class _Lookup:
 
 
 @dataclass
-class _Collector:
-    aws: Aws
-    name: str
-    evidence: dict[str, Attempt] = field(default_factory=dict)
-    account_id: str | None = None
-
-    @property
-    def deadline(self) -> Deadline:
-        return self.aws.deadline
-
-    def wait(self, future: Future[T], fact: str) -> T | None:
-        """The future's result, or None with `fact` recorded as cut short by the deadline."""
-        try:
-            return wait_for(future, self.deadline)
-        except TimeoutError:
-            status = Status.CANCELLED if self.deadline.cancelled else Status.TIMED_OUT
-            self.evidence.setdefault(fact, Attempt(
-                fact, status, f"not finished before the --timeout of {self.deadline.seconds:g} s"))
-            return None
+class _Collector(Collector):
+    """The reading of one domain: where it is, what describes it, its certificates."""
 
     # --- the domain in one region, both APIs at once ---------------------------------------
     def look(self, region: str, *, attempts: int = 3) -> _Lookup:
@@ -153,6 +147,32 @@ class _Collector:
         http, http_a = http_f.result()
         return _Lookup(region, _rest_view(rest) if rest else None,
                        _http_view(http) if http else None, (rest_a, http_a))
+
+    def private(self, region: str) -> tuple[_Lookup | None, Attempt]:
+        """A private custom domain of this name in the region: GetDomainName knows one only by
+        its id, which the REST listing of the account's own domains gives (every page). Returns
+        its lookup, or None with the attempt that says none was found (or why not)."""
+        def listing(c: Any) -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            for page in c.get_paginator("get_domain_names").paginate(resourceOwner="SELF"):
+                out.extend(page.get("items", []))
+            return out
+
+        items, attempt = self.aws.attempt("apigateway", region, "GetDomainNames",
+                                          "apigateway:GET", listing)
+        if items is None:
+            return None, attempt
+        ids = [str(i["domainNameId"]) for i in items
+               if str(i.get("domainName", "")).rstrip(".").lower() == self.name
+               and i.get("domainNameId")]
+        if not ids:
+            return None, attempt
+        got, got_a = self.aws.attempt("apigateway", region, "GetDomainName", "apigateway:GET",
+                                      _get_rest(self.name, ids[0]))
+        if got is None:
+            return None, got_a
+        return _Lookup(region, _rest_view({**got, "domainNameId": ids[0]}), None,
+                       (got_a,)), got_a
 
     def scan(self, skip: str | None) -> tuple[list[_Lookup], list[Attempt]]:
         """Look in every region API Gateway offers, all at once (the REST API alone: both APIs
@@ -220,7 +240,7 @@ class _Collector:
         def list_all(c: Any) -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
             for page in c.get_paginator("list_certificates").paginate(
-                    Includes={"keyTypes": _KEY_TYPES}):
+                    Includes={"keyTypes": list(ACM_KEY_TYPES)}):
                 out.extend(page.get("CertificateSummaryList", []))
             return out
 
@@ -250,157 +270,10 @@ class _Collector:
             if a.failed:
                 return (), a
             found.append(cert)
+        scope = Attempt(attempt.call, attempt.status, f"searched ACM of this account in "
+                        f"{acm_region} only", attempt.action, attempt.code, attempt.region)
         return tuple(c for c in found if c is not None and c.subject == mine.subject
-                     and c.issuer and mine.issuer and c.issuer != mine.issuer), attempt
-
-    def truststore(self, region: str, mtls: Mtls) -> TruststoreObject | None:
-        where = split_s3_uri(mtls.truststore_uri)
-        if where is None:
-            bad = Attempt("s3.GetObject", Status.NOT_FOUND,
-                          f"{mtls.truststore_uri} is not s3://bucket/key", "s3:GetObject",
-                          "InvalidUri", region)
-            self.evidence["truststore_object"] = self.aws.record(bad)
-            self.evidence["truststore_versions"] = bad
-            return None
-        bucket, key = where
-        versioning_f = spawn(self.aws.attempt, "s3", region, "GetBucketVersioning",
-                             "s3:GetBucketVersioning",
-                             lambda c: c.get_bucket_versioning(Bucket=bucket))
-        versions_f = spawn(self.aws.attempt, "s3", region, "ListObjectVersions",
-                           "s3:ListBucketVersions", lambda c: _versions(c, bucket, key))
-        get_args = {"Bucket": bucket, "Key": key}
-        if mtls.truststore_version:
-            get_args["VersionId"] = mtls.truststore_version
-
-        def get(c: Any) -> tuple[bytes, Any, Any]:
-            obj = c.get_object(**get_args)
-            return obj["Body"].read(MAX_BYTES), obj.get("VersionId"), obj.get("LastModified")
-
-        action = "s3:GetObjectVersion" if mtls.truststore_version else "s3:GetObject"
-        got, got_a = self.aws.attempt("s3", region, "GetObject", action, get)
-        versioning, versioning_a = self.wait(versioning_f, "truststore_versions") or (None, None)
-        versions, versions_a = self.wait(versions_f, "truststore_versions") or (None, None)
-        self.evidence["truststore_object"] = got_a
-        failed = _first_failure([a for a in (versioning_a, versions_a) if a is not None])
-        if failed is not None:
-            self.evidence["truststore_versions"] = failed
-        elif versioning_a is not None and versions_a is not None:
-            self.evidence["truststore_versions"] = ok("s3.ListObjectVersions", region)
-        latest = latest_modified = configured_modified = None
-        for v in versions or []:
-            if v.get("IsLatest"):
-                latest, latest_modified = v.get("VersionId"), v.get("LastModified")
-            if mtls.truststore_version and v.get("VersionId") == mtls.truststore_version:
-                configured_modified = v.get("LastModified")
-        status = None
-        if versioning is not None:
-            status = versioning.get("Status") or "Never"
-        content = got[0] if got else None
-        if got and configured_modified is None and mtls.truststore_version:
-            configured_modified = got[2]
-        if got and not mtls.truststore_version:
-            # unpinned: what was read is the latest, which may not be the one in use
-            latest = latest or got[1]
-            latest_modified = latest_modified or got[2]
-        return TruststoreObject(bucket, key, status or "unknown", latest, mtls.truststore_version,
-                                latest_modified, configured_modified, content)
-
-    def mappings(self, region: str, view: _View) -> tuple[tuple[Mapping, ...], bool]:
-        """The domain's mappings, each with whether its API's execute-api endpoint is off."""
-        if view.api_type == "rest":
-            def rest_list(c: Any) -> list[dict[str, Any]]:
-                items: list[dict[str, Any]] = []
-                for page in c.get_paginator("get_base_path_mappings").paginate(
-                        domainName=self.name):
-                    items.extend(page.get("items", []))
-                return items
-
-            got, attempt = self.aws.attempt("apigateway", region, "GetBasePathMappings",
-                                            "apigateway:GET", rest_list)
-            raw = [(m["restApiId"], m.get("stage"), m.get("basePath", "(none)"))
-                   for m in got or []]
-        else:
-            def http_list(c: Any) -> list[dict[str, Any]]:
-                items: list[dict[str, Any]] = []
-                args = {"DomainName": self.name}
-                while True:  # GetApiMappings has NextToken but no botocore paginator
-                    page = c.get_api_mappings(**args)
-                    items.extend(page.get("Items", []))
-                    if not page.get("NextToken"):
-                        return items
-                    args["NextToken"] = page["NextToken"]
-
-            got, attempt = self.aws.attempt("apigatewayv2", region, "GetApiMappings",
-                                            "apigateway:GET", http_list)
-            raw = [(m["ApiId"], m.get("Stage"), m.get("ApiMappingKey") or "(none)")
-                   for m in got or []]
-        self.evidence["mappings"] = attempt
-        if got is None:
-            self.evidence["mapped_apis"] = attempt
-            return (), False
-        apis = {api_id: spawn(self.api, region, api_id, view.api_type)
-                for api_id in {r[0] for r in raw}}
-        out = []
-        failures: list[Attempt] = []
-        for api_id, stage, base in raw:
-            got_api = self.wait(apis[api_id], "mapped_apis")
-            disabled, name, kind, api_attempt = got_api or (None, None, view.api_type, None)
-            if api_attempt is not None and api_attempt.failed:
-                failures.append(api_attempt)
-            out.append(Mapping(api_id, stage, base, disabled, name, kind))
-        if not raw:
-            self.evidence["mapped_apis"] = skipped("mapped_apis", "no API is mapped")
-        elif failures:
-            self.evidence["mapped_apis"] = failures[0]
-        else:
-            self.evidence.setdefault("mapped_apis", ok("mapped_apis", region))
-        return tuple(out), True
-
-    def api(self, region: str, api_id: str, hint: str
-            ) -> tuple[bool | None, str | None, str, Attempt]:
-        """(execute-api endpoint disabled?, name, rest|http, the attempt) of one API."""
-        order = ("rest", "http") if hint == "rest" else ("http", "rest")
-        attempt: Attempt | None = None
-        for kind in order:
-            if kind == "rest":
-                got, attempt = self.aws.attempt(
-                    "apigateway", region, "GetRestApi", "apigateway:GET",
-                    lambda c: require(c.get_rest_api(restApiId=api_id), "id"))
-                if got is not None:
-                    return (bool(got.get("disableExecuteApiEndpoint")), got.get("name"), "rest",
-                            attempt)
-            else:
-                got, attempt = self.aws.attempt(
-                    "apigatewayv2", region, "GetApi", "apigateway:GET",
-                    lambda c: require(c.get_api(ApiId=api_id), "ApiId"))
-                if got is not None:
-                    return (bool(got.get("DisableExecuteApiEndpoint")), got.get("Name"),
-                            "websocket" if got.get("ProtocolType") == "WEBSOCKET" else "http",
-                            attempt)
-            if attempt.status is not Status.NOT_FOUND:
-                break
-        assert attempt is not None
-        if attempt.status is Status.NOT_FOUND:
-            attempt = Attempt(f"API {api_id}", Status.NOT_FOUND,
-                              "neither API Gateway API knows this API id", "apigateway:GET")
-        return None, None, hint, attempt
-
-
-def _versions(c: Any, bucket: str, key: str) -> list[dict[str, Any]]:
-    """Every version of exactly `key` (delete markers included, as `IsDeleteMarker`), every
-    page up to MAX_VERSION_PAGES."""
-    out: list[dict[str, Any]] = []
-    args: dict[str, Any] = {"Bucket": bucket, "Prefix": key}
-    for _ in range(MAX_VERSION_PAGES):
-        page = c.list_object_versions(**args)
-        out += [v for v in page.get("Versions", []) if v.get("Key") == key]
-        out += [{**m, "IsDeleteMarker": True} for m in page.get("DeleteMarkers", [])
-                if m.get("Key") == key]
-        if not page.get("IsTruncated"):
-            break
-        args["KeyMarker"] = page.get("NextKeyMarker")
-        args["VersionIdMarker"] = page.get("NextVersionIdMarker")
-    return out
+                     and c.issuer and mine.issuer and c.issuer != mine.issuer), scope
 
 
 def _acm(d: dict[str, Any]) -> AcmCertificate:
@@ -424,7 +297,7 @@ def _addresses(answer: DnsAnswer | None) -> tuple[str, ...]:
     return answer.addresses if answer else ()
 
 
-def _not_looked_up(c: _Collector, why: Attempt) -> None:
+def _not_looked_up(c: Collector, why: Attempt) -> None:
     """Every downstream fact, when the domain itself could not be read (or does not exist)."""
     for fact in DOWNSTREAM:
         c.evidence[fact] = (skipped(fact, "the custom domain does not exist")
@@ -444,6 +317,13 @@ def _find(c: _Collector, region: str | None, source: str
         failure = _first_failure(home.attempts)
         if failure is not None:
             return None, region, source, failure, ()  # not an answer: no scan, no "not found"
+        private, listed = c.private(region)
+        if private is not None and private.rest is not None:
+            return (private, region, source, Attempt(
+                "domain", Status.OK, f"a private custom domain (domainNameId "
+                f"{private.rest.domain_name_id})", region=region), ())
+        if listed.failed:
+            return None, region, source, listed, ()
         if source == "option":
             return None, region, source, _absent([region]), ()
     # the region scan: first prove the credentials work, then ask every region at once
@@ -472,16 +352,20 @@ def _find(c: _Collector, region: str | None, source: str
 
 def _absent(regions: Sequence[str]) -> Attempt:
     where = regions[0] if len(regions) == 1 else f"{len(set(regions))} regions"
-    return Attempt("domain", Status.NOT_FOUND, f"neither API knows the name in {where}")
+    return Attempt("domain", Status.NOT_FOUND, f"neither API knows the name in {where}, nor "
+                   "is it a private custom domain of this account there")
 
 
 def collect_domain(name: str, *, region: str | None, profile: str | None,
-                   deadline: Deadline | None = None, timeout: float = 30.0) -> DomainFacts:
+                   deadline: Deadline | None = None, timeout: float = 30.0,
+                   aws: Aws | None = None) -> DomainFacts:
     """Everything AWS and DNS say about the custom domain `name`, within the deadline (or
-    `timeout` seconds). Never raises for AWS trouble: failures are attempts."""
-    deadline = deadline or Deadline(timeout)
+    `timeout` seconds). Never raises for AWS trouble: failures are attempts. `aws` (the fleet
+    scan: an assumed role's session, clients shared between domains) replaces the calls made
+    with `profile`; its deadline is the one used."""
+    deadline = aws.deadline if aws is not None else deadline or Deadline(timeout)
     name = name.strip().rstrip(".").lower()
-    aws = Aws(profile, deadline)
+    aws = aws if aws is not None else Aws(profile, deadline)
     c = _Collector(aws, name)
     dns_f = spawn(lookup, name, deadline.within(5.0))
     source = "option"
@@ -506,6 +390,7 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     dns = c.wait(dns_f, "dns")
     if lookup_ is None:
         _not_looked_up(c, domain_fact)
+        aws.settle()
         return DomainFacts(name, found_region, source,
                            found=False if domain_fact.status is Status.NOT_FOUND else None,
                            dns_addresses=_addresses(dns),
@@ -526,12 +411,16 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     own_f = spawn(c.certificate, region, view.ownership_arn, "ownership_certificate",
                   certificates)
     if view.mtls:
-        ts_f: Future[TruststoreObject | None] | None = spawn(c.truststore, region, view.mtls)
+        ts_f: Future[TruststoreObject | None] | None = spawn(read_truststore, c, region,
+                                                             view.mtls)
     else:
         ts_f = None
         for fact in ("truststore_object", "truststore_versions"):
             c.evidence[fact] = skipped(fact, "mutual TLS is off")
-    map_f = spawn(c.mappings, region, view)
+    other = next((v for v in (rest, http) if v is not None and v is not view), None)
+    routing_mode = view.routing_mode or (other.routing_mode if other else None)
+    served_f = spawn(read_served, c, region, view.api_type, routing_mode, view.domain_name_id,
+                     view.mtls is not None)
     regional_f = spawn(lookup, view.regional_domain_name, deadline.within(5.0)) \
         if view.regional_domain_name else None
     conflicts: tuple[AcmCertificate, ...] = ()
@@ -549,9 +438,9 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         c.evidence.setdefault("issuer_conflicts", cert_fact
                               if cert_fact.failed or cert_fact.status is Status.NOT_FOUND
                               else skipped("issuer_conflicts", "no domain certificate"))
-    mappings, mappings_read = c.wait(map_f, "mappings") or ((), False)
-    c.evidence.setdefault("mapped_apis", Attempt("mapped_apis", Status.TIMED_OUT,
-                                                 "not finished in time"))
+    served = c.wait(served_f, "mappings") or Served()
+    for fact in ("mapped_apis", "routing_rules", "stages", "authorizers"):
+        c.evidence.setdefault(fact, Attempt(fact, Status.TIMED_OUT, "not finished in time"))
     regional = c.wait(regional_f, "dns") if regional_f else None
     truststore = c.wait(ts_f, "truststore_object") if ts_f else None
     if "truststore_versions" not in c.evidence and ts_f is not None:
@@ -564,15 +453,31 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         c.evidence.setdefault("dns", skipped("dns", f"{view.regional_domain_name} does not "
                                              "resolve: nothing to compare"))
     c.evidence.setdefault("dns", ok("dns"))
+    aws.settle()  # a call the deadline left unanswered is named in the report all the same
     return DomainFacts(
-        name=name, region=region, region_source=source, found=True, api_type=view.api_type,
+        name=name, region=region, region_source=source, found=True,
+        api_type=_api_type(view.api_type, served),
         endpoint_type=view.endpoint_type, status=view.status, status_message=view.status_message,
         security_policy=view.security_policy, certificate_arn=view.certificate_arn,
         ownership_verification_certificate_arn=view.ownership_arn,
         regional_domain_name=view.regional_domain_name, hosted_zone_id=view.hosted_zone_id,
-        mtls=view.mtls, mappings=mappings, mappings_read=mappings_read,
+        mtls=view.mtls, mappings=served.mappings, mappings_read=served.mappings_read,
         certificates=certificates, issuer_conflicts=conflicts, truststore_object=truststore,
         dns_addresses=_addresses(dns), dns_canonical=dns.canonical if dns else None,
         regional_addresses=_addresses(regional), attempts=tuple(aws.attempts),
         account_id=c.account_id, evidence=dict(c.evidence), also_found_in=others,
+        domain_name_id=view.domain_name_id, routing_mode=routing_mode,
+        endpoint_access_mode=view.endpoint_access_mode or (
+            other.endpoint_access_mode if other else None),
+        ip_address_type=view.ip_address_type or (other.ip_address_type if other else None),
+        routing_rules=served.rules, routing_rules_read=served.rules_read, stages=served.stages,
+        authorizers=served.authorizers,
     )
+
+
+def _api_type(view_type: str, served: Served) -> str:
+    """`websocket` for an apigatewayv2 domain that sends requests to WebSocket APIs only (never
+    "HTTP API"); else the API that describes the domain."""
+    if view_type != "rest" and served.kinds == {"websocket"}:
+        return "websocket"
+    return view_type

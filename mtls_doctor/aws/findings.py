@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import unquote
 
+from mtls_doctor.aws import findings_served as served
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.pki.fixes import UploadTarget, with_upload
 from mtls_doctor.pki.hostname import name_covers
-from mtls_doctor.shell import Shell, aws, curl, doctor, openssl, render, render_all, tools
+from mtls_doctor.shell import aws, curl, doctor, openssl, render, render_all, tools
 from mtls_doctor.shell.aws import NEW_VERSION
 
+T = TypeVar("T")
 #: versioning states that S3 reports for a bucket whose versioning is not on
 _VERSIONING_OFF = {"suspended", "never", "disabled", "off"}
 _REGION_SOURCE = {
@@ -54,14 +57,16 @@ def covers(names: Iterable[str], host: str) -> bool:
 
 
 def split_s3_uri(uri: str) -> tuple[str, str] | None:
-    """`s3://bucket/key` into (bucket, key); None when it is not one."""
+    """`s3://bucket/key` into (bucket, key), the key percent-decoded (`my%20ca.pem` is the
+    object `my ca.pem`); None when it is not one."""
     m = re.match(r"^s3://([^/]+)/(.+)$", uri.strip())
-    return (m.group(1), m.group(2)) if m else None
+    return (m.group(1), unquote(m.group(2))) if m else None
 
 
 def s3_uri(bucket: str, key: str, version: str | None = None) -> str:
-    """The contract's S3 source form: `s3://bucket/key` with an optional `?versionId=V`."""
-    return f"s3://{bucket}/{key}" + (f"?versionId={version}" if version else "")
+    """The contract's S3 source form: `s3://bucket/key` with an optional `?versionId=V`; a key
+    character that a URI cannot carry as itself (space, `%`, `?`, `#`, ...) percent-encoded."""
+    return aws.s3_uri(bucket, key) + (f"?versionId={version}" if version else "")
 
 
 def _day(dt: datetime | None) -> str:
@@ -69,12 +74,21 @@ def _day(dt: datetime | None) -> str:
 
 
 @dataclass(frozen=True)
-class _Ctx:
-    """The facts plus what every rule derives from them: where, which CLI, which region."""
+class Ctx:
+    """The facts plus what every rule derives from them: where, which CLI, which region (the
+    rule modules beside this one take it too)."""
 
     facts: DomainFacts
     at: datetime
     warn_days: int
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """`make()` once per context: what several rules derive from the same facts."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        value: T = self._memo[key]
+        return value
 
     @property
     def name(self) -> str:
@@ -82,14 +96,27 @@ class _Ctx:
 
     @property
     def rest(self) -> bool:
-        return self.facts.api_type != "http"
+        """Whether the REST API (apigateway) describes the domain; else apigatewayv2 (HTTP and
+        WebSocket APIs)."""
+        return self.facts.api_type not in ("http", "websocket")
 
     @property
     def ref(self) -> aws.Domain:
-        """The domain as the `aws` commands address it (one builder for REST and HTTP)."""
+        """The domain as the `aws` commands address it (one builder for REST and HTTP; a private
+        domain with its id)."""
         f = self.facts
         return aws.Domain(f.name, f.region, "http" if not self.rest else "rest",
-                          f.certificate_arn, f.ownership_verification_certificate_arn)
+                          f.certificate_arn, f.ownership_verification_certificate_arn,
+                          f.domain_name_id)
+
+    @property
+    def account(self) -> str:
+        """The account id: the caller's, else the one in the certificate's ARN."""
+        f = self.facts
+        if f.account_id:
+            return f.account_id
+        parts = (f.certificate_arn or "").split(":")
+        return parts[4] if len(parts) > 5 and parts[4] else "<account-id>"
 
     @property
     def where(self) -> str:
@@ -192,7 +219,7 @@ class _Ctx:
 
 # --- rules -----------------------------------------------------------------------------------------
 
-def _not_found(c: _Ctx) -> Finding:
+def _not_found(c: Ctx) -> Finding:
     f = c.facts
     how = _REGION_SOURCE.get(f.region_source, f.region_source)
     if f.region:
@@ -205,14 +232,17 @@ def _not_found(c: _Ctx) -> Finding:
     account = f" in account {f.account_id}" if f.account_id else ""
     region = f.region or "<region>"
     commands = render_all((aws.get_domain_names(True, region), aws.get_domain_names(False, region),
-                           aws.caller_identity(), tools.dig_short(f.name),
+                           aws.get_domain_names(True, region, private=True), aws.caller_identity(),
+                           tools.dig_short(f.name),
                            doctor.domain(f.name, "<region>")))
     return make_finding(
         "DOMAIN_NOT_FOUND", f"no custom domain named {f.name}{account}",
         f"Neither the REST (apigateway) nor the HTTP (apigatewayv2) API knows the custom domain "
-        f"name {f.name}{account}. Searched: {searched}. Check the spelling, the account (profile) "
-        "and the region: a regional domain exists only in its own region, and the host name's DNS "
-        "record (d-xxxx.execute-api.REGION.amazonaws.com) tells which.",
+        f"name {f.name}{account}, and no private custom domain of the account has that name "
+        f"(GetDomainNames; a private one is known only by its id). Searched: {searched}. Check "
+        "the spelling, the account (profile) and the region: a regional domain exists only in "
+        "its own region, and the host name's DNS record (d-xxxx.execute-api.REGION.amazonaws.com) "
+        "tells which.",
         location=f"custom domain {f.name}" + (f" ({f.region})" if f.region else ""),
         evidence={"name": f.name, "region": f.region, "region_source": f.region_source,
                   "account_id": f.account_id, "dns_canonical": f.dns_canonical,
@@ -233,7 +263,7 @@ _STATUS_IDS = {
 }
 
 
-def _status(c: _Ctx) -> list[Finding]:
+def _status(c: Ctx) -> list[Finding]:
     f = c.facts
     status = (f.status or "").upper()
     finding_id = _STATUS_IDS.get(status)
@@ -318,7 +348,7 @@ def _status(c: _Ctx) -> list[Finding]:
                          evidence=evidence, fix=fix)]
 
 
-def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
+def _mtls_and_endpoint(c: Ctx) -> list[Finding]:
     f = c.facts
     out: list[Finding] = []
     endpoint = (f.endpoint_type or "").upper()
@@ -335,7 +365,11 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
         commands: list[str] = []
         if not policy_ok and endpoint not in ("EDGE", "PRIVATE"):
             commands.append(c.set_security_policy())
-        commands.append(render(aws.set_truststore_uri(c.ref, uri)))
+        if endpoint == "PRIVATE":  # never on this domain: a REGIONAL one (DOMAIN_NOT_REGIONAL)
+            commands.append(render(aws.create_regional_domain(
+                c.ref, f.certificate_arn or "<regional-certificate-arn>", uri)))
+        else:
+            commands.append(render(aws.set_truststore_uri(c.ref, uri)))
         out.append(make_finding(
             "DOMAIN_MTLS_DISABLED", f"{c.name} does not require client certificates",
             "The custom domain has no mutualTlsAuthentication (no truststore), so API Gateway never "
@@ -362,15 +396,26 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
             commands = [c.request_cert(), render(aws.update_domain_patch(c.ref, *ops))]
             why = "an EDGE (CloudFront) endpoint cannot carry mutual TLS"
         else:
-            steps = ("Private APIs cannot use mutual TLS: put a REGIONAL custom domain with a "
-                     "truststore in front of a REGIONAL API instead.",)
-            commands = [render(aws.create_regional_domain(c.ref, cert_arn, "s3://<bucket>/<key>"))]
+            ident = (f" (domainNameId {f.domain_name_id}: every apigateway command on it needs "
+                     "--domain-name-id)") if f.domain_name_id else ""
+            steps = (f"{c.name} is a private custom domain{ident}, reached only from VPCs "
+                     "through an execute-api VPC endpoint and a domain name access association; "
+                     "API Gateway does not support mutual TLS for it.",
+                     "For mutual TLS, create a public REGIONAL custom domain with a truststore "
+                     "(TLS_1_2) and map the API there; a private API stays reachable only "
+                     "through its VPC endpoint.")
+            commands = [c.get_domain("[endpointConfiguration,policy]"),
+                        render(aws.create_regional_domain(
+                            aws.Domain(f.name, f.region), cert_arn, "s3://<bucket>/<key>"))]
             why = "private APIs and private custom domains do not support mutual TLS"
         out.append(make_finding(
             "DOMAIN_NOT_REGIONAL", f"{c.name} is an {endpoint} custom domain",
             f"Mutual TLS needs a REGIONAL custom domain name with the TLS_1_2 security policy; {why}.",
-            location=c.where, evidence={"endpoint_type": f.endpoint_type},
+            location=c.where, evidence={"endpoint_type": f.endpoint_type,
+                                        "domain_name_id": f.domain_name_id},
             fix=Fix("Use a REGIONAL custom domain name.", steps, tuple(commands))))
+    if (f.endpoint_access_mode or "").upper() == "STRICT":
+        out.append(_strict_access_mode(c))
     if c.mtls is not None and not policy_ok:
         enhanced = " Enhanced SecurityPolicy_* policies cannot carry mTLS." \
             if (policy or "").startswith("SecurityPolicy_") else ""
@@ -384,6 +429,32 @@ def _mtls_and_endpoint(c: _Ctx) -> list[Finding]:
                      c.get_domain("securityPolicy" if c.rest
                                   else "DomainNameConfigurations[0].SecurityPolicy")))))
     return out
+
+
+def _strict_access_mode(c: Ctx) -> Finding:
+    """DOMAIN_STRICT_ACCESS_MODE: SNI and Host must both name the domain."""
+    f = c.facts
+    connect = f.regional_domain_name or "<regional-domain-name>"
+    commands = render_all((
+        aws.get_domain_name(c.ref, "[endpointAccessMode,securityPolicy]"),
+        curl.request(f"https://{c.name}/", connect_to=f"{c.name}:443:{connect}:443",
+                     cert="client.pem", key="client.key"),
+        openssl.s_client(f"{connect}:443", c.name, cert="client.pem", key="client.key")))
+    return make_finding(
+        "DOMAIN_STRICT_ACCESS_MODE", f"{c.name} accepts only requests whose SNI and Host match",
+        f"The domain's endpointAccessMode is STRICT: API Gateway serves a request only when the "
+        f"TLS server name (SNI) and the HTTP Host header both name {c.name}. A client that "
+        "connects by IP address or to the regional name without SNI, or that sends another "
+        "Host (a proxy rewriting it, a test against d-xxxx.execute-api...), is refused with a "
+        "403 or a 421 even with a good client certificate. Test with the name as both SNI and "
+        "Host (curl --connect-to, openssl s_client -servername). BASIC relaxes this and is meant "
+        "for migrations.",
+        location=c.where, evidence={"endpoint_access_mode": f.endpoint_access_mode,
+                                    "security_policy": f.security_policy},
+        fix=Fix(f"Have clients send {c.name} as both the TLS server name and the Host header.",
+                ("Check the access mode and the security policy.",
+                 f"Call the domain with {c.name} as SNI and Host, reaching {connect}."),
+                commands))
 
 
 # --- truststore warnings ---------------------------------------------------------------------------
@@ -455,7 +526,7 @@ def match_warning(warning: str, truststore: Sequence[CertSummary],
     return top[0], how, [e.index for e in top[1:]]
 
 
-def _publish_steps(c: _Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _publish_steps(c: Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Fetch the configured truststore, correct it, upload it, point the domain at it (the same
     publishing steps the truststore lint gives, with this domain's real values)."""
     bucket, key = c.s3 or ("<bucket>", "<key>")
@@ -469,7 +540,7 @@ def _publish_steps(c: _Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]
                                                                                    check)
 
 
-def _truststore_warnings(c: _Ctx, truststore: Sequence[CertSummary]) -> list[Finding]:
+def _truststore_warnings(c: Ctx, truststore: Sequence[CertSummary]) -> list[Finding]:
     mtls = c.mtls
     if mtls is None:
         return []
@@ -525,7 +596,7 @@ def _s3_reason(failure: Attempt, bucket: str, key: str, version: str | None) -> 
     return failure.reason or "S3 answered that the object does not exist"
 
 
-def _truststore_object(c: _Ctx) -> list[Finding]:
+def _truststore_object(c: Ctx) -> list[Finding]:
     f = c.facts
     mtls = c.mtls
     ts = f.truststore_object
@@ -537,16 +608,30 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
     version = c.configured_version
     if mtls is not None and read is not None and read.status is Status.NOT_FOUND:
         reason = _s3_reason(read, bucket, key, version)
+        marker = ts.latest_delete_marker if ts is not None and not version else None
+        if marker and read.code.lower() == "nosuchkey":
+            reason = (f"the current version of s3://{bucket}/{key} is a delete marker ({marker}): "
+                      "the object was deleted, and S3 answers NoSuchKey for it; its earlier "
+                      "versions are still there")
         where = c.truststore_where
         commands = [render(aws.head_object(bucket, key, version)),
                     render(aws.list_object_versions(
-                        bucket, key, "Versions[].[VersionId,IsLatest,LastModified]"))]
+                        bucket, key, "[Versions[].[Key,VersionId,IsLatest,LastModified],"
+                                     "DeleteMarkers[].[Key,VersionId,IsLatest]]"))]
         code = read.code.lower()
+        steps = ["Check which versions of the object exist."]
+        if marker:
+            commands.append(render(aws.delete_object_version(bucket, key, marker)))
+            steps.append("Remove the delete marker: the version below it becomes the current "
+                         "one again (or upload the bundle again).")
         if code in ("nosuchkey", "nosuchbucket"):
-            commands += [render(aws.put_object(bucket, key, "truststore.pem")),
-                         c.set_truststore_version(NEW_VERSION)]
+            commands.append(render(aws.put_object(bucket, key, "truststore.pem")))
+            commands.append(c.set_truststore_version(NEW_VERSION) if version
+                            else render(aws.set_truststore_uri(c.ref, mtls.truststore_uri)))
         elif code == "nosuchversion":
             commands.append(c.set_truststore_version("<existing-version-id>"))
+        steps.append("Upload the bundle again, or pin an existing version; then update the "
+                     "domain so that API Gateway reads it.")
         out.append(make_finding(
             "DOMAIN_TRUSTSTORE_UNREADABLE", f"the truststore {where} does not exist",
             f"{reason[:1].upper()}{reason[1:]}. API Gateway reads the truststore object whenever "
@@ -555,9 +640,7 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
             evidence={"uri": mtls.truststore_uri, "bucket": bucket, "key": key, "version": version,
                       "call": read.call, "code": read.code, "message": read.reason},
             fix=Fix("Put the truststore back at that key (and version), or point the domain at one "
-                    "that exists.",
-                    ("Check which versions of the object exist.",
-                     "Upload the bundle again, or pin an existing version."), tuple(commands))))
+                    "that exists.", tuple(steps), tuple(commands))))
     if ts is None or mtls is None:
         return out
     where = s3_uri(ts.bucket, ts.key)
@@ -566,12 +649,18 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
         out.append(make_finding(
             "DOMAIN_TRUSTSTORE_VERSIONING_OFF", f"versioning is off on bucket {ts.bucket}",
             f"Versioning of bucket {ts.bucket} is {state}: every upload of {ts.key} replaces the "
-            "only copy, so the domain cannot pin a truststore version and there is no earlier "
-            "version to go back to if a new bundle is refused.", location=where,
+            "only copy, so the domain cannot pin a truststore version (a truststoreVersion needs "
+            "versioning Enabled) and there is no earlier version to go back to if a new bundle "
+            "is refused.", location=where,
             evidence={"bucket": ts.bucket, "versioning": ts.versioning},
-            fix=Fix("Turn on S3 versioning for the bucket.", (),
+            fix=Fix("Turn on S3 versioning for the bucket.",
+                    ("Turn versioning on, then upload the bundle again to get a version id.",
+                     "To keep it off instead: leave the domain unpinned and, after each upload, "
+                     "update the domain with the same truststore URI so that API Gateway reads "
+                     "the object again."),
                     render_all((aws.put_bucket_versioning(ts.bucket),
-                                aws.get_bucket_versioning(ts.bucket))))))
+                                aws.get_bucket_versioning(ts.bucket),
+                                aws.set_truststore_uri(c.ref, mtls.truststore_uri))))))
     latest, configured = ts.latest_version, ts.configured_version
     # S3's latest version is the newest by definition; dates only guard against a configured
     # version written later than the one S3 marks latest (clock skew, a restored copy)
@@ -595,12 +684,12 @@ def _truststore_object(c: _Ctx) -> list[Finding]:
                      "Update the domain, then read its truststoreWarnings."),
                     (render(doctor.truststore(s3_uri(ts.bucket, ts.key, latest))),
                      c.set_truststore_version(latest), c.mtls_query()))))
-    if not mtls.truststore_version:
+    if not mtls.truststore_version and not (read is not None and read.status is Status.NOT_FOUND):
         out.append(_unpinned(c, ts))
     return out
 
 
-def _unpinned(c: _Ctx, ts: TruststoreObject) -> Finding:
+def _unpinned(c: Ctx, ts: TruststoreObject) -> Finding:
     """DOMAIN_TRUSTSTORE_UNPINNED: the live version is whichever was latest at the last update."""
     where = s3_uri(ts.bucket, ts.key)
     versioned = ts.versioning.lower() not in _VERSIONING_OFF and ts.versioning != "unknown"
@@ -634,7 +723,7 @@ def _unpinned(c: _Ctx, ts: TruststoreObject) -> Finding:
 
 # --- certificates ----------------------------------------------------------------------------------
 
-def _ownership_problems(c: _Ctx, cert: AcmCertificate) -> list[str]:
+def _ownership_problems(c: Ctx, cert: AcmCertificate) -> list[str]:
     """Why a certificate cannot serve as the ownership verification certificate (none: it can)."""
     problems = []
     if (cert.status or "").upper() != "ISSUED":
@@ -649,11 +738,11 @@ def _ownership_problems(c: _Ctx, cert: AcmCertificate) -> list[str]:
     return problems
 
 
-def _cert_location(c: _Ctx, arn: str) -> str:
+def _cert_location(c: Ctx, arn: str) -> str:
     return f"{c.where}, ACM certificate {arn}"
 
 
-def _certificate_gone(c: _Ctx) -> list[Finding]:
+def _certificate_gone(c: Ctx) -> list[Finding]:
     """The domain names a certificate ACM does not have (asked in the ARN's own region)."""
     f = c.facts
     arn = f.certificate_arn or ""
@@ -675,7 +764,7 @@ def _certificate_gone(c: _Ctx) -> list[Finding]:
                  c.request_cert(), c.set_certificate("<new-certificate-arn>"))))]
 
 
-def _domain_certificate(c: _Ctx) -> list[Finding]:
+def _domain_certificate(c: Ctx) -> list[Finding]:
     f = c.facts
     cert = c.domain_cert
     if cert is None:
@@ -748,7 +837,7 @@ def _domain_certificate(c: _Ctx) -> list[Finding]:
     return out
 
 
-def _ownership_certificate(c: _Ctx) -> list[Finding]:
+def _ownership_certificate(c: Ctx) -> list[Finding]:
     f = c.facts
     arn = f.ownership_verification_certificate_arn
     if not arn:
@@ -762,10 +851,11 @@ def _ownership_certificate(c: _Ctx) -> list[Finding]:
                     "(deleted, or in another account)"]
     else:
         return []  # not read: the AWS_* finding says why, and the check is unknown
+    out = _ownership_in_use(c, own) if own is not None else []
     if not problems:
-        return []
+        return out
     steps, commands = c.new_ownership_steps()
-    return [make_finding(
+    return [*out, make_finding(
         "DOMAIN_OWNERSHIP_CERT_INVALID", "the ownership verification certificate is not valid",
         f"ownershipVerificationCertificateArn {arn}: " + "; ".join(problems) + ". It must be an "
         f"ACM-issued certificate, ISSUED and unexpired, covering {c.name}, for the domain's whole "
@@ -779,7 +869,41 @@ def _ownership_certificate(c: _Ctx) -> list[Finding]:
                         *commands)))]
 
 
-def _issuer_conflict(c: _Ctx) -> list[Finding]:
+def domain_of_arn(arn: str) -> str | None:
+    """`arn:aws:apigateway:REGION:[ACCOUNT]:/domainnames/NAME[+ID]` -> NAME; None for any other
+    resource."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[2] != "apigateway" or not parts[5].startswith("/domainnames/"):
+        return None
+    name = parts[5][len("/domainnames/"):].split("/", 1)[0]
+    return name.split("+", 1)[0].rstrip(".").lower() or None
+
+
+def _ownership_in_use(c: Ctx, own: AcmCertificate) -> list[Finding]:
+    """DOMAIN_OWNERSHIP_CERT_IN_USE: ACM says another custom domain uses the ownership
+    verification certificate (the guide: it cannot be the server certificate of another mutual
+    TLS domain)."""
+    others = [a for a in own.in_use_by
+              if (name := domain_of_arn(a)) is not None and name != c.name]
+    if not others:
+        return []
+    names = sorted({domain_of_arn(a) or a for a in others})
+    steps, commands = c.new_ownership_steps()
+    return [make_finding(
+        "DOMAIN_OWNERSHIP_CERT_IN_USE",
+        f"the ownership verification certificate also serves {', '.join(names)}",
+        f"ownershipVerificationCertificateArn {own.arn} is in use by {'; '.join(others)} "
+        f"(ACM's InUseBy). The certificate that proves the right to use {c.name} cannot be "
+        "the server certificate of another mutual TLS custom domain: give this domain an "
+        "ownership verification certificate of its own.",
+        subject=own.subject, location=_cert_location(c, own.arn),
+        evidence={"arn": own.arn, "in_use_by": list(own.in_use_by), "other_domains": names},
+        fix=Fix("Request a separate ACM certificate for ownership verification and update "
+                "ownershipVerificationCertificateArn with it.", steps,
+                (c.describe_cert(own.arn, "Certificate.InUseBy"), *commands)))]
+
+
+def _issuer_conflict(c: Ctx) -> list[Finding]:
     f = c.facts
     if not f.issuer_conflicts:
         return []
@@ -795,14 +919,20 @@ def _issuer_conflict(c: _Ctx) -> list[Finding]:
         commands.insert(0, c.describe_cert(mine.arn, "Certificate.[Subject,Issuer]"))
     commands += [render(aws.acm("delete-certificate", o.arn, region=f.region))
                  for o in f.issuer_conflicts]
+    acm_region = arn_region(mine.arn if mine else f.certificate_arn) or f.region or "its region"
+    commands.append(render(aws.all_certificates("<other-region>")))
     return [make_finding(
         "DOMAIN_ISSUER_CONFLICT", f"two issuers for the certificate subject {subject}",
         f"The domain's certificate {mine_text} and {others} have the same subject {subject} but "
         "different issuers. A mutual TLS domain allows one issuer per certificate subject: API "
         f"Gateway refuses it with \"The certificate subject {subject} conflicts with an existing "
-        "certificate from a different issuer.\"",
+        "certificate from a different issuer.\" mtls-doctor searched ACM in this account and "
+        f"{acm_region} only: certificates of the subject in other regions or other accounts "
+        "are not in this list (check them with the list-certificates command per region, and "
+        "with each other account's credentials).",
         subject=subject, location=c.where,
-        evidence={"subject": subject,
+        evidence={"subject": subject, "searched": {"account": f.account_id,
+                                                   "region": acm_region},
                   "certificate": {"arn": mine.arn, "issuer": mine.issuer} if mine
                   else {"arn": f.certificate_arn, "issuer": None},
                   "conflicts": [{"arn": o.arn, "issuer": o.issuer, "status": o.status,
@@ -812,64 +942,15 @@ def _issuer_conflict(c: _Ctx) -> list[Finding]:
                 "Support case.",
                 ("Compare the certificates' issuers.",
                  "Re-issue or delete the ones from the other issuer (delete only what nothing "
-                 "uses: InUseBy empty)."), tuple(commands)))]
+                 "uses: InUseBy empty).",
+                 f"Look for certificates named {mine.domain_name if mine and mine.domain_name else c.name} "
+                 f"in the other regions (and in other accounts you own): ACM was searched in this "
+                 f"account and {acm_region} only."), tuple(commands)))]
 
 
 # --- mappings and DNS ------------------------------------------------------------------------------
 
-def _base(m: Mapping) -> str:
-    return "/" if m.base_path in ("", "(none)") else "/" + m.base_path.lstrip("/")
-
-
-def _mappings(c: _Ctx) -> list[Finding]:
-    f = c.facts
-    out: list[Finding] = []
-    if f.mappings_read and not f.mappings:
-        command = render(aws.create_mapping(c.ref, "<rest-api-id>" if c.rest else "<api-id>",
-                                            "<stage>"))
-        out.append(make_finding(
-            "DOMAIN_NO_MAPPINGS", f"{c.name} has no API mappings",
-            "No API is mapped on the custom domain, so every request to it gets 403 or 404 whatever "
-            "the client certificate.", location=c.where, evidence={"mappings": []},
-            fix=Fix("Create a base path mapping to the API's stage.", (), (command,))))
-    by_api: dict[tuple[str, str], list[Mapping]] = {}
-    for m in f.mappings:
-        if m.execute_api_endpoint_disabled is False:
-            by_api.setdefault((m.api_type, m.api_id), []).append(m)
-    for (api_type, api_id), maps in by_api.items():
-        region = f.region or "<region>"
-        stages = sorted({m.stage for m in maps if m.stage}) or ["<stage>"]
-        label = f"{maps[0].api_name} ({api_id})" if maps[0].api_name else api_id
-        paths = ", ".join(f"{_base(m)} -> stage {m.stage or '?'}" for m in maps)
-        rest = api_type != "http"
-        shells: list[Shell] = [aws.disable_execute_api(rest, api_id, f.region),
-                               *(aws.create_deployment(rest, api_id, s, f.region) for s in stages)]
-        if rest:
-            steps: tuple[str, ...] = ("Disable the default endpoint.",
-                                      "Redeploy each stage so that it takes effect.")
-        else:
-            steps = ("Disable the default endpoint.",
-                     "Deploy the stages that do not deploy automatically.")
-        endpoint = f"https://{api_id}.execute-api.{region}.amazonaws.com"
-        shells.append(curl.status_code(f"{endpoint}/{stages[0]}/"))
-        commands = render_all(shells)
-        out.append(make_finding(
-            "DOMAIN_EXECUTE_API_ENABLED", f"API {label} still answers on its default execute-api endpoint",
-            f"{'HTTP' if api_type == 'http' else 'REST'} API {label}, mapped on {c.name} ({paths}), "
-            f"still has its default endpoint {endpoint} enabled: a client can call it there without "
-            "a client certificate and skip mutual TLS.",
-            location=f"{c.where}, base path {_base(maps[0])}",
-            evidence={"api_id": api_id, "api_type": api_type, "api_name": maps[0].api_name,
-                      "mappings": [{"base_path": m.base_path, "stage": m.stage} for m in maps],
-                      "execute_api_endpoint": endpoint},
-            fix=Fix("Disable the default execute-api endpoint so that clients can only come in "
-                    "through the mutual TLS domain.", (*steps, "Check that the default endpoint "
-                                                       "now refuses requests (403)."),
-                    tuple(commands))))
-    return out
-
-
-def _dns(c: _Ctx) -> list[Finding]:
+def _dns(c: Ctx) -> list[Finding]:
     f = c.facts
     regional = (f.regional_domain_name or "").lower().rstrip(".")
     if not f.dns_addresses or not regional:
@@ -906,6 +987,63 @@ def _dns(c: _Ctx) -> list[Finding]:
                 render_all((tools.dig_short(c.name), tools.dig_short(regional),
                             aws.list_hosted_zones_by_name(parent),
                             aws.change_record_sets("<your-hosted-zone-id>", batch)))))]
+
+
+# --- the UpdateDomainName quota -------------------------------------------------------------------
+
+def paced(finding: Finding) -> Finding:
+    """A fix that updates the domain more than once says to wait between the updates:
+    UpdateDomainName allows 1 request every 30 seconds per account (API Gateway quotas), so a
+    second update sent at once is throttled."""
+    fix = finding.fix
+    count = 0 if fix is None else sum(aws.updates_domain(line) for line in fix.commands)
+    if fix is None or count < 2:
+        return finding
+    step = (f"These steps update the domain {count} times: API Gateway allows UpdateDomainName "
+            f"1 request every {aws.UPDATE_DOMAIN_NAME_INTERVAL} seconds per account (Amazon API "
+            f"Gateway quotas), so wait {aws.UPDATE_DOMAIN_NAME_INTERVAL} seconds between the "
+            "updates, and until the domain's status is AVAILABLE again.")
+    return replace(finding, fix=replace(fix, steps=(*fix.steps, step)))
+
+
+# --- pins in a bucket without versioning -----------------------------------------------------------
+
+_PIN_MARKS = ("/mutualTlsAuthentication/truststoreVersion", '"TruststoreVersion"')
+
+
+def _pins(line: str) -> bool:
+    return aws.updates_domain(line) and any(m in line for m in _PIN_MARKS)
+
+
+def pins_need_versioning(facts: DomainFacts, findings: Sequence[Finding]) -> list[Finding]:
+    """In a bucket whose versioning is Suspended or was never on, a fix that pins a
+    truststoreVersion (which needs versioning Enabled) first turns versioning on, and says what
+    to do instead to keep it off: no pin, and the truststore URI re-applied after each upload."""
+    ts = facts.truststore_object
+    if ts is None or ts.versioning.lower() not in _VERSIONING_OFF or facts.mtls is None:
+        return list(findings)
+    c = Ctx(facts, datetime.now(), 0)
+    enable = render(aws.put_bucket_versioning(ts.bucket))
+    reapply = render(aws.set_truststore_uri(c.ref, facts.mtls.truststore_uri))
+    out = []
+    for finding in findings:
+        fix = finding.fix
+        if fix is None or not any(_pins(line) for line in fix.commands):
+            out.append(finding)
+            continue
+        commands = list(fix.commands)
+        if enable not in commands:
+            commands.insert(next(i for i, line in enumerate(commands) if _pins(line)
+                                 or line.startswith("aws s3api put-object")), enable)
+        if reapply not in commands:
+            commands.append(reapply)
+        step = (f"Versioning of bucket {ts.bucket} is {ts.versioning}: a truststoreVersion can be "
+                "set only while it is Enabled, so turn it on before the upload (put-bucket-"
+                "versioning). To keep it off instead, skip the pin: update the domain with the "
+                "same truststore URI (the last command) after the upload.")
+        out.append(replace(finding, fix=replace(fix, steps=(*fix.steps, step),
+                                                commands=tuple(commands))))
+    return out
 
 
 # --- failed AWS calls ------------------------------------------------------------------------------
@@ -1007,7 +1145,7 @@ def domain_findings(facts: DomainFacts, truststore: Sequence[CertSummary], *, at
     could not be read); truststore warnings are tied to its entries. `at` is the evaluation
     instant, `warn_days` the "expires soon" horizon.
     """
-    c = _Ctx(facts, at, warn_days)
+    c = Ctx(facts, at, warn_days)
     out: list[Finding] = []
     if not facts.found:
         if facts.found is False:  # both APIs answered: no such domain (None: not known)
@@ -1020,6 +1158,10 @@ def domain_findings(facts: DomainFacts, truststore: Sequence[CertSummary], *, at
     out += _domain_certificate(c)
     out += _ownership_certificate(c)
     out += _issuer_conflict(c)
-    out += _mappings(c)
+    out += served.no_routes(c)
+    out += served.execute_api(c)
     out += _dns(c)
-    return out + _failures(facts)
+    out += served.access_logs(c)
+    out += served.revocation(c)
+    # paced first: the URI re-applied instead of a pin is an alternative, not a second update
+    return pins_need_versioning(facts, [paced(f) for f in out]) + _failures(facts)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from mtls_doctor.aws.calls import Aws
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.evidence import Status
+from mtls_doctor.shell.aws import s3_uri as aws_s3_uri
 from mtls_doctor.source import MAX_BYTES, SourceData
 
 
@@ -15,7 +16,7 @@ def read_s3(spec: str, what: str, profile: str | None, region: str | None,
             timeout: float = 30.0) -> SourceData:
     """The object's bytes; any failure is one clear line (exit 2)."""
     parts = urlsplit(spec)
-    bucket, key = parts.netloc, parts.path.lstrip("/")
+    bucket, key = parts.netloc, unquote(parts.path.lstrip("/"))  # `my%20ca.pem`: `my ca.pem`
     version = parse_qs(parts.query).get("versionId", [None])[0]
     if not bucket or not key:
         raise InputError(f"{what} {spec!r}: expected s3://bucket/key[?versionId=V]")
@@ -42,5 +43,5 @@ def read_s3(spec: str, what: str, profile: str | None, region: str | None,
     if size > MAX_BYTES:
         raise InputError(f"{what} {spec} is {size / 1048576:.1f} MiB; certificate files are a few "
                          f"kilobytes (limit {MAX_BYTES // 1048576} MiB): is it the right object?")
-    name = f"s3://{bucket}/{key}" + (f"?versionId={version}" if version else "")
+    name = aws_s3_uri(bucket, key) + (f"?versionId={version}" if version else "")
     return SourceData(name, data)

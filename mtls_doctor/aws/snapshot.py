@@ -10,7 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from mtls_doctor.errors import InputError
-from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.domain import (
+    AcmCertificate,
+    Authorizers,
+    DomainFacts,
+    Mapping,
+    Mtls,
+    RoutingRule,
+    Stage,
+    TruststoreObject,
+)
 from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.report.json import to_primitive
 
@@ -58,6 +67,43 @@ def _bool(d: dict[str, Any], key: str) -> bool | None:
     return value
 
 
+def _int(d: dict[str, Any], key: str) -> int | None:
+    value = d.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValueError(f"{key} must be a whole number or null")
+    return value
+
+
+def _rule(d: dict[str, Any]) -> RoutingRule:
+    return RoutingRule(_s(d, "rule_id", required=True), _int(d, "priority"),
+                       _s(d, "api_id", required=True), _s(d, "stage"), _texts(d, "base_paths"),
+                       _texts(d, "headers"), _bool(d, "execute_api_endpoint_disabled"),
+                       _s(d, "api_name"), _s(d, "api_type") or "rest")
+
+
+def _stage(d: dict[str, Any]) -> Stage:
+    found = _bool(d, "found")
+    return Stage(_s(d, "api_id", required=True), _s(d, "api_type") or "rest",
+                 _s(d, "stage", required=True), True if found is None else found,
+                 _s(d, "access_log_destination"), _s(d, "access_log_format"),
+                 _bool(d, "auto_deploy"))
+
+
+def _authorizers(d: dict[str, Any]) -> Authorizers:
+    count = _int(d, "unprotected_count")
+    return Authorizers(_s(d, "api_id", required=True), _s(d, "api_type") or "rest",
+                       bool(_bool(d, "can_check_revocation")), _texts(d, "seen"),
+                       _texts(d, "unprotected"), count or 0)
+
+
+def _list(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A list of objects."""
+    values = d.get(key) or []
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise ValueError(f"{key} must be a list of objects")
+    return values
+
+
 def _acm(d: dict[str, Any]) -> AcmCertificate:
     return AcmCertificate(
         arn=_s(d, "arn", required=True), status=_s(d, "status"), type=_s(d, "type"),
@@ -68,6 +114,8 @@ def _acm(d: dict[str, Any]) -> AcmCertificate:
         key_algorithm=_s(d, "key_algorithm"), serial=_s(d, "serial"))
 
 
+#: facts read since the first snapshots were written
+_LATER_FACTS = ("routing_rules", "stages", "authorizers")
 #: the status of a failed call in snapshots written before attempts were recorded
 _LEGACY_KINDS = {"access_denied": Status.DENIED, "endpoint": Status.UNREACHABLE}
 
@@ -85,6 +133,10 @@ def _record(d: dict[str, Any]) -> tuple[tuple[Attempt, ...], dict[str, Attempt]]
     if d.get("evidence"):
         attempts = tuple(_attempt(a) for a in d.get("attempts") or ())
         evidence = {str(k): _attempt(v) for k, v in d["evidence"].items()}
+        if d.get("found"):
+            for fact in _LATER_FACTS:  # a snapshot written before these were read
+                evidence.setdefault(fact, Attempt(
+                    fact, Status.SKIPPED, "not in this snapshot (an older mtls-doctor wrote it)"))
         return attempts, evidence
     attempts = tuple(_attempt(a) for a in d.get("attempts") or ()) or tuple(
         Attempt(_s(f, "call", required=True),
@@ -111,7 +163,10 @@ def _record(d: dict[str, Any]) -> tuple[tuple[Attempt, ...], dict[str, Attempt]]
           else "the snapshot holds no truststore object")
     shown("truststore_versions", mtls, "no truststore object in the snapshot")
     shown("mappings", d.get("mappings_read"), "the snapshot holds no mappings")
-    shown("mapped_apis", d.get("mappings"), "no API is mapped")
+    shown("mapped_apis", d.get("mappings") or d.get("routing_rules"), "no API is mapped")
+    shown("routing_rules", d.get("routing_rules_read"), "the snapshot holds no routing rules")
+    shown("stages", d.get("stages"), "the snapshot holds no stage settings")
+    shown("authorizers", d.get("authorizers"), "the snapshot holds no authorizers")
     shown("dns", d.get("dns_addresses") and d.get("regional_domain_name"),
           "the snapshot holds no DNS answer to compare")
     return attempts, evidence
@@ -154,7 +209,8 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
                 _s(ts, "versioning") or "unknown", _s(ts, "latest_version"),
                 _s(ts, "configured_version"), _dt(ts.get("latest_modified")),
                 _dt(ts.get("configured_modified")),
-                base64.b64decode(ts["content"]) if ts.get("content") else None) if ts else None,
+                base64.b64decode(ts["content"]) if ts.get("content") else None,
+                _s(ts, "latest_delete_marker")) if ts else None,
             dns_addresses=_texts(d, "dns_addresses"),
             dns_canonical=_s(d, "dns_canonical"),
             regional_addresses=_texts(d, "regional_addresses"),
@@ -162,6 +218,13 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
             account_id=_s(d, "account_id"),
             evidence=evidence,
             also_found_in=_texts(d, "also_found_in"),
+            domain_name_id=_s(d, "domain_name_id"), routing_mode=_s(d, "routing_mode"),
+            endpoint_access_mode=_s(d, "endpoint_access_mode"),
+            ip_address_type=_s(d, "ip_address_type"),
+            routing_rules=tuple(_rule(x) for x in _list(d, "routing_rules")),
+            routing_rules_read=bool(d.get("routing_rules_read")),
+            stages=tuple(_stage(x) for x in _list(d, "stages")),
+            authorizers=tuple(_authorizers(x) for x in _list(d, "authorizers")),
         )
     except RecursionError:
         # json.loads (and repr) stop at Python's recursion limit: a snapshot is 5 levels deep

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from typing import TYPE_CHECKING, Any
 
 from mtls_doctor.errors import InputError
-from mtls_doctor.pki.keys import find_key_block, load_private_key
 from mtls_doctor.pki.load import LoadedFile, ProblemKind, load_certificates
 from mtls_doctor.source import SourceData, read_source
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 
 def read_input(spec: str, what: str, *, profile: str | None = None,
@@ -50,6 +50,8 @@ def load_client(cert: str, key: str | None, password: bytes | None, *,
                 key_required: bool) -> ClientInput:
     """Read --cert and its key: --key, else the key of a PKCS#12, else a key block beside the
     certificate. Without `key_required`, a key that does not open only skips the key check."""
+    from mtls_doctor.pki.keys import find_key_block, load_private_key  # not for truststores
+
     src = read_source(cert, "client certificate")
     loaded = load_certificates(src.data, src.name, password=password)
     if not loaded.certificates and any(p.kind is ProblemKind.PRIVATE_KEY for p in loaded.problems):

@@ -121,11 +121,11 @@ def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | 
 def domain_report(facts: DomainFacts, *, at: datetime, now: datetime,
                   warn_days: int = 30) -> Report:
     """The domain report from facts already collected (diagnose reuses it)."""
-    from mtls_doctor.aws.findings import domain_findings
+    from mtls_doctor.aws.findings import domain_findings, pins_need_versioning
 
     truststore, certificates, lint_findings = truststore_of(facts, at, warn_days)
     findings = [*domain_findings(facts, certificates, at=at, warn_days=warn_days),
-                *lint_findings]
+                *pins_need_versioning(facts, lint_findings)]
     payload: dict[str, Any] = {"domain": facts}
     if truststore is not None:
         payload["truststore"] = truststore

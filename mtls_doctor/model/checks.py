@@ -80,7 +80,9 @@ def derive_checks(specs: Sequence[CheckSpec], findings: Sequence[Finding],
         else:
             said = [a.reason for f in spec.needs if (a := evidence.get(f)) is not None
                     and a.answered and a.reason]
-            out.append(Check(spec.id, spec.title, CheckStatus.PASS, "; ".join(said) or "ok"))
+            # facts read the same way say so once ("from the snapshot", not twice)
+            out.append(Check(spec.id, spec.title, CheckStatus.PASS,
+                             "; ".join(dict.fromkeys(said)) or "ok"))
     return tuple(out)
 
 
@@ -161,10 +163,11 @@ CHECKS: tuple[CheckSpec, ...] = (
           "DOMAIN_STATUS_FAILED", "DOMAIN_STATUS_UPDATING", "DOMAIN_STATUS_PENDING",
           needs=("status",)),
     check("domain.mtls", "mTLS on a REGIONAL TLS_1_2 domain", "DOMAIN_MTLS_DISABLED",
-          "DOMAIN_NOT_REGIONAL", "DOMAIN_SECURITY_POLICY_INCOMPATIBLE", needs=("view",)),
+          "DOMAIN_NOT_REGIONAL", "DOMAIN_SECURITY_POLICY_INCOMPATIBLE",
+          "DOMAIN_STRICT_ACCESS_MODE", needs=("view",)),
     check("domain.certificates", "ACM certificates issued and valid", "DOMAIN_CERT_NOT_ISSUED",
           "DOMAIN_CERT_EXPIRES_SOON", "DOMAIN_OWNERSHIP_CERT_MISSING",
-          "DOMAIN_OWNERSHIP_CERT_INVALID", "DOMAIN_ISSUER_CONFLICT",
+          "DOMAIN_OWNERSHIP_CERT_INVALID", "DOMAIN_OWNERSHIP_CERT_IN_USE", "DOMAIN_ISSUER_CONFLICT",
           needs=("certificate", "ownership_certificate", "issuer_conflicts")),
     check("domain.truststore", "truststore object readable and current",
           "DOMAIN_TRUSTSTORE_UNREADABLE", "DOMAIN_TRUSTSTORE_STALE",
@@ -173,9 +176,52 @@ CHECKS: tuple[CheckSpec, ...] = (
     check("domain.truststore_content", "truststore content follows API Gateway's rules",
           *_LINT_IDS, needs=("truststore_content",)),
     check("domain.mappings", "mapped APIs reachable only through mTLS", "DOMAIN_NO_MAPPINGS",
-          "DOMAIN_EXECUTE_API_ENABLED", needs=("mappings", "mapped_apis")),
+          "DOMAIN_EXECUTE_API_ENABLED", needs=("mappings", "routing_rules", "mapped_apis")),
+    check("domain.access_logs", "mapped stages log the client certificate and the error",
+          "DOMAIN_ACCESS_LOGS_MISSING", "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE", needs=("stages",)),
+    check("domain.revocation", "an authorizer can check client certificate revocation",
+          "DOMAIN_REVOCATION_NOT_CHECKED", needs=("authorizers",)),
     check("domain.dns", "the name resolves to the domain", "DOMAIN_DNS_ELSEWHERE", needs=("dns",)),
     check("domain.aws", "every AWS call answered", "AWS_NO_CREDENTIALS", "AWS_ACCESS_DENIED",
+          "AWS_THROTTLED", "AWS_UNREACHABLE", "AWS_ERROR", "AWS_REGION_NOT_ENABLED",
+          needs=("aws",)),
+    # traffic NAME: the access logs of the domain's stages
+    check("traffic.domain", "the custom domain exists", "DOMAIN_NOT_FOUND", needs=("domain",)),
+    check("traffic.logging", "every stage logs access to CloudWatch with the client certificate",
+          "DOMAIN_ACCESS_LOGS_MISSING", "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE",
+          "TRAFFIC_LOGS_UNREADABLE", needs=("stages",)),
+    check("traffic.window", "the window's log events were read and understood",
+          "TRAFFIC_WINDOW_PARTIAL", "TRAFFIC_LOG_LINES_UNPARSED", needs=("log_events",)),
+    check("traffic.refusals", "no request refused for its client certificate or with 401/403",
+          "TRAFFIC_REFUSALS", needs=("log_events",)),
+    check("traffic.verdicts", "every client certificate seen passes today's truststore",
+          "TRAFFIC_CLIENT_REJECTED", "TRAFFIC_CERTS_NOT_JUDGED", "DOMAIN_TRUSTSTORE_UNREADABLE",
+          needs=("log_events", "truststore_content", "certificates")),
+    check("traffic.expiry", "no client certificate in use expires within --warn-days",
+          "TRAFFIC_CLIENT_EXPIRES_SOON", needs=("log_events", "cert_validity")),
+    check("traffic.rotation", "the candidate truststore accepts every client in use",
+          "TRAFFIC_ROTATION_BREAKS_CLIENT", needs=("candidate",)),
+    check("traffic.aws", "every AWS call answered", "AWS_NO_CREDENTIALS", "AWS_ACCESS_DENIED",
+          "AWS_THROTTLED", "AWS_UNREACHABLE", "AWS_ERROR", "AWS_REGION_NOT_ENABLED",
+          needs=("aws",)),
+    # iac PATH: the templates' custom domains, before they deploy (`--compare`: and live)
+    check("iac.files", "every template under PATH parses", "IAC_TEMPLATE_UNREADABLE",
+          needs=("files",)),
+    check("iac.truststore", "the truststore version is pinned, to what the template uploads",
+          "IAC_TRUSTSTORE_UNPINNED", "IAC_TRUSTSTORE_VERSION_NOT_LINKED", needs=("truststore",)),
+    check("iac.endpoint", "mTLS on a REGIONAL TLS_1_2 domain", "IAC_NOT_REGIONAL",
+          "IAC_SECURITY_POLICY_INCOMPATIBLE", needs=("endpoint",)),
+    check("iac.ownership", "an ownership verification certificate where the certificate "
+          "needs one", "IAC_OWNERSHIP_CERT_MISSING", needs=("certificate_kind",)),
+    check("iac.execute_api", "mapped APIs reachable only through mTLS",
+          "IAC_EXECUTE_API_ENABLED", needs=("mapped_apis",)),
+    check("iac.access_logs", "mapped stages log the client certificate and the error",
+          "IAC_ACCESS_LOGS_MISSING", "IAC_ACCESS_LOG_FORMAT_INCOMPLETE", needs=("mapped_stages",)),
+    check("iac.replacement", "the plan replaces no custom domain", "IAC_DOMAIN_REPLACED",
+          needs=("plan",)),
+    check("iac.drift", "the templates match the live domains (--compare)", "IAC_DRIFT",
+          needs=("live",)),
+    check("iac.aws", "every AWS call answered", "AWS_NO_CREDENTIALS", "AWS_ACCESS_DENIED",
           "AWS_THROTTLED", "AWS_UNREACHABLE", "AWS_ERROR", "AWS_REGION_NOT_ENABLED",
           needs=("aws",)),
     # diagnose: what needs facts from more than one collector

@@ -32,6 +32,55 @@ class Mapping:
 
 
 @dataclass(frozen=True)
+class RoutingRule:
+    """A routing rule of the domain (apigatewayv2 ListRoutingRules): what it matches and the API
+    stage it invokes, and whether that API still answers on its default execute-api endpoint
+    (None: could not be read)."""
+
+    rule_id: str
+    priority: int | None
+    api_id: str
+    stage: str | None
+    base_paths: tuple[str, ...] = ()
+    #: header conditions as `header: glob`
+    headers: tuple[str, ...] = ()
+    execute_api_endpoint_disabled: bool | None = None
+    api_name: str | None = None
+    api_type: str = "rest"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage the domain sends requests to: its access logging and whether it deploys
+    itself (HTTP APIs' AutoDeploy). `found` False: the API says there is no such stage."""
+
+    api_id: str
+    api_type: str
+    stage: str
+    found: bool = True
+    access_log_destination: str | None = None
+    access_log_format: str | None = None
+    auto_deploy: bool | None = None
+
+
+@dataclass(frozen=True)
+class Authorizers:
+    """Whether an API the domain sends requests to has an authorizer that can see the client
+    certificate (a Lambda authorizer of the REQUEST type: REST `GetAuthorizers`; HTTP routes
+    whose AuthorizationType is CUSTOM: `GetRoutes`), and what it has instead."""
+
+    api_id: str
+    api_type: str
+    #: an authorizer that receives the request context, client certificate included
+    can_check_revocation: bool
+    #: every authorizer or authorization type seen (`REQUEST: name`, `TOKEN: name`, `JWT`, ...)
+    seen: tuple[str, ...] = ()
+    #: routes (HTTP) without a Lambda authorizer, at most a few named
+    unprotected: tuple[str, ...] = ()
+    unprotected_count: int = 0
+
+
+@dataclass(frozen=True)
 class AcmCertificate:
     """ACM's view of one certificate."""
 
@@ -66,6 +115,9 @@ class TruststoreObject:
     #: the configured version's bytes (certificates only: public), None when unreadable; kept
     #: out of reports (`report: False`), saved in snapshots
     content: bytes | None = field(default=None, repr=False, metadata={"report": False})
+    #: the version id of a delete marker that is the key's current version: the object is
+    #: deleted at latest (an unpinned domain's next update has nothing to read)
+    latest_delete_marker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +129,7 @@ class DomainFacts:
     region_source: str  # option | dns | profile | scan | snapshot
     #: None when the lookup failed: then nothing is known about the domain (see `evidence`)
     found: bool | None
-    api_type: str | None = None  # rest | http
+    api_type: str | None = None  # rest | http | websocket
     endpoint_type: str | None = None
     status: str | None = None
     status_message: str | None = None
@@ -103,6 +155,33 @@ class DomainFacts:
     evidence: dict[str, Attempt] = field(default_factory=dict)
     #: other regions where a custom domain of this name exists (found by the region scan)
     also_found_in: tuple[str, ...] = ()
+    #: a private custom domain's id (GetDomainName needs it), None for public domains
+    domain_name_id: str | None = None
+    #: how requests reach APIs: BASE_PATH_MAPPING_ONLY / API_MAPPING_ONLY, ROUTING_RULE_ONLY,
+    #: ROUTING_RULE_THEN_BASE_PATH_MAPPING / ROUTING_RULE_THEN_API_MAPPING (None: not reported,
+    #: which AWS treats as mappings only)
+    routing_mode: str | None = None
+    #: BASIC or STRICT (clients must send SNI equal to the Host header); None: not reported
+    endpoint_access_mode: str | None = None
+    #: ipv4 or dualstack
+    ip_address_type: str | None = None
+    routing_rules: tuple[RoutingRule, ...] = ()
+    routing_rules_read: bool = False
+    #: each stage the domain sends requests to (through mappings or routing rules)
+    stages: tuple[Stage, ...] = ()
+    #: each API the domain sends requests to, read only when mutual TLS is on
+    authorizers: tuple[Authorizers, ...] = ()
+
+    @property
+    def uses_mappings(self) -> bool:
+        """Whether API Gateway routes requests through the mappings (every mode but
+        ROUTING_RULE_ONLY)."""
+        return (self.routing_mode or "").upper() != "ROUTING_RULE_ONLY"
+
+    @property
+    def uses_routing_rules(self) -> bool:
+        """Whether API Gateway routes requests through routing rules (ROUTING_RULE_*)."""
+        return (self.routing_mode or "").upper().startswith("ROUTING_RULE")
 
     @property
     def failures(self) -> tuple[Attempt, ...]:
