@@ -5,6 +5,7 @@ with HTML anchors that resolve."""
 from __future__ import annotations
 
 import html as html_module
+import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,16 +18,30 @@ from mtls_doctor.commands.domain import domain_report
 from mtls_doctor.commands.explain import run_explain
 from mtls_doctor.commands.truststore import run_truststore
 from mtls_doctor.commands.verify_client import run_verify_client
+from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mapping, Mtls, TruststoreObject
+from mtls_doctor.model.domain import (
+    AcmCertificate,
+    Authorizers,
+    DomainFacts,
+    Mapping,
+    Mtls,
+    RoutingRule,
+    Stage,
+    TruststoreObject,
+)
 from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.describe import describe
 from mtls_doctor.pki.load import load_certificates
+from mtls_doctor.pki.revocation import RevocationResult, RevocationState, SourceUrl
 from mtls_doctor.report import render
+from mtls_doctor.report.json import document
+from mtls_doctor.report.parts import Facts, Section, Table
 from mtls_doctor.report.redact import redact_report
+from mtls_doctor.report.revocation import revocation_section
 from mtls_doctor.report.view import (
     MAX_TREE_DEPTH,
     Node,
@@ -38,8 +53,10 @@ from mtls_doctor.report.view import (
     ordered_findings,
     served_vs_configured,
 )
-from tests.pki_factory import NOW, PKI, pem_bundle
+from tests.conftest import Run
+from tests.pki_factory import NOW, PKI, pem_bundle, revocation_extensions
 from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text
+from tests.servers import LOOPBACK, refusing_port
 from tests.test_report_export import hostile_probe_report
 
 EXTRACT: dict[str, Callable[[str], list[str]]] = {
@@ -132,7 +149,7 @@ def ordering_report() -> Report:
 
 
 @pytest.fixture(scope="module")
-def reports(demo: Report, files: dict[str, str]) -> dict[str, Report]:
+def reports(demo: Report, files: dict[str, str], revoked_report: Report) -> dict[str, Report]:
     return {
         "demo": demo,
         "truststore": truststore_report(files),
@@ -140,7 +157,13 @@ def reports(demo: Report, files: dict[str, str]) -> dict[str, Report]:
         "domain": domain_report(domain_facts(files), at=NOW, now=NOW),
         "ordering": ordering_report(),
         "hostile": hostile_probe_report(),
+        "routed": domain_report(routed_domain_facts(), at=NOW, now=NOW),
+        "revocation": revoked_report,
     }
+
+
+ALL_REPORTS = ["demo", "truststore", "verify-client", "domain", "ordering", "hostile", "routed",
+               "revocation"]
 
 
 # -- one order everywhere ------------------------------------------------------------------------
@@ -154,13 +177,12 @@ def test_the_ordering_rule() -> None:
         "MTLS_NO_CLIENT_CERT_GIVEN"]
 
 
-@pytest.mark.parametrize("name", ["demo", "truststore", "verify-client", "domain", "ordering",
-                                  "hostile"])
+@pytest.mark.parametrize("name", ALL_REPORTS)
 def test_every_renderer_prints_the_findings_in_one_order(reports: dict[str, Report],
                                                          name: str) -> None:
     report = reports[name]
     expected = [f.id for f in ordered_findings(report)]
-    assert len(expected) >= (2 if name != "hostile" else 1)
+    assert len(expected) >= (1 if name in ("hostile", "revocation") else 2)
     for fmt, extract in EXTRACT.items():
         assert extract(render(report, fmt)) == expected, fmt
     assert finding_ids_text(render(report, "text", color=True)) == expected
@@ -266,8 +288,7 @@ def _anchors(page: str) -> tuple[list[str], list[str]]:
     return re.findall(r'\bid="([^"]+)"', page), re.findall(r'\bhref="([^"]*)"', page)
 
 
-@pytest.mark.parametrize("name", ["demo", "truststore", "verify-client", "domain", "ordering",
-                                  "hostile"])
+@pytest.mark.parametrize("name", ALL_REPORTS)
 def test_html_anchors_resolve_and_the_page_stays_self_contained(reports: dict[str, Report],
                                                                 name: str) -> None:
     page = render(reports[name], "html")
@@ -360,3 +381,281 @@ def test_explain_walkthrough_in_every_format() -> None:
     for fmt in ("text", "markdown", "html"):
         out = render(unknown, fmt)
         assert "Not recognised" in out and "disable-mtls" in out, fmt
+
+
+# -- the custom domain's routing, stages and authorizers ---------------------------------------------
+
+#: tokens planted in every new domain field (none may survive --redact)
+ROUTED = {
+    "domain": "zqrouted.zqzone.test", "domain_id": "zqdomainid77", "marker": "zqdeletemarker.K9",
+    "bucket": "zqroutedbucket", "key": "zqroutedkey.pem", "rule": "zqruleid01",
+    "rule2": "zqruleid02", "path": "zqrulepath", "glob": "zqtenant*", "rest": "zqrestapi1",
+    "rest2": "zqrestapi2", "ws": "zqwsapi01", "rest_name": "zqordersname",
+    "rest2_name": "zqcatalogname", "ws_name": "zqchatname", "stage": "zqprodstage",
+    "ws_stage": "zqlivestage", "ws_path": "zqchatpath", "authorizer": "zqjwtcheck",
+    "route": "zqsendmessage", "route_path": "/zqroutepath/{id}", "log": "zqloggroup",
+}
+_LOG_FORMAT_FULL = ('{"e":"$context.error.message",'
+                    '"s":"$context.identity.clientCert.subjectDN"}')
+
+
+def routed_domain_facts(mode: str | None = "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
+                        **changes: object) -> DomainFacts:
+    """A private REST domain whose routing rules come before its mappings: a rule that matches a
+    base path and a header to an API still open on execute-api, a catch-all rule, a WebSocket
+    API mapped by base path, three stages (a log format without the client certificate, no
+    log, a full one) and two APIs' authorizers; its truststore deleted at latest (unpinned)."""
+    t = ROUTED
+    log = f"arn:aws:logs:eu-west-1:123456789012:log-group:{t['log']}"
+    facts = DomainFacts(
+        name=t["domain"], region="eu-west-1", region_source="option", found=True,
+        api_type="rest", endpoint_type="PRIVATE", status="AVAILABLE", security_policy="TLS_1_2",
+        mtls=Mtls(f"s3://{t['bucket']}/{t['key']}", None), mappings_read=True,
+        mappings=(Mapping(t["ws"], t["ws_stage"], t["ws_path"], False, t["ws_name"],
+                          "websocket"),),
+        truststore_object=TruststoreObject(t["bucket"], t["key"], "Enabled", None, None,
+                                           latest_delete_marker=t["marker"]),
+        routing_mode=mode, endpoint_access_mode="STRICT", ip_address_type="dualstack",
+        domain_name_id=t["domain_id"], routing_rules_read=True,
+        routing_rules=(
+            RoutingRule(t["rule2"], 100, t["rest2"], t["stage"], (), (), True, t["rest2_name"]),
+            RoutingRule(t["rule"], 10, t["rest"], t["stage"], (t["path"],),
+                        (f"x-tenant: {t['glob']}",), False, t["rest_name"])),
+        stages=(Stage(t["rest"], "rest", t["stage"], True, log, "$context.requestId"),
+                Stage(t["rest2"], "rest", t["stage"], True, None, None),
+                Stage(t["ws"], "websocket", t["ws_stage"], True, log, _LOG_FORMAT_FULL, True)),
+        authorizers=(Authorizers(t["rest"], "rest", False, (f"TOKEN: {t['authorizer']}",)),
+                     Authorizers(t["ws"], "websocket", True, ("CUSTOM", "NONE"),
+                                 ("$disconnect", t["route"], f"GET {t['route_path']}"), 3)),
+        evidence={"domain": Attempt("domain", Status.OK)})
+    return replace(facts, **changes)  # type: ignore[arg-type]
+
+
+def _part(section: Section, title: str) -> Table | Facts:
+    found = [p for p in section.parts if isinstance(p, Table | Facts) and
+             (p.title.startswith(title) if title else not p.title)]
+    assert len(found) == 1, [p.title for p in section.parts]
+    return found[0]
+
+
+def _domain_section(report: Report) -> Section:
+    [section] = [s for s in build(report).sections if s.anchor == "domain"]
+    return section
+
+
+def test_the_domain_section_draws_routing_rules_stages_and_authorizers() -> None:
+    t = ROUTED
+    section = _domain_section(domain_report(routed_domain_facts(), at=NOW, now=NOW))
+    assert section.lead.startswith(f"{t['domain']} — REST API private custom domain")
+    rows = {r.label: r for r in _part(section, "").rows}  # type: ignore[union-attr]
+    assert rows["domain name id"].value == t["domain_id"]
+    assert rows["endpoint access mode"].value.startswith("STRICT (clients must send an SNI")
+    assert rows["IP address type"].value == "dualstack"
+    assert rows["routing mode"].value == ("ROUTING_RULE_THEN_BASE_PATH_MAPPING (routing rules "
+                                          "first, then the base path mappings)")
+    truststore = rows["truststore object"]
+    assert f"delete marker ({t['marker']})" in truststore.value and truststore.tone == "bad"
+    # routing rules before mappings (API Gateway reads them first in this mode), by priority
+    titles = [p.title for p in section.parts if p.title]
+    assert titles[:4] == ["Routing rules", "Mappings", "Stages (access logging)",
+                          "Authorizers (revocation)"]
+    rules = _part(section, "Routing rules")
+    assert isinstance(rules, Table)
+    assert [(r.cells[0], r.cells[1], r.tone) for r in rules.rows] == [
+        ("10", t["rule"], "bad"), ("100", t["rule2"], "ok")]
+    assert rules.rows[0].cells[2] == f"/{t['path']}, x-tenant: {t['glob']}"
+    assert rules.rows[0].cells[3:] == (f"{t['rest_name']} {t['rest']}", "REST", t["stage"],
+                                       "ENABLED (bypasses mTLS)")
+    assert rules.rows[1].cells[2] == "any request"
+    # a WebSocket API is never called an HTTP API
+    [ws] = _part(section, "Mappings").rows  # type: ignore[union-attr]
+    assert ws.cells == (f"/{t['ws_path']}", f"{t['ws_name']} {t['ws']}", "WebSocket",
+                        t["ws_stage"], "ENABLED (bypasses mTLS)") and ws.tone == "bad"
+    stages = _part(section, "Stages").rows  # type: ignore[union-attr]
+    assert [(s.cells[4], s.tone) for s in stages] == [
+        ("lacks $context.identity.clientCert.*, $context.error.message", "warn"),
+        ("-", "warn"), ("client certificate and error logged", "ok")]
+    assert stages[1].cells[3] == "off" and stages[2].cells[5] == "yes"
+    auth = _part(section, "Authorizers").rows  # type: ignore[union-attr]
+    assert [(a.cells[1], a.cells[2], a.tone) for a in auth] == [
+        ("REST", "no", "warn"), ("WebSocket", "yes", "warn")]
+    assert auth[0].cells[3] == f"TOKEN: {t['authorizer']}"
+    assert auth[1].cells[4].startswith("3: $disconnect, ")
+
+
+def test_a_websocket_domain_and_the_routes_a_mode_leaves_unused() -> None:
+    ws = routed_domain_facts("ROUTING_RULE_ONLY", api_type="websocket", endpoint_type="REGIONAL")
+    section = _domain_section(domain_report(ws, at=NOW, now=NOW))
+    assert "WebSocket API custom domain" in section.lead and "HTTP" not in section.lead
+    titles = [p.title for p in section.parts if p.title]
+    assert titles[:2] == ["Routing rules",
+                          "Mappings (not used: routing mode ROUTING_RULE_ONLY)"]
+    unreported = routed_domain_facts(None)  # AWS treats no mode as mappings only
+    section = _domain_section(domain_report(unreported, at=NOW, now=NOW))
+    titles = [p.title for p in section.parts if p.title]
+    assert titles[:2] == ["Mappings",
+                          "Routing rules (not used: routing mode not reported, mappings only)"]
+    assert "routing mode" not in {r.label for r in _part(section, "").rows}  # type: ignore[union-attr]
+    pinned = routed_domain_facts(mtls=Mtls(f"s3://{ROUTED['bucket']}/{ROUTED['key']}", "v1"))
+    rows = {r.label: r for r in _part(_domain_section(domain_report(pinned, at=NOW, now=NOW)),
+                                      "").rows}  # type: ignore[union-attr]
+    assert rows["truststore object"].tone == "warn"  # pinned: the next update still reads v1
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_every_renderer_draws_the_new_domain_facts(fmt: str) -> None:
+    report = domain_report(routed_domain_facts(), at=NOW, now=NOW)
+    out = render(report, fmt)
+    shown = html_module.unescape(out) if fmt == "html" else out.replace("\\", "")
+    for text in ("Routing rules", "Stages (access logging)", "Authorizers (revocation)",
+                 "endpoint access mode", "IP address type", "domain name id", "WebSocket",
+                 ROUTED["rule"], ROUTED["marker"], "client certificate and error logged"):
+        assert text in shown, (fmt, text)
+
+
+def test_a_saved_snapshot_replays_with_the_new_facts(tmp_path: Path,
+                                                     cli: Callable[..., Run]) -> None:
+    from mtls_doctor.aws.snapshot import dumps
+
+    snapshot = tmp_path / "routed.json"
+    snapshot.write_text(dumps(routed_domain_facts()))
+    run = cli("domain", ROUTED["domain"], "--aws-snapshot", str(snapshot), "--region",
+              "eu-west-1", json_out=False)
+    assert run.rc == 1, run.err
+    for text in ("Routing rules", "Priority 10", "Stages (access logging)",
+                 "Authorizers (revocation)", "delete marker"):
+        assert text in run.out, text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
+def test_redaction_hides_every_new_domain_fact(fmt: str) -> None:
+    report = redact_report(domain_report(routed_domain_facts(), at=NOW, now=NOW))
+    out = (json.dumps(document(report)) if fmt == "json" else render(report, fmt)).lower()
+    out = out.replace("\\", "") if fmt == "markdown" else out
+    left = [v for v in ROUTED.values() if v.lower().rstrip("*") in out]
+    assert left == [] and "zq" not in out, left
+    # kept: AWS's own route keys and markers, the header's name, the mode's words
+    assert "$disconnect" in out and "x-tenant" in out and "routing_rule_then" in out
+
+
+# -- verify-client --revocation ---------------------------------------------------------------------
+
+#: tokens in the revocation sources' URLs
+REVOKE_TOKENS = ("zqcrlpath", "zqclosedpath", "zqldaphost", "zqocsppath", LOOPBACK)
+
+
+@pytest.fixture(scope="module")
+def revoked_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """`verify-client --revocation` on a client whose CA lists it in a CRL served on loopback;
+    its other sources: a closed port, an ldap URL (never asked), an OCSP URL that answers 404."""
+    from tests.test_revocation import _crl, http_server, static
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    pki = PKI(now=now, key_offset=3200)
+    root = pki.root("View Revocation Root")
+    ca = pki.intermediate(root, "View Revocation CA")
+    d = tmp_path_factory.mktemp("revocation-view")
+    with http_server() as server:
+        base = f"http://{LOOPBACK}:{server.server_address[1]}"
+        crls = (f"{base}/zqcrlpath.crl", f"http://{LOOPBACK}:{refusing_port()}/zqclosedpath.crl",
+                "ldap://zqldaphost.test/cn=ca")
+        client = pki.leaf(ca, "revoked.view.test", extra_extensions=revocation_extensions(
+            crl=crls, ocsp=(f"{base}/zqocsppath",)))
+        server.routes["/zqcrlpath.crl"] = static(_crl(ca, revoked=(client,)))
+        (d / "client.pem").write_bytes(client.pem)
+        (d / "truststore.pem").write_bytes(pem_bundle([ca, root]))
+        return run_verify_client(str(d / "client.pem"), str(d / "truststore.pem"), at=now,
+                                 now=now, revocation=True, deadline=Deadline(20))
+
+
+def test_the_revocation_section_names_each_source_its_answer_and_why(
+        revoked_report: Report) -> None:
+    [section] = [s for s in build(revoked_report).sections if s.anchor == "revocation"]
+    assert section.lead.startswith("REVOKED") and section.lead_tone == "bad"
+    facts = {r.label: r.value for r in _part(section, "").rows}  # type: ignore[union-attr]
+    assert re.fullmatch(r"(?:[0-9A-F]{2}:)+[0-9A-F]{2}", facts["serial"])
+    assert facts["issuer"].startswith("CN=View Revocation CA")
+    sources = _part(section, "Sources").rows  # type: ignore[union-attr]
+    by_url = {r.cells[0].rsplit("/", 1)[-1]: r for r in sources}
+    revoked = by_url["zqcrlpath.crl"]
+    assert revoked.cells[0].startswith("CRL http://") and revoked.cells[1].startswith("revoked (")
+    assert "lists the serial as revoked" in revoked.cells[2] and revoked.tone == "bad"
+    closed = by_url["zqclosedpath.crl"]
+    assert closed.cells[1] == "unknown (unreachable)" and closed.tone == "warn"
+    ldap = by_url["cn=ca"]
+    assert ldap.cells == ("CRL ldap://zqldaphost.test/cn=ca", "not asked",
+                          "only http and https URLs are fetched")
+    ocsp = by_url["zqocsppath"]
+    assert ocsp.cells[0].startswith("OCSP ") and "404" in ocsp.cells[2] and ocsp.tone == "warn"
+    for fmt in ("text", "markdown", "html"):
+        out = render(revoked_report, fmt)
+        assert "Revocation (CRL and OCSP)" in out and "only http and https URLs" in out, fmt
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
+def test_redaction_hides_the_revocation_urls(revoked_report: Report, fmt: str) -> None:
+    plain = json.dumps(document(revoked_report))
+    assert all(t in plain for t in REVOKE_TOKENS)
+    red = redact_report(revoked_report)
+    out = json.dumps(document(red)) if fmt == "json" else render(red, fmt)
+    assert [t for t in REVOKE_TOKENS if t in out] == [], fmt
+    assert "revoked" in out and "ldap://" in out  # the words and the scheme stay
+
+
+def test_a_revocation_nothing_could_verify_says_why_for_each_source() -> None:
+    result = RevocationResult(
+        RevocationState.UNKNOWN, "0a1b", None, None,
+        (SourceUrl("crl", "http://crl.example.test/ca.crl"),
+         SourceUrl("ocsp", "http://ocsp.example.test")),
+        note="its issuer CN=Gone CA is in neither the truststore nor the certificates the "
+             "client sends")
+    section = revocation_section(result)
+    assert section.lead.startswith("unknown") and section.lead_tone == "warn"
+    facts = {r.label: r for r in _part(section, "").rows}  # type: ignore[union-attr]
+    assert facts["serial"].value == "0A:1B" and facts["issuer"].tone == "warn"
+    rows = _part(section, "Sources").rows  # type: ignore[union-attr]
+    assert [(r.cells[1], r.cells[2].split(" CN=")[0], r.tone) for r in rows] == [
+        ("not asked", "its issuer", "warn")] * 2
+
+
+# -- a terminal's chain trees are bounded ------------------------------------------------------------
+
+
+def test_a_terminal_draws_the_chains_with_a_problem_and_counts_the_rest(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import mtls_doctor.report.text as text_module
+
+    pki = PKI(key_offset=740)
+    chains = []
+    for i in range(6):
+        root = pki.root(f"Bound Root {i}", key="p256", expired=i == 5)
+        chains += [root, pki.intermediate(root, f"Bound CA {i}", key="p256")]
+    path = tmp_path / "bound.pem"
+    path.write_bytes(pem_bundle(chains))
+    report = run_truststore(str(path), at=NOW, now=NOW)
+    monkeypatch.setattr(text_module, "TREE_LINES", 4)
+    out = render(report, "text")
+    assert "CN=Bound Root 0" in out and "CN=Bound Root 1" in out
+    assert "CN=Bound Root 2" not in out and "CN=Bound Root 4" not in out
+    assert "CN=Bound Root 5" in out  # expired: always drawn
+    assert "… 3 more chain(s) without a problem (6 certificates)" in out
+    assert all(f"Bound Root {i}" in render(report, "markdown") for i in range(6))
+
+
+# -- explain and Markdown read as text ---------------------------------------------------------------
+
+
+def test_explain_evidence_reads_as_text() -> None:
+    for fmt in ("text", "markdown", "html"):
+        out = render(run_explain("tlsv1 alert unknown ca", now=NOW), fmt)
+        shown = html_module.unescape(out) if fmt == "html" else out.replace("\\", "")
+        assert "(alert: unknown_ca)" in shown and "alert='" not in shown, fmt
+    out = render(run_explain("DOMAIN_EXECUTE_API_ENABLED", now=NOW), "text")
+    assert "(execute_api_enabled: yes)" in out and "=True" not in out
+
+
+def test_markdown_gives_the_fix_before_the_evidence(demo: Report) -> None:
+    md = render(demo, "markdown")
+    for block in md.split("\n#### ")[1:]:
+        if "**Fix:**" in block and "**Evidence:**" in block:
+            assert block.index("**Fix:**") < block.index("**Evidence:**")

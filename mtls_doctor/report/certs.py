@@ -16,7 +16,7 @@ from mtls_doctor.model.domain import DomainFacts
 from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
-from mtls_doctor.pki.policy import key_text
+from mtls_doctor.pki.policy import algorithm_violations, key_text
 from mtls_doctor.report.parts import CertView, Node, Row, Table, TableRow, anchor_id
 from mtls_doctor.safe import safe_names
 
@@ -138,10 +138,11 @@ def certificate_rows(cert: CertSummary) -> list[Row]:
     return rows
 
 
-def cert_meta(c: CertSummary, *, expect_ca: bool = True) -> tuple[str, str]:
+def cert_meta(c: CertSummary, *, expect_ca: bool = True,
+              policy: bool = False) -> tuple[str, str]:
     """A certificate in one line for a chain drawing (key, signature, validity) and its worst
     tone; `expect_ca` flags a certificate that is not a CA (in a truststore every one should
-    be)."""
+    be), `policy` one that breaks API Gateway's algorithm rules (hash, key)."""
     if c.malformed:
         return f"unreadable: {c.malformed}", "bad"
     valid, tone = validity_short(c)
@@ -149,6 +150,9 @@ def cert_meta(c: CertSummary, *, expect_ca: bool = True) -> tuple[str, str]:
     if expect_ca and not c.is_ca and c.version != 1:
         bits.append("not a CA")
         tone = tone if tone == "bad" else "warn"
+    if policy and algorithm_violations(c):
+        bits.append("breaks API Gateway's algorithm rules")
+        tone = "bad"
     return ", ".join(b for b in bits if b), tone
 
 
@@ -159,19 +163,23 @@ def cert_anchor(role: str, c: CertSummary) -> str:
 
 def cert_view(c: CertSummary, role: str) -> CertView:
     """One certificate of the report, with its rows and anchor."""
-    meta, tone = cert_meta(c, expect_ca=role == "truststore")
+    meta, tone = cert_meta(c, expect_ca=role == "truststore", policy=role == "truststore")
     return CertView(anchor=cert_anchor(role, c), role=role, number=c.index + 1,
                     heading=f"Certificate #{c.index + 1}", subject=c.subject,
                     location=c.location, rows=tuple(certificate_rows(c)), meta=meta, tone=tone)
 
 
-def cert_table_row(c: CertSummary, role: str, *, anchored: bool) -> TableRow:
+def cert_table_row(c: CertSummary, role: str, *, anchored: bool,
+                   policy: bool = False) -> TableRow:
     """One certificate as a row of a certificates table; `anchored`: the row carries the
-    certificate's anchor (else it links to where the report draws it in full)."""
+    certificate's anchor (else it links to where the report draws it in full); `policy`: a
+    truststore's, whose row is `bad` when it breaks API Gateway's algorithm rules."""
     if c.malformed:
         valid, tone = f"unreadable: {c.malformed}", "bad"
     else:
         valid, tone = validity_short(c)
+        if policy and algorithm_violations(c):
+            tone = "bad"
     sans = list(c.sans)
     shown = safe_names(sans[:SANS_IN_A_CELL]) + (
         f" (+{len(sans) - SANS_IN_A_CELL})" if len(sans) > SANS_IN_A_CELL else "")
@@ -182,19 +190,22 @@ def cert_table_row(c: CertSummary, role: str, *, anchored: bool) -> TableRow:
 
 
 def cert_table(title: str, certs: Sequence[CertSummary], role: str, *, anchored: bool = True,
-               brief: bool = True) -> Table:
-    """A certificates table (`kind` `certificates`)."""
+               brief: bool = True, policy: bool = False) -> Table:
+    """A certificates table (`kind` `certificates`; `policy`: a truststore's)."""
     return Table(title, CERT_COLUMNS,
-                 tuple(cert_table_row(c, role, anchored=anchored) for c in certs),
+                 tuple(cert_table_row(c, role, anchored=anchored, policy=policy)
+                       for c in certs),
                  kind="certificates", brief=brief)
 
 
 # -- trees ---------------------------------------------------------------------------------------
 
 
-def cert_node(c: CertSummary, role: str, *, expect_ca: bool = True) -> Node:
-    """A certificate as a tree node."""
-    meta, tone = cert_meta(c, expect_ca=expect_ca)
+def cert_node(c: CertSummary, role: str, *, expect_ca: bool = True,
+              policy: bool = False) -> Node:
+    """A certificate as a tree node (`policy`: one of a truststore, held to API Gateway's
+    algorithm rules)."""
+    meta, tone = cert_meta(c, expect_ca=expect_ca, policy=policy)
     return Node(c.subject, meta, tone, tag=f"#{c.index + 1}", link=cert_anchor(role, c))
 
 
@@ -243,7 +254,7 @@ def chain_trees(certs: Sequence[CertSummary], *, link_by_name: bool = False,
 
     def build(c: CertSummary, depth: int = 0) -> Node:
         drawn.add(c.index)
-        node = cert_node(c, role)
+        node = cert_node(c, role, policy=True)
         kids = [k for k in children.get(c.index, []) if k.index not in drawn]
         if depth >= MAX_TREE_DEPTH and kids:
             node.children = [Node(f"… {below(kids)} more certificate(s) below: the drawing stops "
@@ -264,7 +275,7 @@ def chain_trees(certs: Sequence[CertSummary], *, link_by_name: bool = False,
     if loop:
         lost = []
         for c in loop:
-            n = cert_node(c, role)
+            n = cert_node(c, role, policy=True)
             n.note = f"issued by #{(c.issuer_index or 0) + 1}"
             lost.append(n)
         out.append(Node("no root: these certify each other in a loop", "", "bad", children=lost))

@@ -97,14 +97,15 @@ def _finding(f: FindingView) -> list[str]:
         out.append(f"- **Walkthrough:** {md_code(f.walkthrough)} "
                    f"({md_code(f.explain_command)})")
     out.append("")
-    if f.evidence:
-        out += ["**Evidence:**", "", *md_rows(f.evidence, "Evidence"), ""]
+    # as HTML draws it: what to do first, then the evidence behind the finding
     if f.fix is not None:
         out += [f"**Fix:** {md_text(f.fix.summary)}", ""]
         if f.fix.steps:
             out += [f"{i}. {md_text(s)}" for i, s in enumerate(f.fix.steps, 1)] + [""]
         if f.fix.commands:
             out += [*md_code_block(f.fix.commands, "sh"), ""]
+    if f.evidence:
+        out += ["**Evidence:**", "", *md_rows(f.evidence, "Evidence"), ""]
     return out
 
 

@@ -1,6 +1,9 @@
-"""The facts a report collected, as view sections: the live connection, the custom domain, the
-served vs configured certificate, the verdict, the client certificate, the truststore, the
-certificates of a file, and `explain`'s walkthrough. Built from the typed payload (never from
+"""The facts a report collected, as view sections: the live connection, the custom domain
+(`report.domain`), the served vs configured certificate, the verdict, the client certificate's
+revocation (`report.revocation`), the client certificate, the truststore, the certificates of a
+file, `fix`'s plans (`apply.view`), `traffic`'s window, clients and rehearsal (`traffic.view`),
+`iac`'s templates and drift (`iac.view`), `scan`'s accounts, fleet and expiry calendar
+(`fleet.view`), and `explain`'s walkthrough. Built from the typed payload (never from
 the JSON document), as plain strings."""
 
 from __future__ import annotations
@@ -10,28 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.model.domain import AcmCertificate, DomainFacts
+from mtls_doctor.model.domain import DomainFacts
 from mtls_doctor.model.finding import Fix
 from mtls_doctor.model.probe import Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
+from mtls_doctor.pki.revocation import RevocationResult
 from mtls_doctor.report.certs import (
     cert_table,
     cert_view,
     chain_trees,
-    colon_hex,
     served_tree,
     served_vs_configured,
     verdict_tree,
 )
-from mtls_doctor.report.parts import Details, Facts, Part, Row, Section, Table, TableRow, Tree
+from mtls_doctor.report.domain import domain_section
+from mtls_doctor.report.parts import Details, Facts, Part, Row, Section, Table, Tree
+from mtls_doctor.report.revocation import revocation_section
 from mtls_doctor.safe import safe_names
 
 #: how much of an HTTP body a report shows
 BODY_CHARS = 300
-_REGION_SOURCE = {"option": "--region", "dns": "DNS", "profile": "the profile",
-                  "scan": "the region scan", "snapshot": "the snapshot"}
-_API_KIND = {"rest": "REST API", "http": "HTTP API", "websocket": "WebSocket API"}
 
 
 # -- the live connection ---------------------------------------------------------------------
@@ -112,105 +114,6 @@ def probe_section(r: ProbeResult) -> Section:
     return Section("probe", "Live connection", tuple(parts), lead, tone)
 
 
-# -- the custom domain -------------------------------------------------------------------------
-
-
-def _domain_lead(d: DomainFacts) -> tuple[str, str]:
-    how = _REGION_SOURCE.get(d.region_source, d.region_source)
-    where = f"{d.region}, region from {how}" if d.region else "no region known"
-    if d.found is False:
-        return f"{d.name} — no such custom domain ({where})", "bad"
-    if not d.found:
-        looked = d.evidence.get("domain")
-        why = "" if looked is None else looked.status.value.replace("_", " ") + (
-            f" ({looked.reason})" if looked.reason else "")
-        return f"{d.name} — could not be read ({where})" + (f": {why}" if why else ""), "warn"
-    return f"{d.name} — {_API_KIND.get(d.api_type or '', 'API')} custom domain ({where})", ""
-
-
-def domain_rows(d: DomainFacts) -> list[Row]:
-    """The custom domain as AWS describes it, one fact a row (none when it was not found)."""
-    if not d.found:
-        return []
-    rows: list[Row] = []
-    if d.also_found_in:
-        rows.append(Row("also in", safe_names(d.also_found_in) + " (pass --region to read another)"))
-    rows += [
-        Row("status", (d.status or "?") + (f": {d.status_message}" if d.status_message else ""),
-            "ok" if d.status == "AVAILABLE" else "warn"),
-        Row("endpoint type", d.endpoint_type or "?",
-            "ok" if d.endpoint_type == "REGIONAL" else "bad"),
-        Row("security policy", d.security_policy or "?"),
-        Row("regional domain name", d.regional_domain_name or "none"),
-        Row("certificate", d.certificate_arn or "none"),
-        Row("ownership certificate", d.ownership_verification_certificate_arn or "none"),
-    ]
-    if d.mtls is not None:
-        rows.append(Row("mTLS truststore", f"{d.mtls.truststore_uri} version "
-                                           f"{d.mtls.truststore_version or 'latest'}", "ok"))
-        rows += [Row("truststore warning", w, "warn") for w in d.mtls.truststore_warnings]
-    else:
-        rows.append(Row("mTLS", "off", "bad"))
-    ts = d.truststore_object
-    if ts is not None:
-        latest, configured = ts.latest_version, ts.configured_version
-        stale = bool(latest and configured and latest != configured)
-        rows.append(Row("truststore object", f"s3://{ts.bucket}/{ts.key}, versioning "
-                                             f"{ts.versioning}, configured {configured or '-'}, "
-                                             f"latest {latest or '-'}", "warn" if stale else ""))
-    if d.dns_addresses or d.dns_canonical:
-        rows.append(Row("DNS", f"{d.dns_canonical or d.name} → "
-                               f"{safe_names(d.dns_addresses) or 'no address'}"))
-    if d.account_id:
-        rows.append(Row("account", d.account_id))
-    return rows
-
-
-MAPPING_COLUMNS = ("Base path", "API", "Type", "Stage", "execute-api endpoint")
-ACM_COLUMNS = ("ARN", "Type", "Status", "Domain", "Serial", "Not after", "Renewal")
-FAILURE_COLUMNS = ("Call", "IAM action", "Code", "Why")
-
-
-def _base_path(path: str) -> str:
-    """`/` for API Gateway's `(none)` marker, else `/path`."""
-    return "/" if path in ("(none)", "") else "/" + path.lstrip("/")
-
-
-def _acm_row(c: AcmCertificate) -> TableRow:
-    return TableRow((c.arn, c.type or "?", c.status or "?", c.domain_name or "?",
-                     colon_hex(c.serial) if c.serial else "-",
-                     c.not_after.strftime("%Y-%m-%d") if c.not_after else "?",
-                     c.renewal_status or "-"), "ok" if c.status == "ISSUED" else "bad")
-
-
-def domain_section(d: DomainFacts) -> Section:
-    """The custom domain: what AWS said, its mappings, its ACM certificates, the calls that
-    failed."""
-    lead, tone = _domain_lead(d)
-    parts: list[Part] = []
-    rows = domain_rows(d)
-    if rows:
-        parts.append(Facts("", tuple(rows)))
-    if d.mappings:
-        mapped = []
-        for mp in d.mappings:
-            off = mp.execute_api_endpoint_disabled
-            state, st = (("disabled", "ok") if off is True else
-                         ("ENABLED (bypasses mTLS)", "bad") if off is False else ("unknown", "warn"))
-            api = " ".join(x for x in (mp.api_name or "", mp.api_id) if x)
-            mapped.append(TableRow((_base_path(mp.base_path), api, mp.api_type, mp.stage or "-",
-                                    state), st))
-        parts.append(Table("Mappings", MAPPING_COLUMNS, tuple(mapped)))
-    acm = [*d.certificates.values(), *d.issuer_conflicts]
-    if acm:
-        parts.append(Table("ACM certificates", ACM_COLUMNS, tuple(_acm_row(c) for c in acm)))
-    if d.failures:
-        parts.append(Table("AWS calls that failed", FAILURE_COLUMNS, tuple(
-            TableRow((a.call, a.action or "-", a.code or "-", a.reason or a.status.value), "warn")
-            for a in d.failures)))
-    return Section("domain", "Custom domain", tuple(parts), lead, tone)
-
-
 # -- the client certificate, its verdict, the truststore ---------------------------------------------
 
 
@@ -257,7 +160,7 @@ def truststore_section(truststore: Mapping[str, Any], *, link_by_name: bool) -> 
     certs = _certificates(truststore.get("certificates"))
     parts: list[Part] = []
     if certs:
-        parts += [cert_table("Certificates", certs, "truststore", brief=False),
+        parts += [cert_table("Certificates", certs, "truststore", brief=False, policy=True),
                   Tree("Chains (root at the top)",
                        tuple(chain_trees(certs, link_by_name=link_by_name)))]
     lead = "" if certs else "no certificate in it"
@@ -269,7 +172,7 @@ def certificates_section(certs: Sequence[CertSummary], *, chains: bool) -> Secti
     """The certificates of a file: with `chains` (a truststore) a table and chain trees, else a
     table and every certificate in full."""
     if chains:
-        parts: list[Part] = [cert_table("", certs, "file", brief=False),
+        parts: list[Part] = [cert_table("", certs, "file", brief=False, policy=True),
                              Tree("Chains (root at the top)", tuple(chain_trees(certs, role="file")))]
     else:
         parts = [cert_table("", certs, "file", anchored=False, brief=False),
@@ -302,6 +205,9 @@ def fact_sections(report: Report) -> list[Section]:
     verdict = p.get("verdict")
     if isinstance(verdict, Verdict):
         out.append(verdict_section(verdict))
+    revocation = p.get("revocation")
+    if isinstance(revocation, RevocationResult):
+        out.append(revocation_section(revocation))
     client = p.get("client_certificate")
     if isinstance(client, CertSummary):
         out.append(client_section(client, _certificates(p.get("sent_chain"))))
@@ -312,6 +218,34 @@ def fact_sections(report: Report) -> list[Section]:
     certs = _certificates(p.get("certificates"))
     if certs:
         out.append(certificates_section(certs, chains=report.command == "truststore"))
+    if report.command == "fix":  # `fix`: its plans (apply/view.py draws them)
+        from mtls_doctor.apply.plan import FixPlan
+        from mtls_doctor.apply.view import fix_sections
+
+        plan = p.get("plan")
+        if isinstance(plan, FixPlan):
+            out += fix_sections(plan)
+    traffic = p.get("traffic")
+    if traffic is not None:  # `traffic`: who calls, who is refused (traffic/view.py draws it)
+        from mtls_doctor.traffic.model import Traffic
+        from mtls_doctor.traffic.view import traffic_sections
+
+        if isinstance(traffic, Traffic):
+            out += traffic_sections(traffic)
+    iac = p.get("iac")
+    if iac is not None:  # `iac`: the templates' custom domains and drift (iac/view.py draws it)
+        from mtls_doctor.iac.model import IacPayload
+        from mtls_doctor.iac.view import iac_sections
+
+        if isinstance(iac, IacPayload):
+            out += iac_sections(iac)
+    scan = p.get("scan")
+    if scan is not None:  # `scan`: accounts, listings, the fleet, the calendar (fleet/view.py)
+        from mtls_doctor.fleet.model import ScanPayload
+        from mtls_doctor.fleet.view import scan_sections
+
+        if isinstance(scan, ScanPayload):
+            out += scan_sections(scan)
     return out
 
 

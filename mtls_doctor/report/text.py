@@ -30,6 +30,9 @@ _CHECK_MARK = {
 }
 #: a table wider than this is drawn as one record per row
 TABLE_WIDTH = 100
+#: lines of chain trees a terminal gets; past them, trees without a problem are counted, not
+#: drawn (those with one always are; Markdown and HTML draw every tree)
+TREE_LINES = 120
 
 # Styles are written as markers (a private-use character, a nonce drawn for each report, the
 # style's name, a second private-use character) and turned into ANSI codes only after the outside
@@ -110,9 +113,10 @@ def _table(o: _Out, table: Table) -> None:
             line = "  ".join(f"{c:<{w}}" for c, w in zip(row.cells, widths, strict=True)).rstrip()
             o("  " + o.tone(line, row.tone))
         return
+    head = table.columns[0]
     for row in table.rows:
         first, *rest = row.cells
-        o(f"  {o.tone(first or '-', row.tone)}")
+        o(f"  {o.s(head, 'dim') + ' ' if head else ''}{o.tone(first or '-', row.tone)}")
         _rows(o, [Row(col, c) for col, c in zip(table.columns[1:], rest, strict=True)],
               "      ")
 
@@ -124,8 +128,20 @@ def _node(o: _Out, n: Node) -> str:
     return f"{o.tone(n.label, n.tone if n.tone == 'bad' else '')}{meta}{note}"
 
 
+def _size(n: Node) -> tuple[int, bool]:
+    """How many lines a tree draws, and whether a node of it has a problem (`warn`, `bad`)."""
+    lines, trouble, todo = 0, False, [n]
+    while todo:
+        k = todo.pop()
+        lines += 1
+        trouble = trouble or k.tone in ("warn", "bad")
+        todo += k.children
+    return lines, trouble
+
+
 def _tree(o: _Out, nodes: Sequence[Node]) -> None:
-    """Trees with box-drawing branches; the roots flush left."""
+    """Trees with box-drawing branches, the roots flush left; past `TREE_LINES` lines only the
+    trees with a problem, the others counted on one line."""
     def walk(n: Node, prefix: str, last: bool, depth: int) -> None:
         branch = "" if depth == 0 else ("└── " if last else "├── ")
         o(f"  {prefix}{branch}{_node(o, n)}")
@@ -133,8 +149,18 @@ def _tree(o: _Out, nodes: Sequence[Node]) -> None:
         for i, k in enumerate(n.children):
             walk(k, prefix + ext, i == len(n.children) - 1, depth + 1)
 
+    drawn, left_trees, left_certs = 0, 0, 0
     for n in nodes:
+        lines, trouble = _size(n)
+        if drawn + lines > TREE_LINES and not trouble:
+            left_trees += 1
+            left_certs += lines
+            continue
         walk(n, "", True, 0)
+        drawn += lines
+    if left_trees:
+        o(o.s(f"  … {left_trees} more chain(s) without a problem ({left_certs} certificates): "
+              "--format markdown or html draws every one", "dim"))
 
 
 def _section(o: _Out, section: Section) -> None:
