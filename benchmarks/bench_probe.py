@@ -15,8 +15,10 @@ run as whole processes (start-up included) against `openssl s_server -Verify 4
 -verify_return_error -tls1_3 -www` on loopback, once directly and once through a proxy that
 adds 50 ms one-way latency (where the network, not start-up, dominates).
 
-Targets from the issue: at most 4x openssl directly, at most 1.3x through the 50 ms proxy.
-This script prints; it asserts nothing.
+Targets: at most 4x openssl directly (issue 15), at most 1.3x through the 50 ms proxy. Each
+ratio is the median of ratios of runs made side by side (benchmarks/paired.py), so that a
+machine whose speed drifts still gives a meaningful figure; the floor is paired with s_client
+and mtls-doctor with the floor the same way. This script prints; it asserts nothing.
 
 Run from the repository root: python benchmarks/bench_probe.py [--runs N] [--delay S]
 """
@@ -26,23 +28,22 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.servers / tests.pki_factory: the test suite's peers
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from paired import ENV, Pairs, paired, show  # noqa: E402
 
 from tests.servers import Server, delaying_proxy, make_server_pki, openssl_server  # noqa: E402
 
 HOST = "api.example.test"
 REQUEST = b"GET / HTTP/1.0\r\n\r\n"
-#: as after `pip install`: byte-code caches allowed (some machines disable them globally)
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 #: seconds one run may take before the benchmark gives up on it
 RUN_TIMEOUT = 60.0
 
@@ -76,12 +77,10 @@ def bare(script: Path, port: int, cert: Path, key: Path) -> list[str]:
     return [sys.executable, str(script), str(port), str(cert), str(key)]
 
 
-def run_once(cmd: list[str], stdin: bytes) -> tuple[float, subprocess.CompletedProcess[bytes]]:
-    """Wall time in seconds of one run, and its result."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, check=False, env=ENV, cwd=ROOT,
+def check_run(cmd: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """One run, its output kept, to check that it did the job being timed."""
+    return subprocess.run(cmd, input=stdin, capture_output=True, check=False, env=ENV, cwd=ROOT,
                           timeout=RUN_TIMEOUT)
-    return time.perf_counter() - start, proc
 
 
 def sanity(label: str, proc: subprocess.CompletedProcess[bytes], expect: bytes) -> None:
@@ -91,24 +90,23 @@ def sanity(label: str, proc: subprocess.CompletedProcess[bytes], expect: bytes) 
         print(f"  warning: {label} exited {proc.returncode} without {expect!r}: {tail}")
 
 
-def median_time(cmd: list[str], stdin: bytes, runs: int) -> float:
-    """Median wall time in seconds of `runs` runs."""
-    return statistics.median(run_once(cmd, stdin)[0] for _ in range(runs))
-
-
-def measure(server: Server, openssl: str, cert: Path, key: Path, runs: int,
-            label: str) -> tuple[float, float]:
-    """(mtls-doctor, openssl) medians against `server`, after one checked warm-up run each."""
+def measure(server: Server, openssl: str, cert: Path, key: Path, runs: int, label: str) -> Pairs:
+    """mtls-doctor beside openssl against `server`, paired, after one checked run each."""
     probe_cmd = ours(server.port, cert, key)
     s_client_cmd = theirs(openssl, server.port, cert, key)
-    sanity(f"{label} mtls-doctor probe", run_once(probe_cmd, b"")[1], b'"outcome": "accepted"')
-    sanity(f"{label} openssl s_client", run_once(s_client_cmd, REQUEST)[1], b"200 ok")
-    return median_time(probe_cmd, b"", runs), median_time(s_client_cmd, REQUEST, runs)
+    sanity(f"{label} mtls-doctor probe", check_run(probe_cmd, b""), b'"outcome": "accepted"')
+    sanity(f"{label} openssl s_client", check_run(s_client_cmd, REQUEST), b"200 ok")
+    return paired(probe_cmd, s_client_cmd, runs, stdin_a=b"", stdin_b=REQUEST)
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes), for the record beside the figures."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--runs", type=int, default=7, help="timed runs per command and setting (7)")
+    ap.add_argument("--runs", type=int, default=9, help="pairs of runs per ratio (9)")
     ap.add_argument("--delay", type=float, default=0.05,
                     help="one-way latency of the proxy in seconds (0.05)")
     args = ap.parse_args()
@@ -116,32 +114,32 @@ def main() -> int:
     if openssl is None:
         print("openssl is not installed")
         return 2
+    print(f"mTLS GET against openssl s_server -Verify 4 -verify_return_error -tls1_3 -www, "
+          f"whole processes, paired medians of {args.runs} runs (load {load()})")
     with tempfile.TemporaryDirectory(prefix="bench-probe-") as tmp:
         pki = make_server_pki(Path(tmp))
         cert, key = pki.client_pem, pki.client_key
         script = Path(tmp) / "bare_pyopenssl.py"
         script.write_text(BARE)
         with openssl_server(pki, client_auth="required", tls="1.3") as server:
-            direct = measure(server, openssl, cert, key, args.runs, "direct")
+            print("direct (loopback):")
+            show("mtls-doctor probe", "openssl s_client",
+                 measure(server, openssl, cert, key, args.runs, "direct"), 4.0)
             bare_cmd = bare(script, server.port, cert, key)
-            sanity("bare pyOpenSSL", run_once(bare_cmd, b"")[1], b"200 ok")
-            floor = median_time(bare_cmd, b"", args.runs)
+            sanity("bare pyOpenSSL", check_run(bare_cmd, b""), b"200 ok")
+            print("the floor, a bare pyOpenSSL handshake + GET script (interpreter and imports):")
+            show("bare pyOpenSSL script", "openssl s_client",
+                 paired(bare_cmd, theirs(openssl, server.port, cert, key), args.runs,
+                        stdin_a=b"", stdin_b=REQUEST), None)
+            print("mtls-doctor beside that floor (what the checks and the report add):")
+            show("mtls-doctor probe", "bare pyOpenSSL script",
+                 paired(ours(server.port, cert, key), bare_cmd, args.runs, stdin_a=b"",
+                        stdin_b=b""), None)
             with delaying_proxy(server, args.delay) as proxy:
-                proxied = measure(proxy, openssl, cert, key, args.runs, "proxied")
-    delay_ms = args.delay * 1000
-    print(f"mTLS GET against openssl s_server -Verify 4 -verify_return_error -tls1_3 -www, "
-          f"median of {args.runs} runs (whole processes)")
-    print(f"  {'':<24}{'mtls-doctor probe':>18}{'openssl s_client':>18}{'ratio':>9}   target")
-    rows = (("direct (loopback)", direct, 4.0), (f"via {delay_ms:g} ms proxy", proxied, 1.3))
-    for name, (t_ours, t_theirs), target in rows:
-        ratio = t_ours / t_theirs
-        verdict = "met" if ratio <= target else "MISSED"
-        print(f"  {name:<24}{t_ours * 1000:>15.1f} ms{t_theirs * 1000:>15.1f} ms{ratio:>8.2f}x"
-              f"   <= {target:g}x ({verdict})")
-    t_direct = direct[1]
-    print(f"  floor: a bare pyOpenSSL handshake + GET script takes {floor * 1000:.1f} ms, "
-          f"{floor / t_direct:.2f}x s_client (the interpreter and its imports); mtls-doctor is "
-          f"{direct[0] / floor:.2f}x that floor")
+                print(f"via a proxy adding {args.delay * 1000:g} ms each way:")
+                show("mtls-doctor probe", "openssl s_client",
+                     measure(proxy, openssl, cert, key, args.runs, "proxied"), 1.3)
+    print(f"(load {load()} at the end)")
     return 0
 
 

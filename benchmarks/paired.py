@@ -33,12 +33,14 @@ class Sample:
     cpu: float
 
 
-def run_once(cmd: Sequence[str], env: dict[str, str] | None = None) -> Sample:
-    """Run `cmd` to its end, output thrown away, and say how long it took."""
+def run_once(cmd: Sequence[str], env: dict[str, str] | None = None,
+             stdin: bytes | None = None) -> Sample:
+    """Run `cmd` to its end (`stdin`, when given, on its standard input), output thrown away, and
+    say how long it took."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   env=env or ENV, cwd=ROOT)
+    subprocess.run(list(cmd), input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False, env=env or ENV, cwd=ROOT)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -56,12 +58,14 @@ class Pairs:
     runs: int
 
 
-def paired(a: Sequence[str], b: Sequence[str], runs: int, warmup: int = 1) -> Pairs:
-    """Run A and B in turn `runs` times (after `warmup` uncounted rounds)."""
+def paired(a: Sequence[str], b: Sequence[str], runs: int, warmup: int = 1, *,
+           stdin_a: bytes | None = None, stdin_b: bytes | None = None) -> Pairs:
+    """Run A and B in turn `runs` times (after `warmup` uncounted rounds); `stdin_a`/`stdin_b`
+    are written to each run's standard input."""
     for _ in range(warmup):
-        run_once(a)
-        run_once(b)
-    pairs = [(run_once(a), run_once(b)) for _ in range(runs)]
+        run_once(a, stdin=stdin_a)
+        run_once(b, stdin=stdin_b)
+    pairs = [(run_once(a, stdin=stdin_a), run_once(b, stdin=stdin_b)) for _ in range(runs)]
     med = statistics.median
     return Pairs(
         Sample(med(x.wall for x, _ in pairs), med(x.cpu for x, _ in pairs)),
@@ -77,10 +81,12 @@ def verdict(ratio: float, target: float) -> str:
     return f"{'meets' if ratio <= target else 'misses'} the target of {target:g}x"
 
 
-def show(label_a: str, label_b: str, p: Pairs, target: float) -> None:
-    """Print A's and B's medians and the paired ratios, wall first."""
-    width = max(len(label_a), len(label_b))
+def show(label_a: str, label_b: str, p: Pairs, target: float | None) -> None:
+    """Print A's and B's medians and the paired ratios, wall first (and, with a `target`,
+    whether the wall ratio meets it)."""
+    width = max(len(label_a), len(label_b), len("ratio, paired median"))
     print(f"  {label_a:<{width}} : {p.a.wall * 1000:8.1f} ms wall {p.a.cpu * 1000:8.1f} ms cpu")
     print(f"  {label_b:<{width}} : {p.b.wall * 1000:8.1f} ms wall {p.b.cpu * 1000:8.1f} ms cpu")
+    judged = f"   ({verdict(p.wall_ratio, target)}, wall)" if target is not None else ""
     print(f"  {'ratio, paired median':<{width}} : {p.wall_ratio:8.2f}x wall "
-          f"{p.cpu_ratio:8.2f}x cpu   ({verdict(p.wall_ratio, target)}, wall)")
+          f"{p.cpu_ratio:8.2f}x cpu{judged}")

@@ -14,7 +14,6 @@ from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
-from mtls_doctor.pki.client import key_mismatch
 from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.probe.findings import ProbeInputs, probe_findings
@@ -50,6 +49,9 @@ def client_credentials(client: ClientInput, chain: LoadedFile | None, cert: str,
     if chain is not None:
         extra += [c.cert for c in chain.good if c.cert]
     if not key_matches(leaf, client.key):
+        # the verdict's machinery (paths, fixes, the truststore rules) only for this finding
+        from mtls_doctor.pki.client import key_mismatch
+
         return None, [key_mismatch(cert, key or cert, leaf.subject.rfc4514_string(),
                                    "the probe went on without a client certificate")]
     return ClientCredentials(leaf, client.key, tuple(extra)), []

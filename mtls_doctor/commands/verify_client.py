@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -162,6 +161,8 @@ def check_revocation(cert_file: LoadedFile, ts_file: LoadedFile, chain_file: Loa
     jobs: list[Callable[[], SourceAnswer]] = [
         *(lambda u=u: crl(u) for u in base.urls("crl")),
         *(lambda u=u: ask(u) for u in base.urls("ocsp"))]
+    from concurrent.futures import ThreadPoolExecutor  # only --revocation asks in parallel
+
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="mtls-doctor-rev") as pool:
         answers = tuple(pool.map(lambda job: job(), jobs))
     return replace(base, state=decide(answers), answers=answers)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.probe import ErrorKind
-from mtls_doctor.probe.target import hostport
+from mtls_doctor.probe.target import hostport, is_ip
 
 #: the longest a single wait blocks before it looks at the deadline again (seconds)
 POLL = 0.2
@@ -98,9 +98,9 @@ def resolve(host: str, port: int, deadline: Deadline) -> list[Address]:
     result: list[Address] = []
     failure: list[BaseException] = []
 
-    def work() -> None:
+    def work(flags: int = 0) -> None:
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=flags)
         except (OSError, UnicodeError) as exc:
             failure.append(exc)
             return
@@ -110,7 +110,9 @@ def resolve(host: str, port: int, deadline: Deadline) -> list[Address]:
                 seen.add(sockaddr)
                 result.append(Address(family, sockaddr))  # type: ignore[arg-type]
 
-    if not _in_thread(work, deadline):
+    if is_ip(host):
+        work(socket.AI_NUMERICHOST)  # an address literal: no lookup that could hang, no thread
+    elif not _in_thread(work, deadline):
         raise step_timeout("dns", deadline, f"{host} did not resolve")
     if failure:
         exc = failure[0]
