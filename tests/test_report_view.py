@@ -438,6 +438,20 @@ def _part(section: Section, title: str) -> Table | Facts:
     return found[0]
 
 
+def _facts(section: Section, title: str) -> Facts:
+    """The one list of facts of `section` whose title starts with `title` (`""`: untitled)."""
+    part = _part(section, title)
+    assert isinstance(part, Facts), part
+    return part
+
+
+def _table(section: Section, title: str) -> Table:
+    """The one table of `section` whose title starts with `title`."""
+    part = _part(section, title)
+    assert isinstance(part, Table), part
+    return part
+
+
 def _domain_section(report: Report) -> Section:
     [section] = [s for s in build(report).sections if s.anchor == "domain"]
     return section
@@ -447,7 +461,7 @@ def test_the_domain_section_draws_routing_rules_stages_and_authorizers() -> None
     t = ROUTED
     section = _domain_section(domain_report(routed_domain_facts(), at=NOW, now=NOW))
     assert section.lead.startswith(f"{t['domain']} — REST API private custom domain")
-    rows = {r.label: r for r in _part(section, "").rows}  # type: ignore[union-attr]
+    rows = {r.label: r for r in _facts(section, "").rows}
     assert rows["domain name id"].value == t["domain_id"]
     assert rows["endpoint access mode"].value.startswith("STRICT (clients must send an SNI")
     assert rows["IP address type"].value == "dualstack"
@@ -459,8 +473,7 @@ def test_the_domain_section_draws_routing_rules_stages_and_authorizers() -> None
     titles = [p.title for p in section.parts if p.title]
     assert titles[:4] == ["Routing rules", "Mappings", "Stages (access logging)",
                           "Authorizers (revocation)"]
-    rules = _part(section, "Routing rules")
-    assert isinstance(rules, Table)
+    rules = _table(section, "Routing rules")
     assert [(r.cells[0], r.cells[1], r.tone) for r in rules.rows] == [
         ("10", t["rule"], "bad"), ("100", t["rule2"], "ok")]
     assert rules.rows[0].cells[2] == f"/{t['path']}, x-tenant: {t['glob']}"
@@ -468,15 +481,15 @@ def test_the_domain_section_draws_routing_rules_stages_and_authorizers() -> None
                                        "ENABLED (bypasses mTLS)")
     assert rules.rows[1].cells[2] == "any request"
     # a WebSocket API is never called an HTTP API
-    [ws] = _part(section, "Mappings").rows  # type: ignore[union-attr]
+    [ws] = _table(section, "Mappings").rows
     assert ws.cells == (f"/{t['ws_path']}", f"{t['ws_name']} {t['ws']}", "WebSocket",
                         t["ws_stage"], "ENABLED (bypasses mTLS)") and ws.tone == "bad"
-    stages = _part(section, "Stages").rows  # type: ignore[union-attr]
+    stages = _table(section, "Stages").rows
     assert [(s.cells[4], s.tone) for s in stages] == [
         ("lacks $context.identity.clientCert.*, $context.error.message", "warn"),
         ("-", "warn"), ("client certificate and error logged", "ok")]
     assert stages[1].cells[3] == "off" and stages[2].cells[5] == "yes"
-    auth = _part(section, "Authorizers").rows  # type: ignore[union-attr]
+    auth = _table(section, "Authorizers").rows
     assert [(a.cells[1], a.cells[2], a.tone) for a in auth] == [
         ("REST", "no", "warn"), ("WebSocket", "yes", "warn")]
     assert auth[0].cells[3] == f"TOKEN: {t['authorizer']}"
@@ -495,10 +508,10 @@ def test_a_websocket_domain_and_the_routes_a_mode_leaves_unused() -> None:
     titles = [p.title for p in section.parts if p.title]
     assert titles[:2] == ["Mappings",
                           "Routing rules (not used: routing mode not reported, mappings only)"]
-    assert "routing mode" not in {r.label for r in _part(section, "").rows}  # type: ignore[union-attr]
+    assert "routing mode" not in {r.label for r in _facts(section, "").rows}
     pinned = routed_domain_facts(mtls=Mtls(f"s3://{ROUTED['bucket']}/{ROUTED['key']}", "v1"))
-    rows = {r.label: r for r in _part(_domain_section(domain_report(pinned, at=NOW, now=NOW)),
-                                      "").rows}  # type: ignore[union-attr]
+    rows = {r.label: r for r in _facts(_domain_section(domain_report(pinned, at=NOW, now=NOW)),
+                                      "").rows}
     assert rows["truststore object"].tone == "warn"  # pinned: the next update still reads v1
 
 
@@ -572,10 +585,10 @@ def test_the_revocation_section_names_each_source_its_answer_and_why(
         revoked_report: Report) -> None:
     [section] = [s for s in build(revoked_report).sections if s.anchor == "revocation"]
     assert section.lead.startswith("REVOKED") and section.lead_tone == "bad"
-    facts = {r.label: r.value for r in _part(section, "").rows}  # type: ignore[union-attr]
+    facts = {r.label: r.value for r in _facts(section, "").rows}
     assert re.fullmatch(r"(?:[0-9A-F]{2}:)+[0-9A-F]{2}", facts["serial"])
     assert facts["issuer"].startswith("CN=View Revocation CA")
-    sources = _part(section, "Sources").rows  # type: ignore[union-attr]
+    sources = _table(section, "Sources").rows
     by_url = {r.cells[0].rsplit("/", 1)[-1]: r for r in sources}
     revoked = by_url["zqcrlpath.crl"]
     assert revoked.cells[0].startswith("CRL http://") and revoked.cells[1].startswith("revoked (")
@@ -611,9 +624,9 @@ def test_a_revocation_nothing_could_verify_says_why_for_each_source() -> None:
              "client sends")
     section = revocation_section(result)
     assert section.lead.startswith("unknown") and section.lead_tone == "warn"
-    facts = {r.label: r for r in _part(section, "").rows}  # type: ignore[union-attr]
+    facts = {r.label: r for r in _facts(section, "").rows}
     assert facts["serial"].value == "0A:1B" and facts["issuer"].tone == "warn"
-    rows = _part(section, "Sources").rows  # type: ignore[union-attr]
+    rows = _table(section, "Sources").rows
     assert [(r.cells[1], r.cells[2].split(" CN=")[0], r.tone) for r in rows] == [
         ("not asked", "its issuer", "warn")] * 2
 

@@ -354,6 +354,7 @@ def test_snapshot_faults_are_detected(pki: PKI, tmp_path: Path) -> None:
     assert walk(load_tree("truststore-update"), gone).leaf == "fix-access"
     # lint errors without an API Gateway warning: what the first one is about
     orphan = pki.intermediate(pki.root("Missing Root"), "Orphan CA")
+    assert base.truststore_object is not None
     ts = dataclasses.replace(base.truststore_object, content=pem_bundle([orphan]))
     linted = replayed(tmp_path, dataclasses.replace(base, truststore_object=ts))
     assert linted["truststore_error_count"] >= 1 and linted["warning_kind"] == "missing_issuer"
@@ -378,12 +379,13 @@ def test_a_fact_whose_call_failed_is_left_to_the_user(pki: PKI, tmp_path: Path,
     base = snapshot_facts(pki)
     fact = next(iter(failure))
     # what a failed call leaves behind: no answer where it would have put one
-    lost: dict[str, Any] = {
+    losses: dict[str, dict[str, Any]] = {
         "ownership_certificate": {"certificates": {CERT: base.certificates[CERT]}},
         "certificate": {"certificates": {OWN: base.certificates[OWN]}},
         "truststore_object": {"truststore_object": None},
         "mapped_apis": {"mappings": (Mapping("api1", "prod", "(none)", None),)},
-    }.get(fact, {})
+    }
+    lost = losses.get(fact, {})
     if fact == "issuer_conflicts":
         lost = {"issuer_conflicts": (acm(f"{CERT}-2", (NAME,), kind="IMPORTED",
                                          issuer="CN=Other CA"),)}
@@ -443,11 +445,12 @@ def answering(pki: ServerPKI, answer: bytes) -> Iterator[int]:
         thread.join(timeout=10)
 
 
-def probed(pki: ServerPKI, answer: bytes, **client: str) -> Report:
+def probed(pki: ServerPKI, answer: bytes, *, cert: str, key: str) -> Report:
+    """Probe the server `answering` with `answer`, presenting the client `cert` and `key`."""
     with answering(pki, answer) as port:
         return run_probe_command(f"api.example.test:{port}", at=datetime.now(UTC),
                                  now=datetime.now(UTC), connect=f"127.0.0.1:{port}",
-                                 timeout=10, **client)
+                                 timeout=10, cert=cert, key=key)
 
 
 @pytest.mark.parametrize(("answer", "reason"), [
