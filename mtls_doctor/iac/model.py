@@ -3,7 +3,14 @@ whichever tool wrote it, so that one set of rules judges Terraform, CloudFormati
 
 A property is a `Value`: what it resolves to statically, or, when it cannot be resolved before
 deployment (a `!GetAtt`, a parameter without a default, a value Terraform knows only after
-apply), the expression that sets it and the resources it references."""
+apply), the expression that sets it and the resources it references.
+
+Each field that names something says what, for `--redact` (`report/redact.py`): a `file`, a
+resource `address` (a Terraform address or a CloudFormation logical id), a CDK `construct` path,
+a `host`, an S3 `uri`, an `arn`, a `version` id, a `stage`, an `api` id, an `api-name`, a
+`base-path`, a `bucket`, a `key`, a `drift` value (a version id where the truststore version
+differs); `plain` values (an endpoint type, a log format) name no one. A `Value`'s kind is that
+of its `value`: its `expr` is always an expression and its `refs` addresses."""
 
 from __future__ import annotations
 
@@ -13,6 +20,12 @@ from dataclasses import dataclass, field
 TOOLS = ("terraform", "cloudformation", "sam", "cdk")
 
 
+def names(kind: str) -> dict[str, str]:
+    """The metadata of a dataclass field whose strings (or `Value`) name a `kind` of thing, for
+    `--redact`: `field(metadata=names("host"))`."""
+    return {"redact": kind}
+
+
 @dataclass(frozen=True)
 class Value:
     """A property as the template sets it: `value` when it resolves statically, else None and
@@ -20,8 +33,8 @@ class Value:
     (CloudFormation) of the resources of the same template it references."""
 
     value: str | bool | None
-    expr: str = ""
-    refs: tuple[str, ...] = ()
+    expr: str = field(default="", metadata=names("expression"))
+    refs: tuple[str, ...] = field(default=(), metadata=names("address"))
 
     @property
     def known(self) -> bool:
@@ -40,10 +53,10 @@ class Where:
     """Where a resource is: its file, its line (CloudFormation and SAM; None for JSON plans),
     its address (Terraform) or logical id (CloudFormation), and a CDK construct path."""
 
-    file: str
-    address: str
+    file: str = field(metadata=names("file"))
+    address: str = field(metadata=names("address"))
     line: int | None = None
-    cdk_path: str | None = None
+    cdk_path: str | None = field(default=None, metadata=names("construct"))
 
     def __str__(self) -> str:
         at = f"{self.file}:{self.line}" if self.line else self.file
@@ -60,8 +73,8 @@ class Replacement:
     #: the attributes that force it (`replace_paths`), as `mutual_tls_authentication[0].truststore_uri`
     paths: tuple[str, ...]
     reason: str | None = None
-    before_uri: str | None = None
-    after_uri: str | None = None
+    before_uri: str | None = field(default=None, metadata=names("uri"))
+    after_uri: str | None = field(default=None, metadata=names("uri"))
 
 
 @dataclass(frozen=True)
@@ -74,22 +87,22 @@ class IacDomain:
     tool: str
     resource_type: str
     api_type: str  # rest | http
-    domain_name: Value | None
-    endpoint_type: Value | None
-    security_policy: Value | None
-    certificate_arn: Value | None
-    ownership_certificate_arn: Value | None
+    domain_name: Value | None = field(metadata=names("host"))
+    endpoint_type: Value | None = field(metadata=names("plain"))
+    security_policy: Value | None = field(metadata=names("plain"))
+    certificate_arn: Value | None = field(metadata=names("arn"))
+    ownership_certificate_arn: Value | None = field(metadata=names("arn"))
     #: whether mutual TLS is configured (a MutualTlsAuthentication / mutual_tls_authentication)
     mtls: bool
-    truststore_uri: Value | None = None
-    truststore_version: Value | None = None
+    truststore_uri: Value | None = field(default=None, metadata=names("uri"))
+    truststore_version: Value | None = field(default=None, metadata=names("version"))
     #: `imported`, `private` (a private CA) or `amazon` when the certificate is a resource of
     #: the same template or plan; None when that cannot be told statically
     certificate_kind: str | None = None
     #: the certificate resource the domain's certificate property references
-    certificate_resource: str | None = None
+    certificate_resource: str | None = field(default=None, metadata=names("address"))
     #: SAM: the serverless API whose `Domain` property this is
-    sam_api: str | None = None
+    sam_api: str | None = field(default=None, metadata=names("address"))
     #: Terraform plans: the change planned for the domain (`create`, `update`, ...)
     actions: tuple[str, ...] = ()
     replacement: Replacement | None = None
@@ -104,11 +117,11 @@ class IacApi:
 
     where: Where
     api_type: str
-    name: Value | None
-    disable_execute_api_endpoint: Value | None
+    name: Value | None = field(metadata=names("api-name"))
+    disable_execute_api_endpoint: Value | None = field(metadata=names("plain"))
     resource_type: str = ""
     #: the API's id where a state already knows it (links a mapping's literal `api_id`)
-    ident: str | None = None
+    ident: str | None = field(default=None, metadata=names("api"))
 
 
 @dataclass(frozen=True)
@@ -118,10 +131,10 @@ class IacStage:
     where: Where
     api_type: str
     #: the API resource it belongs to (address or logical id), when the template says
-    api: str | None
-    stage_name: Value | None
-    log_destination: Value | None
-    log_format: Value | None
+    api: str | None = field(metadata=names("address"))
+    stage_name: Value | None = field(metadata=names("stage"))
+    log_destination: Value | None = field(metadata=names("arn"))
+    log_format: Value | None = field(metadata=names("plain"))
     resource_type: str = ""
     #: the property path of the access log setting, for the snippet (`AccessLogSetting`, ...)
     log_property: str = ""
@@ -134,13 +147,13 @@ class IacMapping:
 
     where: Where
     api_type: str
-    domain: str | None
-    domain_name: Value | None
-    api: str | None
-    api_id: Value | None
-    stage: Value | None
-    stage_resource: str | None = None
-    base_path: Value | None = None
+    domain: str | None = field(metadata=names("address"))
+    domain_name: Value | None = field(metadata=names("host"))
+    api: str | None = field(metadata=names("address"))
+    api_id: Value | None = field(metadata=names("api"))
+    stage: Value | None = field(metadata=names("stage"))
+    stage_resource: str | None = field(default=None, metadata=names("address"))
+    base_path: Value | None = field(default=None, metadata=names("base-path"))
 
 
 @dataclass(frozen=True)
@@ -149,9 +162,9 @@ class IacObject:
     domain's truststore URI names it."""
 
     where: Where
-    bucket: Value | None
-    key: Value | None
-    version_id: Value | None
+    bucket: Value | None = field(metadata=names("bucket"))
+    key: Value | None = field(metadata=names("key"))
+    version_id: Value | None = field(metadata=names("version"))
     actions: tuple[str, ...] = ()
     resource_type: str = ""
 
@@ -171,14 +184,14 @@ class Unresolved:
 
     where: Where
     prop: str
-    expr: str
+    expr: str = field(metadata=names("expression"))
 
 
 @dataclass(frozen=True)
 class IacTemplate:
     """One file: what kind it is and every resource of interest in it."""
 
-    file: str
+    file: str = field(metadata=names("file"))
     kind: str  # terraform-plan | terraform-state | cloudformation | sam | cdk
     tool: str
     resources: int
@@ -195,12 +208,13 @@ class Drift:
     """One property whose template value differs from the live domain's (`--compare`); for
     the truststore version, also S3's latest version."""
 
-    domain: str
+    domain: str = field(metadata=names("host"))
     where: Where
     prop: str
-    template: str | None
-    live: str | None
-    latest: str | None = None
+    #: the values compared: version ids for the truststore version, else ARNs, URIs or words
+    template: str | None = field(metadata=names("drift"))
+    live: str | None = field(metadata=names("drift"))
+    latest: str | None = field(default=None, metadata=names("drift"))
 
 
 @dataclass(frozen=True)
@@ -208,7 +222,7 @@ class LiveCertificate:
     """The certificate of a template domain as the live domain and ACM describe it: its ARN and
     how it was issued (`imported`, `private`, `amazon`), or None and `why` it is not known."""
 
-    arn: str | None
+    arn: str | None = field(metadata=names("arn"))
     kind: str | None
     why: str = ""
     acm_type: str | None = None
@@ -219,10 +233,10 @@ class IacPayload:
     """The `iac` payload: the path read, every template understood, the files passed over
     (not templates) or unreadable, what could not be resolved, and the drift found."""
 
-    path: str
+    path: str = field(metadata=names("file"))
     templates: tuple[IacTemplate, ...]
-    skipped: tuple[str, ...] = ()
-    unreadable: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = field(default=(), metadata=names("file"))
+    unreadable: tuple[str, ...] = field(default=(), metadata=names("file"))
     unresolved: tuple[Unresolved, ...] = ()
     compared: bool = False
     drift: tuple[Drift, ...] = field(default_factory=tuple)

@@ -32,15 +32,35 @@ What is hidden, by kind (the contract's "Safe output"), where it comes from, and
   directories: `/path-1/file-1.pem`
 - HTTP request ids, `Location` and other header values that name hosts or are not known to be
   harmless: `request-1`, `https://host-1.example/uri-1`, `value-1`
+- routing rules: their ids and a private domain's id (`resource-1`), their base paths, the
+  values their header conditions match (`x-tenant: value-1`); a delete marker's version id;
+  authorizer names (`TOKEN: name-1`) and route keys (`GET uri-1`; `$default` stays)
+- revocation sources (CRL distribution points, OCSP responders): their URLs, and hosts and URLs
+  in what they answered
+- a fleet scan (`scan`): each account's id or role ARN, an organization account's name
+  (`name-1`), every domain's name in its row, its report and the expiry calendar, the earliest
+  truststore CA's subject; the external id is never in a report
+- infrastructure as code (`iac`), by what each field of `iac.model` declares it names
+  (`iac.model.names`; a `Value`'s `value` takes the kind of the property that holds it): the
+  templates' paths, domain names, S3 URIs, ARNs, version ids, stage and API names, base paths;
+  resource addresses with their names hidden and the rest kept, so an address and the same
+  address with an index keep one placeholder (`module.resource-1.aws_s3_object.resource-2[0]`,
+  a logical id `resource-3`, a SAM API's domain `resource-4.Domain`); CDK construct ids
+  (`resource-5/resource-6/Resource`); in an expression that does not resolve, the resources,
+  parameters and variables it names and the names and paths in its literals
+  (`!Join ["",["s3://",{"Ref":"resource-7"},"/key-1"]]`, `var.name-1`). A finding's location
+  (`FILE:LINE (ADDRESS, CONSTRUCT PATH)`) names the file as the Files table does.
 
 A wildcard stays readable: `*.example.com` becomes `*.host-1.example` and a name one label below a
 name of the report stays below its placeholder (`api.example.com` -> `host-2.host-1.example`), so
 wildcard and hostname matches still read true.
 
 Kept: algorithms, key sizes, dates, serials, fingerprints and key ids, OIDs, finding and check
-ids, status names, regions, the C attribute, port numbers, and AWS's own markers (`(none)` base
-path, `$default` stage). A value is replaced as a whole word only (never inside a longer name),
-longest value first.
+ids, checks' titles (ours), status names, regions, the C attribute, port numbers, and AWS's own
+markers (`(none)` base path, `$default` stage, `$context.` variables of an access log format;
+Terraform's resource types and attributes, CDK's `Resource`; a logical id or construct id that
+is a common word, `Domain`, names no one). A value is replaced as a whole word only (never
+inside a longer name), longest value first.
 
 `redact_report(report)` is the one walker: the CLI and the TUI export redact the typed report
 once, and every renderer (text, Markdown, HTML, and JSON as `document(redact_report(report))`)
@@ -60,9 +80,10 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from mtls_doctor.iac.model import Value as IacValue
 from mtls_doctor.model.certificate import Container
 from mtls_doctor.model.evidence import Status
-from mtls_doctor.model.finding import CheckStatus, Severity
+from mtls_doctor.model.finding import Check, CheckStatus, Severity
 from mtls_doctor.model.probe import ErrorKind, Outcome
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import VerdictReason
@@ -116,7 +137,14 @@ _HOST_FIELDS = frozenset({"host", "sni", "regional_domain_name", "dns_canonical"
 _ADDRESS_FIELDS = frozenset({"address", "addresses", "dns_addresses", "regional_addresses",
                              "connect", "connect_host"})
 _DN_FIELDS = frozenset({"subject", "issuer", "missing", "served", "acceptable_ca_names",
-                        "path", "issuers", "subjects"})
+                        "path", "issuers", "subjects", "earliest_ca_subject"})
+#: (owner, field) whose strings are our own words although the field's name says otherwise: a
+#: scan row's truststore state (`current`, `stale`, ...), how an account was reached (`role`)
+_KEEP_IN = frozenset({("rows", "truststore"), ("accounts", "source")})
+#: where a `name` is a custom domain's: DomainFacts (`domain`), a scan's rows and domains
+_DOMAIN_NAME_OWNERS = frozenset({"domain", "rows", "domains"})
+#: where a string `domain` is a custom domain's name (a scan finding's evidence, the calendar)
+_DOMAIN_OWNERS = frozenset({"evidence", "calendar"})
 _SAN_FIELDS = frozenset({"sans", "matched_by", "san"})
 _URI_FIELDS = frozenset({"truststore_uri", "uri", "execute_api_endpoint", "url", "endpoint",
                          "truststore", "source"})
@@ -126,7 +154,13 @@ _SIMPLE_FIELDS: Mapping[str, Kind] = {
     "latest_version": Kind.VERSION, "configured_version": Kind.VERSION, "version": Kind.VERSION,
     "version_id": Kind.VERSION, "api_id": Kind.API, "api_name": Kind.API_NAME,
     "stage": Kind.STAGE, "base_path": Kind.BASE_PATH, "email": Kind.EMAIL,
+    # routing rules (their base paths too), a private domain's id, a delete marker's version id
+    "base_paths": Kind.BASE_PATH, "rule_id": Kind.RESOURCE, "domain_name_id": Kind.RESOURCE,
+    "latest_delete_marker": Kind.VERSION,
 }
+#: an API's authorizers (`TYPE: name`) and its routes without one (`GET /path`, `$default`)
+_AUTHORIZER_FIELDS = frozenset({"seen", "authorizers"})
+_ROUTE_FIELDS = frozenset({"unprotected", "unprotected_routes"})
 #: text that came from outside (AWS, the server, a pasted error): searched for names of every
 #: kind, as well as replaced
 _OUTSIDE_TEXT = frozenset({"reason", "message", "messages", "status_message",
@@ -151,7 +185,8 @@ _VOCABULARY = frozenset(
     {str(m.value).lower() for e in (Status, Severity, CheckStatus, ErrorKind, Outcome,
                                     VerdictReason, Container) for m in e}
     | {"(none)", "$default", "none", "null", "true", "false", "unknown", "(unreadable)",
-       "unreadable", "served chain", "stdin", "(stdin)", "<stdin>", "localhost.localdomain"})
+       "unreadable", "served chain", "stdin", "(stdin)", "<stdin>", "localhost.localdomain",
+       "(unresolved)", "known after apply"})
 #: AWS resource-type words that stay in an ARN (`certificate/`, `role/`, `restapis/`, ...)
 _ARN_WORDS = frozenset({
     "certificate", "role", "assumed-role", "user", "group", "policy", "instance-profile",
@@ -167,9 +202,10 @@ _ARN_WORDS = frozenset({
 _ARN_RE = re.compile(
     r"\barn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
     r"(?P<account>\d{12})?:(?P<resource>[^\s'\"<>,;()\[\]{}`|]*[^\s'\"<>,;()\[\]{}`|.])")
+#: (a closing parenthesis or bracket at the end of a key or version id is the prose's)
 _S3_RE = re.compile(r"\bs3://(?P<bucket>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
-                    r"(?:/(?P<key>[^\s'\"<>?,;|`]*[^\s'\"<>?,;|`.]))?"
-                    r"(?:\?versionId=(?P<version>[^\s'\"<>&,;|`]*[^\s'\"<>&,;|`.]))?",
+                    r"(?:/(?P<key>[^\s'\"<>?,;|`]*[^\s'\"<>?,;|`.)\]]))?"
+                    r"(?:\?versionId=(?P<version>[^\s'\"<>&,;|`]*[^\s'\"<>&,;|`.)\]]))?",
                     re.IGNORECASE)
 _URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>`|]*[^\s'\"<>`|.,;:)\]]", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"(?<![\w.+%-])[\w.+%-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -211,7 +247,8 @@ _DN_ATTRS = frozenset({
     "unstructuredname", "unstructuredaddress", "role", "uniqueidentifier"})
 _EMAIL_ATTRS = frozenset({"emailaddress", "email", "e", "1.2.840.113549.1.9.1"})
 _FILE_SUFFIXES = frozenset({".pem", ".crt", ".cer", ".der", ".key", ".p12", ".pfx", ".p7b",
-                            ".p7c", ".csr", ".json", ".txt", ".html", ".md", ".crl", ".bundle"})
+                            ".p7c", ".csr", ".json", ".txt", ".html", ".md", ".crl", ".bundle",
+                            ".yaml", ".yml"})
 #: the options that name the user's own files, by program (`-in`, `-out` and `-o` too when
 #: the value has a directory: without one it is a scratch file the command itself names)
 _FILE_OPTIONS: Mapping[str, frozenset[str]] = {
@@ -233,6 +270,38 @@ _WORD = r"[\w-]"
 _WORD_CHAR = re.compile(_WORD)
 #: how many first characters of each value the search expression holds
 _HEAD = 16
+
+# -- infrastructure as code: addresses, construct paths, expressions ------------------------------
+
+#: a resource address's pieces: names, the dots between them, indexes (`[0]`, `["key"]`)
+_ADDRESS_TOKEN_RE = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]|\.|[^.\[\]]+')
+#: a Terraform resource type (`aws_s3_object`): the provider's word, kept
+_TF_TYPE_RE = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]+$")
+_TF_INDEX = r'(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]"\s]*)\])*'
+#: a Terraform reference in an expression: `[module.M.]TYPE.NAME[i]`, `data.TYPE.NAME`,
+#: `var.NAME`, `local.NAME`, a module's output `module.M.OUTPUT`
+_TF_REF_RE = re.compile(
+    rf"(?<![\w.$-])(?:(?:module\.[\w-]+{_TF_INDEX}\.)*(?:(?:var|local)\.[\w-]+|"
+    rf"(?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[\w-]+{_TF_INDEX})|"
+    rf"module\.[\w-]+{_TF_INDEX}(?:\.[\w-]+)?)")
+#: a CloudFormation reference in an expression: `!Ref X`, `!GetAtt X.Attr`, `{"Ref": "X"}`,
+#: `{"Fn::GetAtt": ["X", ...]}`, `${X}` in a `!Sub` (`${!Literal}` is none)
+_CFN_REF_RE = re.compile(r'(?:!Ref\s+|!GetAtt\s+|!ImportValue\s+|"Ref"\s*:\s*"|'
+                         r'"Fn::GetAtt"\s*:\s*\[\s*"|\$\{)(?P<name>AWS::\w+|[A-Za-z0-9]+)')
+#: a quoted literal of an expression (a key, `"Ref":`, is one too: passed over)
+_LITERAL_RE = re.compile(r'"((?:[^"\\]|\\.)*)"(?P<key>\s*:)?')
+_SUB_VAR_RE = re.compile(r"\$\{[^}]*\}")
+#: a finding's location as `iac.model.Where` writes it: `FILE[:LINE] (ADDRESS[, CDK PATH])`
+_WHERE_RE = re.compile(r"^(?P<file>.+?)(?::\d+)? \((?P<address>[^(),]+)"
+                       r"(?:, (?P<construct>[^()]+))?\)$", re.DOTALL)
+#: words a logical id or a construct id may be that the report itself writes: such an id names
+#: no one, and replacing the word everywhere would garble the report (`Domain`, `Resource`)
+_IAC_WORDS = frozenset({
+    "api", "apis", "domain", "domainname", "stage", "deployment", "mapping", "certificate",
+    "cert", "bucket", "truststore", "object", "log", "logs", "role", "function", "key",
+    "version", "name", "resource", "default", "defaultstage", "this", "main", "custom",
+    "template", "stack", "http", "https", "rest", "policy", "endpoint", "record", "zone",
+    "alias", "parameter", "output"})
 
 
 def host_like(text: str) -> str | None:
@@ -258,9 +327,11 @@ def _network(text: str) -> bool:
 
 
 def _trivial(value: str) -> bool:
-    """Too short or too common to be anyone's name: one character, a few digits, our words."""
+    """Too short or too common to be anyone's name: one character, a few digits, our words,
+    API Gateway's `$context.` variables (an access log format's, not an identity)."""
     return (len(value) < 2 or value.lower() in _VOCABULARY
-            or (value.isdigit() and len(value) < 4) or not any(c.isalnum() for c in value))
+            or (value.isdigit() and len(value) < 4) or not any(c.isalnum() for c in value)
+            or value.startswith("$context."))
 
 
 def _fake_account(n: int) -> str:
@@ -327,7 +398,10 @@ class Redactor:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
         self._variants: dict[str, str] = {}
-        self._tiers: list[list[Callable[[], object]]] = [[], [], []]
+        #: values a typed field declares name no one (an expression without a name in it, a
+        #: logical id that is a common word): never taken for a value of another field's kind
+        self._kept: set[str] = set()
+        self._tiers: list[list[Callable[[], object]]] = [[], [], [], []]
         self._pattern: re.Pattern[str] | None = None
         self._long: dict[str, list[str]] = {}
         self._short: set[str] = set()
@@ -355,9 +429,10 @@ class Redactor:
         return self
 
     def _later(self, tier: int, job: Callable[[], object]) -> None:
-        """Values from typed fields (tier 0) take their kind before values parsed out of
-        composite text (1) and those searched for in free text and commands (2)."""
-        self._tiers[tier].append(job)
+        """Values of fields that declare what they name (tier -1: `names(kind)` of the iac
+        model) take their kind first, then values from typed fields (0), before values parsed
+        out of composite text (1) and those searched for in free text and commands (2)."""
+        self._tiers[tier + 1].append(job)
 
     def _collect(self, obj: Any, field: str | None, owner: str | None) -> None:
         """Queue every value of `obj` (a dataclass, mapping, sequence or string) by its field."""
@@ -367,24 +442,56 @@ class Redactor:
             self._collect_text(obj, field, owner)
         elif isinstance(obj, Mapping) or (dataclasses.is_dataclass(obj)
                                           and not isinstance(obj, type)):
+            declared = {} if isinstance(obj, Mapping) else _declared(type(obj))
             for key, value in _items(obj):
                 if isinstance(obj, Mapping):
                     self._later(2, functools.partial(self.search, key, everything=False))
-                self._collect(value, key, field)
+                kind = declared.get(key) or ("plain" if isinstance(value, IacValue) else None)
+                if kind is not None:
+                    self._collect_declared(value, kind, obj)
+                else:
+                    self._collect(value, key, field)
         elif isinstance(obj, list | tuple | set | frozenset):
             for value in obj:
                 self._collect(value, field, owner)
 
+    def _collect_declared(self, value: Any, kind: str, owner: Any) -> None:
+        """Queue the strings of a field that declares what they name (`names(kind)`): a
+        `Value`'s `value` takes the field's kind, its `expr` is an expression and its `refs`
+        addresses; a drift's values are version ids where the truststore version differs."""
+        if kind == "drift":
+            kind = "version" if getattr(owner, "prop", "") == "truststore version" else "plain"
+        if isinstance(value, IacValue):
+            if isinstance(value.value, str):
+                self._collect_declared(value.value, kind, value)
+            self._collect_declared(value.expr, "expression", value)
+            self._collect_declared(value.refs, "address", value)
+        elif isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                self._collect_declared(item, kind, owner)
+        elif isinstance(value, str) and value.strip():
+            refs = tuple(getattr(owner, "refs", ()))
+            self._later(-1, functools.partial(self.add_named, kind, value, refs))
+            self._later(2, functools.partial(self.search, value, everything=False))
+
     def _collect_text(self, text: str, field: str | None, owner: str | None) -> None:
         """Queue one string by the kind its field gives it (`owner`: the enclosing field)."""
-        if field in _KEEP or not text.strip():
+        if field in _KEEP or (owner, field) in _KEEP_IN or not text.strip():
             return
         f = field or ""
         later = self._later
         if owner == "headers" or f in _REQUEST_ID_HEADERS:
             later(0, lambda: self.add_header(f, text))
-        elif f in _HOST_FIELDS or (f == "name" and owner == "domain"):
+        elif f in _HOST_FIELDS or (f == "name" and owner in _DOMAIN_NAME_OWNERS) or (
+                f == "domain" and owner in _DOMAIN_OWNERS and host_like(text) is not None):
             later(0, lambda: self.add_host(text))
+        elif f == "account" or (f == "label" and owner == "accounts"):
+            # a scan's account: its id (a role ARN or `(caller)` when there is none: the ARN is
+            # found by the search below, `(caller)` is ours)
+            if _ACCOUNT_RE.fullmatch(text.strip()):
+                later(0, lambda: self.add(Kind.ACCOUNT, text))
+        elif f == "name" and owner == "accounts":  # an organization account's name
+            later(0, lambda: self.add(Kind.NAME, text))
         elif f in _ADDRESS_FIELDS:
             later(0, lambda: self.add_address(text))
         elif f in _DN_FIELDS:
@@ -393,14 +500,22 @@ class Redactor:
             later(0, lambda: self.add_san(text))
         elif f == "value" and owner == "extensions":
             later(1, lambda: self.add_general_names(text))
-        elif f == "location" or f in _URI_FIELDS or (f == "name" and owner == "source"):
+        elif f in ("location", "issuer_location") or f in _URI_FIELDS or (
+                f == "name" and owner == "source"):
             later(1, lambda: self.add_location(text))
+        elif f == "headers" and owner == "routing_rules":
+            later(0, lambda: self.add_condition(text))
+        elif f in _AUTHORIZER_FIELDS:
+            later(0, lambda: self.add_authorizer(text))
+        elif f in _ROUTE_FIELDS:
+            later(0, lambda: self.add_route_key(text))
         elif f in _SIMPLE_FIELDS:
             kind = _SIMPLE_FIELDS[f]
             later(0, lambda: self.add(kind, text))
         elif f == "commands":
             later(2, lambda: self.add_command(text))
-        if f in _OUTSIDE_TEXT or owner == "headers":
+        # a revocation source's answer may quote its server (a redirect's URL, a host)
+        if f in _OUTSIDE_TEXT or owner == "headers" or (f == "detail" and owner == "answers"):
             later(2, lambda: self.search(text, everything=True))
         else:
             later(2, lambda: self.search(text, everything=False))
@@ -410,7 +525,7 @@ class Redactor:
         """Register one value of `kind` (and other ways it is written); the key of its entry,
         or None when it is too common to hide."""
         value = value.strip()
-        if _trivial(value) and compose is None:
+        if (_trivial(value) or value.lower() in self._kept) and compose is None:
             return None
         key = value.lower()
         key = self._variants.get(key, key)
@@ -678,9 +793,199 @@ class Redactor:
         their own."""
         m = _POSITION_RE.match(text.strip())
         source = m.group("src") if m else text.strip()
-        if source.startswith(("served chain", "custom domain", "the ", "API Gateway")):
+        if source.startswith("account "):  # a scan's `account A, region R, custom domain D: ...`
+            source = source.split(": ", 1)[1] if ": " in source else ""
+        if not source or source.startswith(("served chain", "custom domain", "the ",
+                                            "API Gateway")):
+            return
+        where = _WHERE_RE.match(source)
+        if where and where.group("file").strip().lower() in self._variants:
+            # a template's resource (`iac.model.Where`): its file as the Files table names it
+            self.add_source(where.group("file"))
+            self.add_resource(where.group("address"))
+            if where.group("construct"):
+                self.add_construct(where.group("construct"))
             return
         self.add_source(source)
+
+    # -- infrastructure as code ------------------------------------------------------------------
+
+    def add_named(self, kind: str, text: str, refs: tuple[str, ...] = ()) -> None:
+        """A string of a field that declares what it names (`iac.model.names`); `refs`: the
+        resources an expression references (the other names in it are parameters)."""
+        if kind == "address":
+            self.add_resource(text)
+        elif kind == "construct":
+            self.add_construct(text)
+        elif kind == "expression":
+            self.add_expression(text, refs)
+        elif kind in ("file", "uri"):
+            self.add_source(text)
+        elif kind == "host":
+            self.add_host(text)
+        elif kind == "arn":
+            if "arn:" not in text:  # ARNs are found by their look
+                self.add(Kind.RESOURCE, text)
+        elif kind != "plain":
+            self.add(Kind(kind), text)
+
+    def add_resource(self, text: str) -> str | None:
+        """A resource's address: a Terraform address keeps `module`, `data`, its resource
+        type, numeric indexes and attributes, and hides module, resource and variable names and
+        string keys (`module.resource-1.aws_s3_object.resource-2[0]`), so an address and the
+        same address with an index keep one placeholder; a CloudFormation logical id is hidden
+        wherever it appears (`resource-1`, `resource-2.Domain` for a SAM API's domain) unless it
+        is a common word (`Domain`), which names no one."""
+        address = text.strip()
+        if not address or address.lower() in _VOCABULARY:
+            return None
+        if address.startswith("id="):  # a stage's API given by its id (a Terraform state)
+            api = self.add(Kind.API, address[3:])
+            if api is None:
+                return None
+            return self.add(Kind.RESOURCE, address, compose=lambda: "id=" + self.placeholder(api))
+        tokens = _ADDRESS_TOKEN_RE.findall(address)
+        if "".join(tokens) != address:
+            return self.add(Kind.RESOURCE, address)
+        names = [t for t in tokens if t != "." and not t.startswith("[")]
+        terraform = len(names) >= 2 and (names[0] in ("module", "data", "var", "local")
+                                         or _TF_TYPE_RE.match(names[0]) is not None)
+        parts = self._terraform_parts(tokens) if terraform else self._logical_parts(tokens)
+        hidden = [key for _text, key in parts if key is not None]
+        if not hidden:
+            self._kept.add(address.lower())
+            return None
+        if len(parts) == 1:
+            return hidden[0]
+        return self.add(Kind.RESOURCE, address, compose=lambda: "".join(
+            self.placeholder(k) if k else t for t, k in parts))
+
+    def _terraform_parts(self, tokens: list[str]) -> list[tuple[str, str | None]]:
+        """A Terraform address's pieces, each with the key of its entry or None (kept)."""
+        parts: list[tuple[str, str | None]] = []
+        state = "start"
+        for piece in tokens:
+            if piece == ".":
+                parts.append((piece, None))
+            elif piece.startswith("["):
+                key = piece[1:-1]
+                if len(key) > 2 and key.startswith('"'):  # a `for_each` key: a name
+                    parts += [('["', None), (key[1:-1], self._part(Kind.RESOURCE, key[1:-1],
+                                                                   matched=False)), ('"]', None)]
+                else:
+                    parts.append((piece, None))
+            elif state == "start":
+                parts.append((piece, None))
+                state = {"module": "module", "var": "variable", "local": "variable",
+                         "data": "type"}.get(piece, "name")
+            elif state in ("module", "name", "variable"):
+                kind = Kind.NAME if state == "variable" else Kind.RESOURCE
+                parts.append((piece, self._part(kind, piece, matched=False)))
+                state = "start" if state == "module" else "attribute"
+            else:  # a data source's type, an attribute
+                parts.append((piece, None))
+                state = "name" if state == "type" else state
+        return parts
+
+    def _logical_parts(self, tokens: list[str]) -> list[tuple[str, str | None]]:
+        """A CloudFormation logical id and what follows it (`.Domain`, `.Arn`): the id hidden
+        wherever it appears, unless it is a common word."""
+        first, rest = tokens[0], tokens[1:]
+        if first.lower() in _IAC_WORDS or _trivial(first):
+            return [(first, None), *((t, None) for t in rest)]
+        return [(first, self._part(Kind.RESOURCE, first)), *((t, None) for t in rest)]
+
+    def add_construct(self, text: str) -> str | None:
+        """A CDK construct path (`MtlsStack/PartnerDomain/Resource`): every construct id hidden
+        wherever it appears, but CDK's own (`Resource`, `Default`) and common words."""
+        parts: list[tuple[str, str | None]] = []
+        for piece in re.split(r"(/|--)", text.strip()):
+            if piece in ("/", "--") or piece.lower() in _IAC_WORDS or _trivial(piece):
+                parts.append((piece, None))
+            else:
+                parts.append((piece, self._part(Kind.RESOURCE, piece)))
+        if all(key is None for _text, key in parts):
+            return None
+        return self.add(Kind.RESOURCE, text, compose=lambda: "".join(
+            self.placeholder(k) if k else t for t, k in parts))
+
+    def add_expression(self, text: str, refs: tuple[str, ...] = ()) -> str | None:
+        """What sets a value that does not resolve statically (`!Join [...]`, `!Ref Param`,
+        `known after apply (aws_s3_object.ts.version_id, ...)`): the resources it references,
+        its parameters and variables, and the names, paths, ARNs and S3 URIs in its literals
+        hidden; the expression as a whole gets the placeholder made of theirs, so a parameter's
+        name is hidden in it without being taken for a name everywhere."""
+        spans: list[tuple[int, int, str]] = []
+        kept: list[tuple[int, int, str]] = []  # a reference that names no one (`Domain`)
+
+        def take(start: int, end: int, key: str | None) -> None:
+            if start < end and all(end <= s or start >= e for s, e, _k in (*spans, *kept)):
+                (spans if key is not None else kept).append((start, end, key or ""))
+
+        for m in _ARN_RE.finditer(text):
+            take(m.start(), m.end(), self.add_arn(m))
+        for m in _S3_RE.finditer(text):
+            take(m.start(), m.end(), self.add_s3(m.group(0)))
+        for m in _TF_REF_RE.finditer(text):
+            take(m.start(), m.end(), self.add_resource(m.group(0)))
+        for m in _CFN_REF_RE.finditer(text):
+            name = m.group("name")
+            if not name.startswith("AWS::"):
+                key = (self.add_resource(name) if name in refs
+                       else self._part(Kind.NAME, name, matched=False))
+                take(m.start("name"), m.end("name"), key)
+        literals = [(m.start(1), m.end(1)) for m in _LITERAL_RE.finditer(text)
+                    if m.group("key") is None]
+        if text.startswith("!Sub ") and not text[5:].lstrip().startswith("["):
+            literals.append((5, len(text)))
+        for start, end in literals:
+            for s, e, key in self._literal_spans(text, start, end):
+                take(s, e, key)
+        if not spans:
+            self._kept.add(text.strip().lower())
+            return None
+        spans.sort()
+
+        def compose() -> str:
+            out, pos = [], 0
+            for start, end, key in spans:
+                out += [text[pos:start], self.placeholder(key)]
+                pos = end
+            return "".join(out) + text[pos:]
+
+        return self.add(Kind.RESOURCE, text, compose=compose)
+
+    def _literal_spans(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        """The names in a literal of an expression (`/partners/truststore.pem`, `api.`), each
+        fragment between `${...}` on its own: host names and paths hidden wherever they
+        appear, account ids too, any other word only in the expression."""
+        out: list[tuple[int, int, str]] = []
+        bounds = [start, *(x for m in _SUB_VAR_RE.finditer(text, start, end)
+                           for x in (m.start(), m.end())), end]
+        for fs, fe in zip(bounds[::2], bounds[1::2], strict=True):
+            piece = text[fs:fe]
+            scheme = re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*://", piece)
+            lead = scheme.end() if scheme else 0
+            core = piece[lead:].strip(" /.:-,;")
+            if not core or _trivial(core):
+                continue
+            at = fs + piece.index(core, lead)
+            name = host_like(core)
+            if ":" in core:
+                for m in _ACCOUNT_RE.finditer(core):
+                    key = self.add(Kind.ACCOUNT, m.group(0))
+                    if key is not None:
+                        out.append((at + m.start(), at + m.end(), key))
+                continue
+            if name is not None and "." + name.rsplit(".", 1)[-1] not in _FILE_SUFFIXES:
+                key = self.add_host(core)
+            elif "/" in core or "." in core:
+                key = self.add(Kind.KEY, core)
+            else:
+                key = self._part(Kind.NAME, core, matched=False)
+            if key is not None:
+                out.append((at, at + len(core), key))
+        return out
 
     def add_header(self, name: str, value: str) -> None:
         """An HTTP header's value by its name: request ids, URLs and hosts, and any value not
@@ -695,6 +1000,34 @@ class Redactor:
                 self.add_address(value)
         elif name not in _PLAIN_HEADERS:
             self.add(Kind.HEADER, value)
+
+    def add_condition(self, text: str) -> None:
+        """A routing rule's header condition (`header: glob`): the glob hidden, the header's
+        name kept."""
+        name, sep, glob = text.partition(":")
+        if sep and glob.strip():
+            self.add(Kind.HEADER, glob.strip())
+        elif name.strip():
+            self.add(Kind.HEADER, name.strip())
+
+    def add_authorizer(self, text: str) -> None:
+        """An authorizer as `TYPE: name`: the name hidden (a bare type, `JWT`, `AWS_IAM`,
+        stays)."""
+        _type, sep, name = text.partition(": ")
+        if sep and name.strip():
+            self.add(Kind.NAME, name.strip())
+
+    def add_route_key(self, text: str) -> None:
+        """A route key: `METHOD /path` keeps its method, a WebSocket route's name is hidden,
+        API Gateway's own (`$default`, `$connect`, `$disconnect`) stay."""
+        key = text.strip()
+        if not key or key.startswith("$"):
+            return
+        method, sep, path = key.partition(" ")
+        if sep and method.isupper() and path.strip() not in ("", "/"):
+            self.add(Kind.URI, path.strip())
+        elif not sep:
+            self.add(Kind.NAME, key)
 
     def add_command(self, command: str) -> None:
         """The files a printed command names (`--cert F`, `-in F`, `fileb://F`, a path)."""
@@ -879,8 +1212,11 @@ class Redactor:
         if isinstance(obj, str):
             return obj if key in _KEEP else self.text(obj)
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            # a check's title is ours (model/checks.py): a stage named `live` must not turn
+            # "the templates match the live domains" into "... the stage-1 domains"
             changes = {f.name: self.model(getattr(obj, f.name), f.name)
-                       for f in dataclasses.fields(obj) if f.init}
+                       for f in dataclasses.fields(obj)
+                       if f.init and not (f.name == "title" and isinstance(obj, Check))}
             return dataclasses.replace(obj, **changes)
         if isinstance(obj, Mapping):
             return {self._key(k): self.model(v, str(k)) for k, v in obj.items()}
@@ -902,6 +1238,13 @@ class Redactor:
         """Each hidden value (as first written) and its placeholder."""
         return {e.value: e.placeholder for k, e in self._entries.items()
                 if not k.startswith("\x00")}
+
+
+@functools.cache
+def _declared(cls: type) -> dict[str, str]:
+    """The fields of a dataclass that declare what they name (`iac.model.names`), by name."""
+    return {f.name: f.metadata["redact"] for f in dataclasses.fields(cls)
+            if "redact" in f.metadata}
 
 
 def _items(obj: Any) -> Iterator[tuple[str, Any]]:
