@@ -10,7 +10,8 @@ Runs the TUI headless (Textual's `run_test`) and measures, per run:
   truststore grown to 1,000 CA certificates; the real pipeline runs, only the outside world is
   fixed): the time from the last collector's end to the report on screen, then the finding
   screen of a truststore finding (its chain tree), a walkthrough and the certificate viewer
-  opened and closed;
+  opened and closed, then each of them opened a second time (the app makes each screen once
+  and shows it again);
 - all along: the longest event-loop block, as the worst lateness of an asyncio task that sleeps
   5 ms in a loop (beyond its 5 ms, that lateness is how long something held the loop).
 
@@ -216,7 +217,11 @@ async def big_run(size: tuple[int, int], certificates: int
             for phase, keys, finding in (
                     ("finding screen (chain tree)", ["enter"], "TRUSTSTORE_MISSING_ISSUER"),
                     ("walkthrough", ["w"], "TRUSTSTORE_MISSING_ISSUER"),
-                    ("certificate viewer", ["c"], None)):
+                    ("certificate viewer", ["c"], None),
+                    # the same screens again: made once, shown again
+                    ("finding screen again", ["enter"], "TRUSTSTORE_WEAK_SIGNATURE_HASH"),
+                    ("walkthrough again", ["w"], "CLIENT_REJECTED"),
+                    ("certificate viewer again", ["c"], None)):
                 if finding is not None:
                     dash.findings_list.select_id(finding)
                     await pilot.pause(0.05)

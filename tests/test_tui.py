@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import select
@@ -31,14 +32,16 @@ from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose import demo as demo_command
 from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions
 from mtls_doctor.errors import InputError
+from mtls_doctor.model.domain import DomainFacts, TruststoreObject
+from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
 from mtls_doctor.model.probe import ClientAuth, ClientCertificate, HttpAnswer, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
 from mtls_doctor.report.json import document
-from mtls_doctor.tui import facts as tui_facts
 from mtls_doctor.tui import render
 from mtls_doctor.tui.app import MtlsDoctorApp
+from mtls_doctor.tui.finding import finding_detail
 from mtls_doctor.tui.screens import (
     CertificatesScreen,
     ExportScreen,
@@ -47,9 +50,11 @@ from mtls_doctor.tui.screens import (
     StartScreen,
     WalkthroughScreen,
 )
+from mtls_doctor.tui.screens.certificates import certificate_text
 from mtls_doctor.tui.screens.quit import QuitScreen
-from mtls_doctor.tui.widgets import CommandList
+from mtls_doctor.tui.widgets import CommandList, FindingPane
 from mtls_doctor.walkthroughs import QuestionNode
+from mtls_doctor.walkthroughs.facts import report_facts
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -144,9 +149,10 @@ def test_first_paint_then_live_checks_and_findings(gate: threading.Event) -> Non
         findings = dash.query_one("#findings", OptionList)
         prompts = [str(findings.get_option_at_index(i).prompt) for i in range(findings.option_count)]
         assert any(p.startswith("SERVER_FQDN_INSTEAD_OF_WILDCARD") for p in prompts)
-        assert prompts[0].startswith("ERROR (")  # grouped by severity, with counts
-        assert any(p.startswith("WARNING (") for p in prompts)
-        assert "error(s)" in str(findings.border_title)
+        assert prompts[0].startswith("Errors (")  # grouped by severity, with counts
+        assert any(p.startswith("Warnings (") for p in prompts)
+        assert app.shown is not None
+        assert str(findings.border_title) == f"Findings: {app.shown.view.counts.text}"
 
     drive(test)
 
@@ -377,7 +383,8 @@ def demo_report() -> Report:
 
 
 def test_report_facts_from_the_demo(demo_report: Report) -> None:
-    facts = tui_facts.report_facts(demo_report)
+    """The walkthroughs' facts come from the core (`walkthroughs.facts`), the TUI computes none."""
+    facts = report_facts(demo_report)
     assert facts["alert"] == "unknown_ca"
     assert facts["tls_version"] == "TLSv1.3"
     assert facts["client_cert_requested"] is True and facts["client_cert_presented"] is True
@@ -394,10 +401,32 @@ def test_report_facts_from_the_demo(demo_report: Report) -> None:
     assert facts["verdict_reason"] == "ISSUER_NOT_IN_TRUSTSTORE"
     assert facts["client_issuer_in_truststore"] is False
     assert facts["client_expired"] is False and facts["client_self_signed"] is False
+    assert facts["served_cert_is_fqdn"] is True and facts["configured_cert_is_wildcard"] is True
     assert None not in facts.values()
     from mtls_doctor.walkthroughs import FACTS, PLACEHOLDERS
     extra = set(facts) - set(FACTS) - set(PLACEHOLDERS)
-    assert extra == {"tls_version", "served_names", "verdict_reason"}, extra
+    assert extra <= {"tls_version", "served_names", "verdict_reason"}, extra
+
+
+def test_the_demo_walkthroughs_name_the_labs_files_and_address() -> None:
+    """In demo mode the lab tells the app its --connect address and client files: the
+    walkthroughs' commands name them, never `<cert_file>` or `<connect>`."""
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        assert app.known["cert_file"] and app.known["key_file"]
+        assert str(app.known["connect"]).startswith("127.0.0.1:")
+        for finding_id in ("CLIENT_REJECTED", "MTLS_CLIENT_CERT_REJECTED",
+                           "SERVER_FQDN_INSTEAD_OF_WILDCARD"):
+            screen = await open_walkthrough(app, pilot, finding_id)
+            assert screen.facts["cert_file"] == app.known["cert_file"]
+            assert screen.facts["connect"] == app.known["connect"]
+            shown = " ".join(screen.query_one("#commands", CommandList).commands)
+            assert "<cert_file>" not in shown and "<key_file>" not in shown, shown
+            assert "<connect>" not in shown and "<truststore_file>" not in shown, shown
+            await pilot.press("escape")
+            await pilot.pause()
+
+    drive(test, size=(160, 50))
 
 
 def _probe(**kwargs: Any) -> ProbeResult:
@@ -412,31 +441,45 @@ def _report(**payload: Any) -> Report:
     return Report(command="diagnose", generated_at=datetime(2026, 1, 1, tzinfo=UTC), payload=payload)
 
 
+def _domain(**kwargs: Any) -> DomainFacts:
+    """A domain as the collector makes it, every fact it needs collected (`evidence`)."""
+    base: dict[str, Any] = {"name": "x.example.com", "region": "eu-west-1",
+                            "region_source": "option", "found": True}
+    facts = DomainFacts(**{**base, **kwargs})
+    answered = {name: Attempt(name, Status.OK) for name in (
+        "domain", "certificate", "truststore_object", "truststore_versions", "mappings")}
+    return dataclasses.replace(facts, evidence={**answered, **facts.evidence})
+
+
 def test_report_facts_decide_only_what_the_payload_says() -> None:
-    assert tui_facts.report_facts(None) == {}
-    assert tui_facts.report_facts(_report()) == {}
+    assert report_facts(None) == {}
+    assert report_facts(_report()) == {}
     # no handshake at all: no alert, nothing about the client certificate
-    facts = tui_facts.report_facts(_report(probe=_probe()))
-    assert facts == {"host": "api.example.com", "port": 443}
+    facts = report_facts(_report(probe=_probe()))
+    assert facts == {"host": "api.example.com", "port": 443, "domain": "api.example.com"}
     # the handshake went through and the answer was 403
     ok = _probe(tls_version="TLSv1.2", client_auth=ClientAuth(True, True),
                 client_certificate=ClientCertificate(True, Outcome.ACCEPTED),
                 http=HttpAnswer(403, "Forbidden", {}, "{}"))
-    facts = tui_facts.report_facts(_report(probe=ok))
+    facts = report_facts(_report(probe=ok))
     assert facts["alert"] == "none" and facts["http_status"] == 403
-    # a domain AWS does not know: its name only
-    facts = tui_facts.report_facts(_report(domain={"name": "x.example.com", "found": False}))
-    assert facts == {"domain": "x.example.com"}
+    # a domain AWS does not know: its name (and region) only
+    facts = report_facts(_report(domain=_domain(found=False)))
+    assert facts == {"domain": "x.example.com", "region": "eu-west-1"}
     # mTLS off, no mappings read, a versioned truststore that is current
-    domain = {"name": "x.example.com", "found": True, "status": "AVAILABLE", "mtls": None,
-              "ownership_verification_certificate_arn": "arn:own",
-              "truststore_object": {"bucket": "b", "key": "k", "latest_version": "v1",
-                                    "configured_version": "v1", "versioning": "Suspended"}}
-    facts = tui_facts.report_facts(_report(domain=domain))
+    domain = _domain(status="AVAILABLE", mtls=None,
+                     ownership_verification_certificate_arn="arn:own",
+                     truststore_object=TruststoreObject("b", "k", "Suspended", "v1", "v1"))
+    facts = report_facts(_report(domain=domain))
     assert facts["mtls_enabled"] is False and "truststore_warning_count" not in facts
     assert "execute_api_enabled" not in facts
     assert facts["truststore_stale"] is False and facts["versioning_enabled"] is False
     assert facts["ownership_cert_present"] is True and facts["ownership_arn"] == "arn:own"
+    # the same truststore whose versions could not be read: staleness is not decided
+    denied = dataclasses.replace(domain, evidence={
+        **domain.evidence, "truststore_versions": Attempt("truststore_versions", Status.DENIED)})
+    facts = report_facts(_report(domain=denied))
+    assert "truststore_stale" not in facts and "versioning_enabled" not in facts
 
 
 @pytest.mark.parametrize(("reason", "expected"), [
@@ -451,13 +494,13 @@ def test_report_facts_from_the_verdict(reason: VerdictReason, expected: dict[str
     accepted = reason is VerdictReason.OK
     problems = () if accepted else (PathProblem(reason, "CN=c", "c.pem", "bad"),)
     verdict = Verdict(accepted, reason, ("CN=c",), "detail", problems)
-    facts = tui_facts.report_facts(_report(verdict=verdict))
+    facts = report_facts(_report(verdict=verdict))
     assert facts == {"verdict_reason": str(reason), **expected}
 
 
 def test_malformed_verdict_decides_nothing_about_the_path() -> None:
     verdict = Verdict(False, VerdictReason.MALFORMED, (), "not a certificate")
-    assert tui_facts.report_facts(_report(verdict=verdict)) == {"verdict_reason": "MALFORMED"}
+    assert report_facts(_report(verdict=verdict)) == {"verdict_reason": "MALFORMED"}
 
 
 async def open_walkthrough(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: str) -> WalkthroughScreen:
@@ -475,22 +518,24 @@ async def open_walkthrough(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: st
 # -- the certificate viewer --------------------------------------------------------------------
 
 
-def test_report_certificates_lists_served_client_and_truststore(demo_report: Report) -> None:
-    certs = tui_facts.report_certificates(demo_report)
-    sources = [s for s, _ in certs]
-    assert sources[0] == "served" and "client" in sources and "truststore" in sources
-    assert sources.count("truststore") == 3
-    assert tui_facts.report_certificates(None) == []
-    source, client = next(c for c in certs if c[0] == "client")
-    fields = dict(tui_facts.certificate_fields(client))
-    assert fields["Subject"] == client.subject and fields["Serial"] == client.serial
-    assert fields["SHA-256 fingerprint"] == client.sha256_fingerprint
-    assert fields["Public key"] == "EC 256 bit (secp256r1)"
-    assert "DNS:sensor-17.partner.example" in fields["SANs"]
-    assert any(k.startswith("Extension ") for k in fields)
-    assert tui_facts.certificate_matches(source, client, "SENSOR-17")
-    assert tui_facts.certificate_matches(source, client, "")
-    assert not tui_facts.certificate_matches(source, client, "no such thing")
+def test_the_viewer_lists_the_views_certificates(demo_report: Report) -> None:
+    """The certificate viewer lists the view's certificates (served, client, truststore), each
+    with the rows every report draws; the filter looks in their text."""
+    from mtls_doctor.report.view import build
+    from mtls_doctor.tui.screens.certificates import certificate_matches, certificate_text
+
+    certs = build(demo_report).certificates
+    roles = [c.role for c in certs]
+    assert roles[0] == "served" and "client" in roles and roles.count("truststore") == 3
+    client = next(c for c in certs if c.role == "client")
+    rows = {r.label: r.value for r in client.rows}
+    assert rows["subject"] == client.subject and rows["serial"].count(":") >= 1
+    assert rows["SHA-256"].count(":") == 31 and rows["key"].startswith("EC")
+    assert "DNS:sensor-17.partner.example" in rows["SANs"]
+    hay = certificate_text(client)
+    assert certificate_matches(hay, "SENSOR-17") and certificate_matches(hay, "")
+    assert certificate_matches(hay, rows["SHA-256"][:11])  # a fingerprint's start
+    assert not certificate_matches(hay, "no such thing")
 
 
 def selected_certificate(screen: CertificatesScreen) -> Any:
@@ -510,31 +555,52 @@ def test_certificate_viewer_lists_filters_and_shows_fields() -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CertificatesScreen)
+        assert app.shown is not None and screen.certificates == app.shown.view.certificates
         box = screen.query_one("#cert-list", OptionList)
+        for _ in range(100):  # the list is made a refresh after the viewer opens
+            if box.option_count:
+                break
+            await pilot.pause(0.01)
         total = len(screen.certificates)
         assert box.option_count == total >= 5
         detail = plain(screen.query_one("#cert-detail", Static))
-        for field in ("Subject", "Issuer", "Serial", "Not after", "Public key", "Signature",
-                      "SANs", "SHA-256 fingerprint", "Extension "):
+        for field in ("subject", "issuer", "serial", "valid", "key", "signature", "SANs",
+                      "SHA-256", "basic constraints", "extended key usage", "SKI / AKI"):
             assert field in detail, field
         assert "api.demo.mtls-doctor.test" in detail  # the served leaf comes first
+        assert "SERVED #1" in detail
         await pilot.click("#cert-filter")
         await pilot.press(*"partner")
         await pilot.pause()
         assert 0 < box.option_count < total
-        assert all("partner" in (s + c.subject + c.issuer).lower()
-                   for s, c in (screen.certificates[i] for i in screen.shown))
+        assert all("partner" in certificate_text(screen.certificates[i])
+                   for i in screen.shown)
         box.focus()
         box.highlighted = box.option_count - 1
         await pilot.pause()
         assert screen.selected is not None
-        assert screen.selected[1].subject in plain(screen.query_one("#cert-detail", Static))
+        assert screen.selected.subject in plain(screen.query_one("#cert-detail", Static))
         screen.query_one("#cert-filter", Input).value = "zzz-nothing"
         await pilot.pause()
         assert box.option_count == 0 and selected_certificate(screen) is None
         assert "No certificate matches" in plain(screen.query_one("#cert-detail", Static))
         await pilot.press("escape")
         assert on_dashboard(app)
+        await pilot.press("c")  # the same viewer again, as it was left
+        await pilot.pause()
+        assert app.screen is screen and box.option_count == 0
+        await pilot.press("escape")
+        await pilot.press("r")  # a new report: the viewer lists its certificates
+        await finished(app, pilot)
+        for _ in range(100):
+            if app.run_id == 2 and app.report is not None and not app.running:
+                break
+            await pilot.pause(0.05)
+        assert app.shown is not None
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.certificates == app.shown.view.certificates
 
     drive(test)
 
@@ -581,8 +647,6 @@ def test_no_options_opens_the_start_form_with_messages_in_place(tmp_path: Path) 
 
 
 def test_the_start_form_runs_the_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dataclasses
-
     from mtls_doctor.demo.lab import HOST, running_lab
     from mtls_doctor.diagnose.run import run_diagnosis as real
 
@@ -670,11 +734,19 @@ def test_override_without_detected_steps_is_a_warning() -> None:
 
 
 async def open_finding(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: str) -> FindingScreen:
+    """The finding on its screen, its certificates drawn (they come a refresh after the
+    screen opens)."""
     await select_finding(app, pilot, finding_id)
     await pilot.press("enter")
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, FindingScreen)
+    pane = screen.query_one(FindingPane)
+    for _ in range(100):
+        if pane.extras_drawn is screen.finding:
+            break
+        await pilot.pause(0.01)
+    assert pane.extras_drawn is screen.finding
     return screen
 
 
@@ -707,13 +779,58 @@ def test_certificate_finding_shows_the_chain_tree() -> None:
     drive(test, size=(160, 50))
 
 
-def test_chain_lines_fall_back_to_the_verdict_path() -> None:
-    verdict = Verdict(accepted=False, reason=VerdictReason.ISSUER_NOT_IN_TRUSTSTORE,
-                      path=("CN=client", "CN=Intermediate", "CN=Root"), detail="")
-    lines = render.chain_lines(_report(verdict=verdict))
-    assert lines == ["CN=Root", "  └─ CN=Intermediate", "    └─ CN=client"]
-    assert render.chain_lines(_report()) is None
-    assert render.served_vs_configured(_report()) is None
+def test_client_finding_shows_the_path_api_gateway_would_build() -> None:
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        screen = await open_finding(app, pilot, "CLIENT_REJECTED")
+        text = plain(screen.query_one("#finding-extras", Static))
+        assert "Path API Gateway would build" in text
+        assert "missing: CN=Partner Root CA" in text and "client certificate" in text
+        assert "client certificate #1: CN=sensor-17.partner.example" in text  # its rows
+        assert "SHA-256" in text
+
+    drive(test, size=(160, 50))
+
+
+def test_a_big_chain_is_drawn_around_the_findings_certificate() -> None:
+    """A thousand certificates under one root: the finding's certificate is drawn with the way
+    up to the root, the rest is counted, not drawn."""
+    from mtls_doctor.report.view import Node
+    from mtls_doctor.tui.chain import LIMIT, flatten, tree_renderable, window
+
+    kids = [Node(f"CN=Team CA {i:04d}", "EC secp256r1", tag=f"#{i + 2}",
+                 link=f"cert-truststore-{i + 2}") for i in range(1000)]
+    kids[700].children = [Node("CN=Leaf under 700", tag="#1002", link="cert-truststore-1002")]
+    root = Node("CN=Root", tag="#1", link="cert-truststore-1", children=kids)
+    lines = flatten([root])
+    assert len(lines) == 1002
+    kept = window(lines, "cert-truststore-702")
+    assert len(kept) == LIMIT and kept == sorted(kept)
+    assert {lines[i][1].label for i in kept} >= {"CN=Root", "CN=Team CA 0700",
+                                                 "CN=Leaf under 700"}
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(tree_renderable("Chains", [root], "cert-truststore-702"))
+    console.file.close()
+    text = console.export_text()
+    assert "CN=Team CA 0700" in text and "◀ this finding" in text
+    assert f"… {1002 - LIMIT} more certificate(s)" in text
+    assert len(text.splitlines()) == LIMIT + 2  # the title, the nodes, the count
+    # a deep chain (a hostile bundle) is flattened without recursion
+    deep = Node("CN=0", tag="#1")
+    node = deep
+    for i in range(1, 5000):
+        node.children = [Node(f"CN={i}", tag=f"#{i + 1}")]
+        node = node.children[0]
+    assert len(flatten([deep])) == 5000
+    assert window(flatten([deep]), "") == list(range(LIMIT))
+
+
+def test_served_vs_configured_needs_both_certificates() -> None:
+    from mtls_doctor.tui.shown import TRUSTSTORE_CHAINS, Shown
+
+    bare = Shown.of(_report())
+    assert bare.served_vs_configured() is None and bare.trees(TRUSTSTORE_CHAINS) == ()
+    assert Shown.of(_report(probe=_probe())).served_vs_configured() is None
 
 
 def test_palette_toggles_dark_mode() -> None:
@@ -1157,8 +1274,8 @@ def test_at_160_columns_a_row_holds_the_whole_title_on_one_line() -> None:
     async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
         assert app.dashboard.has_class("-wide")
         box = app.dashboard.findings_list
-        assert app.report is not None
-        longest = max(app.report.findings, key=lambda f: len(f.id) + len(f.title))
+        assert app.shown is not None
+        longest = max(app.shown.view.findings, key=lambda f: len(f.id) + len(f.title))
         index = box.get_option_index(f"finding-{box.shown.index(longest)}")
         prompt = box.get_option_at_index(index).prompt
         assert isinstance(prompt, Text)
@@ -1289,8 +1406,6 @@ def on_screen(app: MtlsDoctorApp, screen: object) -> bool:
 
 def test_a_long_command_is_never_wrapped() -> None:
     """A command (a long URL in it) stays one line, whole, and scrolls sideways."""
-    import dataclasses
-
     from tests.tui_report import fixed_report
 
     url = "https://api.example.test/" + "/".join(f"segment-{i:03d}" for i in range(30))
@@ -1312,7 +1427,10 @@ def test_a_long_command_is_never_wrapped() -> None:
         assert isinstance(cell, Text) and cell.plain == f"$ curl -v '{url}'"
         assert table.virtual_size.width >= len(cell.plain) > table.size.width  # scrolls
         assert all(row.height == 1 for row in table.ordered_rows)
-        shown = render.finding_detail(first)  # and the drawing never folds a command
+        assert app.shown is not None
+        view = app.shown.finding_view(first.id)
+        assert view is not None
+        shown = finding_detail(view)  # and the drawing never folds a command
         assert "fold" not in {getattr(part, "overflow", None) for part in shown.renderables}
 
     drive_fixed(test, report=report)
@@ -1433,3 +1551,44 @@ def test_the_exit_summary_line(monkeypatch: pytest.MonkeyPatch,
     assert out.splitlines() == [
         f"mtls-doctor: api.example.test:443: {counts}; exit 1; report written to "
         f"{tmp_path / 'r.md'}"]
+
+
+# -- one order in every renderer ------------------------------------------------------------------
+
+
+def tui_order(app: MtlsDoctorApp) -> list[str]:
+    """The finding ids as the dashboard's list draws them, top to bottom (its options' text,
+    severity headings left out)."""
+    box = app.dashboard.findings_list
+    prompts = [box.get_option_at_index(i) for i in range(box.option_count)]
+    return [str(o.prompt).split()[0] for o in prompts if o.id and not o.disabled]
+
+
+@pytest.mark.parametrize("which", ["fixed", "demo"])
+def test_the_four_renderers_print_the_findings_in_one_order(which: str,
+                                                            demo_report: Report) -> None:
+    """Text, Markdown, HTML and the TUI's findings list: the same findings in the same order,
+    the view's (severity, then the order of the checks that own them)."""
+    from mtls_doctor.report import render as render_report
+    from mtls_doctor.report.view import ordered_findings
+    from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text
+    from tests.tui_report import fixed_report
+
+    report = fixed_report() if which == "fixed" else demo_report
+    expected = [f.id for f in ordered_findings(report)]
+    assert len(expected) >= 9 and len({f.severity for f in report.findings}) >= 2
+    assert finding_ids_text(render_report(report, "text")) == expected
+    assert finding_ids_markdown(render_report(report, "markdown")) == expected
+    assert finding_ids_html(render_report(report, "html")) == expected
+    seen: dict[str, list[str]] = {}
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        seen["drawn"] = tui_order(app)
+        seen["list"] = list_order(app)
+        await pilot.press("G")  # the last finding highlighted is the view's last
+        seen["last"] = [highlighted_id(app) or ""]
+
+    for size in (SIZE, (160, 45)):  # narrow rows (id over title) and wide ones
+        drive_fixed(test, report=report, size=size)
+        assert seen["drawn"] == seen["list"] == expected, size
+        assert seen["last"] == expected[-1:]

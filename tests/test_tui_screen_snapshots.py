@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mtls_doctor.tui.app import MtlsDoctorApp
+from mtls_doctor.tui.screens import CertificatesScreen
 from tests.tui_report import fixed_app, fixed_options, show
 
 pytestmark = pytest.mark.timeout(60)
@@ -82,9 +83,17 @@ def test_walkthrough_at_a_question(snap_compare: SnapCompare) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_certificate_viewer(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The served leaf (first) row by row, the list of every certificate beside or above it."""
     async def open_it(app: MtlsDoctorApp, pilot: Pilot[Any]) -> None:
         app.action_certificates()
         await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen)
+        for _ in range(100):  # the list is made a refresh after the viewer opens
+            if screen.selected is not None:
+                break
+            await pilot.pause(0.01)
+        assert screen.selected is not None
 
     assert snap_compare(report_app(), terminal_size=size, run_before=on_report(open_it))
 

@@ -32,10 +32,11 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.tui import form
 from mtls_doctor.tui.app import MtlsDoctorApp
 from mtls_doctor.tui.screens import CertificatesScreen, ExportScreen, StartScreen, WalkthroughScreen
+from mtls_doctor.tui.screens.certificates import certificate_text
 from mtls_doctor.tui.screens.export import FormatChoice
-from mtls_doctor.tui.screens.walkthrough import heading_to
 from mtls_doctor.tui.widgets import CommandList
-from mtls_doctor.walkthroughs import FixTemplate, LeafNode, QuestionNode, Tree, load_tree
+from mtls_doctor.walkthroughs import FixTemplate, LeafNode, QuestionNode, Tree, load_tree, walk
+from mtls_doctor.walkthroughs.engine import heading_to
 from tests.tui_report import fixed_app, fixed_report, show
 
 pytestmark = pytest.mark.timeout(60)
@@ -335,10 +336,15 @@ def test_start_form_placeholders_are_dim_and_italic() -> None:
 
 
 async def open_certificates(app: MtlsDoctorApp, pilot: Pilot[int]) -> CertificatesScreen:
+    """The certificate viewer, its list made (a refresh after it opens, the first time)."""
     app.action_certificates()
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, CertificatesScreen)
+    for _ in range(100):
+        if screen.query_one("#cert-list", OptionList).option_count or not screen.certificates:
+            break
+        await pilot.pause(0.01)
     return screen
 
 
@@ -356,8 +362,8 @@ def test_typing_in_the_certificate_list_filters_and_fires_no_app_key() -> None:
         assert screen.filter_box.value == "partner" and focused(app) is screen.filter_box
         assert current(app) is screen and app.run_id == runs
         assert 0 < box.option_count < total
-        assert all("partner" in (s + c.subject + c.issuer).lower()
-                   for s, c in (screen.certificates[i] for i in screen.shown))
+        assert all("partner" in certificate_text(screen.certificates[i])
+                   for i in screen.shown)
         await pilot.press("q")  # typing in the filter: a letter like any other
         assert current(app) is screen and screen.filter_box.value == "partnerq"
         await pilot.press("backspace")
@@ -387,7 +393,7 @@ def test_certificate_filter_drives_the_list_and_q_escape_close() -> None:
         await pilot.press("down", "down")
         assert box.highlighted == 2 and screen.selected is not first
         assert screen.selected is not None
-        assert screen.selected[1].subject in plain(screen.query_one("#cert-detail", Static))
+        assert screen.selected.subject in plain(screen.query_one("#cert-detail", Static))
         await pilot.press("up")
         assert box.highlighted == 1
         await pilot.press("pagedown")
@@ -637,6 +643,37 @@ def test_y_copies_the_findings_commands_before_the_fix_is_decided() -> None:
         assert table.commands == ("mtls-doctor verify-client --cert client.pem",)
 
     host(walkthrough(facts=facts), test)
+
+
+def test_heading_to_names_the_fix_every_remaining_path_leads_to() -> None:
+    """The engine's `heading_to` (pure: no textual): the leaf all ways on from a node reach,
+    following given answers first, then what the facts decide, else every answer."""
+    tree = Tree("t", "A tree", "For the test", "q1", {
+        "q1": QuestionNode("q1", "First?", {"yes": "q2", "no": "q3"}, fact="first"),
+        "q2": QuestionNode("q2", "Second?", {"yes": "a", "no": "a"}),
+        "q3": QuestionNode("q3", "Third?", {"yes": "a", "no": "b"}, fact="third"),
+        "a": LeafNode("a", FixTemplate("do a", (), ())),
+        "b": LeafNode("b", FixTemplate("do b", (), ())),
+    })
+    assert heading_to(tree, {}, {}, "q1") is None  # a or b: not decided
+    assert heading_to(tree, {"first": True}, {}, "q1") == tree.nodes["a"]  # q2 leads to a only
+    assert heading_to(tree, {"first": False, "third": "no"}, {}, "q1") == tree.nodes["b"]
+    # an answer given wins over the facts
+    assert heading_to(tree, {"first": False}, {"q1": "yes"}, "q1") == tree.nodes["a"]
+    assert heading_to(tree, {"first": "maybe"}, {}, "q1") is None  # matches no answer: both
+    assert heading_to(tree, {}, {}, "a") == tree.nodes["a"]  # a leaf heads to itself
+    assert heading_to(tree, {}, {}, "nowhere") is None
+    # a real tree: a finished walk heads to its leaf; a stopped one, from its question, to
+    # where it heads from the start
+    real = load_tree("client-rejected")
+    for facts in (REFUSED, {"alert": "unknown_ca"}):
+        result = walk(real, facts)
+        leaf = heading_to(real, facts, {}, real.start)
+        if result.finished:
+            assert leaf is not None and leaf.id == result.leaf
+        else:
+            assert result.pending is not None
+            assert heading_to(real, facts, {}, result.pending.node) == leaf
 
 
 def test_y_copies_the_fix_the_walk_heads_to_once_it_is_decided() -> None:

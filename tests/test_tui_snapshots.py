@@ -1,7 +1,8 @@
 """SVG snapshots of the TUI's main screens (pytest-textual-snapshot).
 
 Only what does not depend on the demo lab (random ports and serials) or the clock: the dashboard
-and the finding screen showing the fixed report (`tests/tui_report.py`) at 80x24 and 160x45, and
+and the finding screen (a SERVER_* finding, and a truststore finding with its chain) showing the
+fixed report (`tests/tui_report.py`) at 80x24 and 160x45, and
 the help dialog over the start form at 100x30 (the start form itself and the other screens:
 tests/test_tui_screen_snapshots.py). Refresh them after a deliberate change with
 `python -m pytest tests/test_tui_snapshots.py --snapshot-update` and look at the SVGs before
@@ -10,7 +11,7 @@ keeping them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mtls_doctor.tui.app import MtlsDoctorApp
+from mtls_doctor.tui.screens import FindingScreen
+from mtls_doctor.tui.widgets import FindingPane
 from tests.tui_report import fixed_app, show
 
 pytestmark = pytest.mark.timeout(60)
@@ -58,16 +61,39 @@ def test_dashboard(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(fixed_app(), terminal_size=size, run_before=show)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_finding_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-    """A SERVER_* finding on its own screen: its fix's commands in a list, the served vs the
-    configured certificate."""
+def finding_screen(finding_id: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A `run_before` that opens `finding_id` on its screen and waits for its certificates
+    (drawn a refresh after the screen opens)."""
     async def open_finding(pilot: Pilot[Any]) -> None:
         await show(pilot)
         app = pilot.app
         assert isinstance(app, MtlsDoctorApp)
-        assert app.dashboard.findings_list.select_id("SERVER_FQDN_INSTEAD_OF_WILDCARD")
+        assert app.dashboard.findings_list.select_id(finding_id)
         await pilot.press("enter")
         await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FindingScreen)
+        pane = screen.query_one(FindingPane)
+        for _ in range(100):
+            if pane.extras_drawn is screen.finding:
+                break
+            await pilot.pause(0.01)
+        assert pane.extras_drawn is screen.finding
+        await pilot.pause()
+    return open_finding
 
-    assert snap_compare(fixed_app(), terminal_size=size, run_before=open_finding)
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """A SERVER_* finding on its own screen: its fix's commands in a list, the served vs the
+    configured certificate, the served chain."""
+    assert snap_compare(fixed_app(), terminal_size=size,
+                        run_before=finding_screen("SERVER_FQDN_INSTEAD_OF_WILDCARD"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_finding_screen_with_its_chain(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """A truststore finding on its own screen: the chains with its certificate marked, and
+    that certificate's rows."""
+    assert snap_compare(fixed_app(), terminal_size=size,
+                        run_before=finding_screen("TRUSTSTORE_MISSING_ISSUER"))

@@ -3,6 +3,11 @@
 The first frame is painted before any network result: the collectors are listed as `running`
 and fill in as `run_diagnosis` reports each one (from its own threads, through messages).
 
+The report's view (`report.view`, with `tui.shown`) is built once, in the run's thread, and every
+pane and screen draws from it; the walkthroughs' facts come from the core
+(`walkthroughs.facts.walk_facts`) with what the run was given (its files, --connect; the demo
+lab's own).
+
 The diagnosis runs in a plain daemon thread of its own, not in a Textual thread worker: those
 run in asyncio's default executor, which `App.run()` joins before it returns, so a collector
 blocked in a network call would hold the closed app (a blank terminal) until its own timeout.
@@ -17,7 +22,7 @@ import dataclasses
 import gc
 import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -38,8 +43,9 @@ from mtls_doctor.diagnose.run import (
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
+from mtls_doctor.report.view import FindingView
+from mtls_doctor.report.view import target as report_target
 from mtls_doctor.tui import render
-from mtls_doctor.tui.facts import report_certificates
 from mtls_doctor.tui.messages import (
     CollectorFinished,
     DiagnosisDone,
@@ -58,12 +64,18 @@ from mtls_doctor.tui.screens import (
     StartScreen,
     WalkthroughScreen,
 )
+from mtls_doctor.tui.shown import Shown
 from mtls_doctor.walkthroughs import WalkthroughError, load_tree
+from mtls_doctor.walkthroughs.facts import walk_facts
 
 if TYPE_CHECKING:
     from mtls_doctor.probe.run import ProbeStep
 
 DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
+#: the names the certificate viewer (one per report) and the walkthrough screen are installed
+#: under: each is made once and shown again (laying out a new screen blocks the event loop)
+CERTIFICATES_SCREEN = "certificates"
+WALKTHROUGH_SCREEN = "walkthrough"
 #: the demo lab's deadline
 DEMO_TIMEOUT = 30.0
 #: the exit code of a quit while a collector still runs (the contract)
@@ -95,6 +107,11 @@ class MtlsDoctorApp(App[int]):
         self.given = report
         self.run_id = 0
         self.report: Report | None = None
+        #: the report on screen with its view, built once (None before a report)
+        self.shown: Shown | None = None
+        #: what the run of the report on screen was given (its files, --connect), for the
+        #: walkthroughs' commands
+        self.known: dict[str, str | None] = {}
         self.error: str | None = None
         #: the exit code of the failed run (2: bad input, 3: a bug) and, for a bug, its traceback
         self.error_code = 0
@@ -120,7 +137,7 @@ class MtlsDoctorApp(App[int]):
         if self.options is not None and not self.demo:
             return self.options.host
         if self.given is not None:
-            return render.target_of(self.given) or "the report given"
+            return report_target(self.given) or "the report given"
         if self.needs_form:
             return "not chosen yet"
         return "demo lab on loopback (api.demo.mtls-doctor.test)"
@@ -186,7 +203,7 @@ class MtlsDoctorApp(App[int]):
                     if isinstance(a, CollectorRun) and a.status != "skipped"]
         self.dashboard.start(self.dashboard.target, attempts or self._collectors(),
                              self._timeout())
-        self._finish(report)
+        self._finish(Shown.of(report), self._files())
 
     def _chosen(self, options: DiagnoseOptions | None) -> None:
         """The start form's options: diagnose them."""
@@ -232,23 +249,29 @@ class MtlsDoctorApp(App[int]):
         def stepped(step: ProbeStep) -> None:
             self._post(ProbeStepped(run, step))
 
+        known = self._files()
+
+        def lab(options: DiagnoseOptions) -> None:
+            known.update(_known(options))
+
         try:
             now = datetime.now(UTC).replace(microsecond=0)
             if self.demo or self.options is None:
                 from mtls_doctor.diagnose.demo import run_demo
 
                 report = run_demo(at=now, now=now, progress=progress, deadline=deadline,
-                                  probe_progress=stepped)
+                                  probe_progress=stepped, lab_options=lab)
             else:
                 report = run_diagnosis(self._fresh(self.options, now), progress,
                                        deadline=deadline, probe_progress=stepped)
+            shown = Shown.of(report)  # the view, built here once (not on the event loop)
         except InputError as exc:
             self._post(DiagnosisFailed(run, str(exc), code=2))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
             self._post(DiagnosisFailed(run, f"{type(exc).__name__}: {exc}", code=3,
                                        detail="".join(traceback.format_exception(exc))))
         else:
-            self._post(DiagnosisDone(run, report))
+            self._post(DiagnosisDone(run, report, shown, known))
 
     @staticmethod
     def _fresh(options: DiagnoseOptions, now: datetime) -> DiagnoseOptions:
@@ -302,15 +325,21 @@ class MtlsDoctorApp(App[int]):
     def on_diagnosis_done(self, message: DiagnosisDone) -> None:
         if message.run != self.run_id or not self.running:
             return
-        self._finish(message.report)
+        self._finish(message.shown or Shown.of(message.report), message.known)
 
-    def _finish(self, report: Report) -> None:
-        """The current run's report: on the dashboard, and told to the walkthroughs (their
-        facts and commands rebuilt; a re-check answered)."""
+    def _finish(self, shown: Shown, known: Mapping[str, str | None]) -> None:
+        """The current run's report (`shown`: with its view) and what the run was given: on
+        the dashboard, in the certificate viewer, and told to the walkthroughs (their facts and
+        commands rebuilt; a re-check answered)."""
         previous = self.report
+        report = shown.report
         self.running = False
-        self.report = report
-        self.dashboard.show_report(report)
+        self.report, self.shown, self.known = report, shown, dict(known)
+        self.dashboard.show_report(shown)
+        if self.is_screen_installed(CERTIFICATES_SCREEN):
+            viewer = self.get_screen(CERTIFICATES_SCREEN)
+            assert isinstance(viewer, CertificatesScreen)
+            viewer.set_certificates(shown.view.certificates)
         self.sub_title = render.clean(self.dashboard.target)
         self.call_after_refresh(self._freeze_heap)
         for walk in self._rechecking():
@@ -331,8 +360,8 @@ class MtlsDoctorApp(App[int]):
 
     def _walk_facts(self, finding: Finding, report: Report | None) -> dict[str, Any]:
         """The facts a walkthrough of `finding` starts from: what `report` decides, the files
-        the diagnosis was given, what the finding implies (the one place they are computed)."""
-        return render.walk_facts(finding, report, self._files())
+        and --connect the run was given, what the finding implies (`walk_facts`, the core's)."""
+        return walk_facts(finding, report, self.known)
 
     def on_diagnosis_failed(self, message: DiagnosisFailed) -> None:
         if message.run != self.run_id or not self.running:
@@ -434,22 +463,32 @@ class MtlsDoctorApp(App[int]):
         self.push_screen(ExportScreen(inputs=self.inputs()))
 
     def action_certificates(self) -> None:
-        """Every certificate of the report, with a filter."""
-        if self.report is None:
+        """Every certificate of the report, with a filter (one viewer per report, installed at
+        the first use and shown again: its list is not made anew at each visit)."""
+        shown = self.shown
+        if shown is None:
             self.notify("the diagnosis has not finished yet", severity="warning", markup=False)
             return
-        if not isinstance(self.screen, CertificatesScreen):
-            self.push_screen(CertificatesScreen(report_certificates(self.report)))
+        if isinstance(self.screen, CertificatesScreen):
+            return
+        if not self.is_screen_installed(CERTIFICATES_SCREEN):
+            self.install_screen(CertificatesScreen(shown.view.certificates), CERTIFICATES_SCREEN)
+        self.push_screen(CERTIFICATES_SCREEN)
 
     def action_walkthrough(self) -> None:
         """The selected finding's walkthrough, one question at a time."""
         self.open_walkthrough(self.dashboard.selected)
 
-    def open_walkthrough(self, finding: Finding | None) -> None:
-        """`finding`'s walkthrough, one question at a time (or why there is none)."""
+    def open_walkthrough(self, finding: FindingView | Finding | None) -> None:
+        """`finding`'s walkthrough (a finding of the view on screen, or of the report), one
+        question at a time (or why there is none)."""
         if finding is None:
             self.notify("select a finding first", severity="warning", markup=False)
             return
+        if isinstance(finding, FindingView):
+            if self.shown is None:  # cannot happen: a finding of a view is on screen
+                return
+            finding = self.shown.finding(finding)
         if not finding.walkthrough:
             self._notify(f"{finding.id} has no walkthrough", severity="warning")
             return
@@ -458,16 +497,26 @@ class MtlsDoctorApp(App[int]):
         except WalkthroughError as exc:
             self._notify(str(exc), severity="error")
             return
-        self.push_screen(WalkthroughScreen(tree, self._walk_facts(finding, self.report),
-                                           finding.id, commands=_commands(finding)))
+        facts, commands = self._walk_facts(finding, self.report), _commands(finding)
+        if self.is_screen_installed(WALKTHROUGH_SCREEN):
+            screen = self.get_screen(WALKTHROUGH_SCREEN)
+            if screen in self.screen_stack:  # (the palette, from a walkthrough)
+                self.notify("a walkthrough is open: close it first (escape)",
+                            severity="warning", markup=False)
+                return
+            assert isinstance(screen, WalkthroughScreen)
+            screen.begin(tree, facts, finding.id, commands)
+        else:
+            self.install_screen(WalkthroughScreen(tree, facts, finding.id, commands),
+                                WALKTHROUGH_SCREEN)
+        self.push_screen(WALKTHROUGH_SCREEN)
 
     def _files(self) -> dict[str, str | None]:
-        """The files the diagnosis was given, for the fix commands' placeholders."""
-        o = self.options
-        if o is None or self.demo:
+        """The files and --connect the diagnosis is given (the demo lab tells its own when it
+        starts), for the walkthroughs' commands."""
+        if self.options is None or self.demo:
             return {}
-        return {"cert_file": o.cert, "key_file": o.key, "truststore_file": o.truststore,
-                "connect": o.connect}
+        return _known(self.options)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -481,6 +530,12 @@ class MtlsDoctorApp(App[int]):
         yield SystemCommand("Toggle dark mode", "Switch between the dark and the light theme",
                             self.action_toggle_dark_mode)
         yield SystemCommand("Help", "Key bindings", self.action_help)
+
+
+def _known(options: DiagnoseOptions) -> dict[str, str | None]:
+    """What a run's options tell the walkthroughs (`walkthroughs.facts.KNOWN_KEYS`)."""
+    return {"cert_file": options.cert, "key_file": options.key, "chain_file": options.chain,
+            "truststore_file": options.truststore, "connect": options.connect}
 
 
 def _finding(report: Report | None, finding_id: str | None) -> Finding | None:

@@ -3,6 +3,7 @@ widgets themselves); the screens' and widgets' own messages are declared where t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from mtls_doctor.model.report import Report
 if TYPE_CHECKING:
     from mtls_doctor.probe.run import ProbeStep
     from mtls_doctor.tui.screens import ExportChoice
+    from mtls_doctor.tui.shown import Shown
 
 
 class CollectorFinished(Message):
@@ -35,12 +37,17 @@ class ProbeStepped(Message):
 
 
 class DiagnosisDone(Message):
-    """Run `run` finished with its report."""
+    """Run `run` finished with its report, the report's view (`shown`, built in the run's
+    thread) and what the run was given (`known`: its files and --connect, for the
+    walkthroughs' commands; `walkthroughs.facts.KNOWN_KEYS`)."""
 
-    def __init__(self, run: int, report: Report) -> None:
+    def __init__(self, run: int, report: Report, shown: Shown | None = None,
+                 known: Mapping[str, str | None] | None = None) -> None:
         super().__init__()
         self.run = run
         self.report = report
+        self.shown = shown
+        self.known = dict(known or {})
 
 
 class DiagnosisFailed(Message):

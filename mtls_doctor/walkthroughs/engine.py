@@ -202,6 +202,35 @@ def walk(tree: Tree, facts: Mapping[str, Any], answers: Mapping[str, str] | None
     raise WalkthroughError("the walk does not end (the tree loops)", tree=tree.id, node=node_id)
 
 
+def heading_to(tree: Tree, facts: Mapping[str, Any], answers: Mapping[str, str],
+               start: str) -> LeafNode | None:
+    """The leaf every way on from the node `start` ends at, following the answers given and
+    what the facts decide and trying every answer of the rest; None when more than one leaf is
+    still possible (the fix is not decided yet). A walk that stops at a question can already
+    name its fix when every remaining path leads to the same one."""
+    leaves: set[str] = set()
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in tree.nodes:
+            continue
+        seen.add(node_id)
+        node = tree.nodes[node_id]
+        if isinstance(node, LeafNode):
+            leaves.add(node.id)
+            continue
+        decided = answers.get(node.id) or detect(node, facts)
+        if decided is not None and decided in node.answers:
+            todo.append(node.answers[decided])
+        else:
+            todo.extend(node.answers.values())
+    if len(leaves) != 1:
+        return None
+    leaf = tree.nodes[leaves.pop()]
+    return leaf if isinstance(leaf, LeafNode) else None
+
+
 def leaf_paths(tree: Tree) -> list[tuple[dict[str, str], str]]:
     """Every path from start to a leaf, as (node id -> answer, leaf id): what a test or a TUI
     needs to show every way through a tree."""

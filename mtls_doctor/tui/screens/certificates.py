@@ -1,23 +1,30 @@
-"""Every certificate of the report, narrowed by a filter, one shown field by field.
+"""Every certificate of the report's view (`CertView`: served chain, client, the chain the client
+sends, truststore), narrowed by a filter, one shown row by row as the reports draw it.
 
 Typing never reaches the app's keys: the list has the focus when the viewer opens, and a
 printable key typed there goes to the filter (focus and all), so "partner" filters instead of
 re-running the diagnosis at its `r`; while the filter has the focus, ↑/↓ (and page up/down) move
 in the list and enter goes back to it. `q` closes the viewer unless it is being typed into the
 filter; escape always closes it.
+
+The app installs one viewer per report and shows it again at each `c` (a truststore of a
+thousand certificates is not listed anew at each visit): the options are made once, the filter
+only picks among them, and each certificate's text to filter on is made the first time a filter
+asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import (
     Footer,
@@ -28,34 +35,54 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from mtls_doctor.model.certificate import CertSummary
-from mtls_doctor.tui import facts, render
+from mtls_doctor.report.parts import Facts
+from mtls_doctor.report.view import CertView
+from mtls_doctor.tui import render
 from mtls_doctor.tui.screens.start import FOCUS_BINDINGS
+from mtls_doctor.tui.sections import facts_renderable, tone_style
 
 
-def certificate_label(source: str, cert: CertSummary) -> Text:
-    """One line of the certificate list: where it came from and its subject."""
-    style = "red" if cert.validity is not None and cert.validity.status != "valid" else ""
-    return Text.assemble((f"{source:<12}", "dim"), (render.clean(cert.subject), style), no_wrap=True,
-                         overflow="ellipsis")
+def where(cert: CertView) -> str:
+    """`truststore #3`: the certificate's role in the report and its number there."""
+    return f"{cert.role} #{cert.number}"
 
 
-def certificate_detail(source: str, cert: CertSummary, name_width: int = 20) -> Group:
-    """One certificate, field by field, like `openssl x509 -text` but structured; the names
-    take at most `name_width` columns."""
-    table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column(style="dim", max_width=name_width, overflow="fold")
-    table.add_column(overflow="fold", ratio=1)
-    for name, value in facts.certificate_fields(cert):
-        bad = (name == "Validity" and not value.startswith("valid,")) or name == "Malformed"
-        table.add_row(Text(render.clean(name)), Text(render.clean(value), style="red" if bad else ""))
-    return Group(Text.assemble((source.upper(), "bold cyan"), " ", (render.clean(cert.subject), "bold")),
-                 Text(""), table)
+def certificate_label(cert: CertView, width: int = 16) -> Content:
+    """One line of the certificate list: where it belongs and its subject, coloured when
+    something is wrong with it (a textual `Content`, which the list draws without converting
+    it: a truststore has a thousand; `Content.assemble` takes the text as it is, never as
+    markup)."""
+    style = tone_style(cert.tone) if cert.tone in ("warn", "bad") else ""
+    return Content.assemble((f"{where(cert):<{width}}", "dim"),
+                            (render.clean(cert.subject), style))
+
+
+def certificate_detail(cert: CertView) -> Group:
+    """One certificate, row by row (`openssl x509 -text` as the reports tell it), under its
+    role, number and subject, with its one-line summary in its tone."""
+    return Group(Text.assemble((where(cert).upper(), "bold cyan"), " ",
+                               (render.clean(cert.subject), "bold")),
+                 Text(render.clean(cert.meta), style=tone_style(cert.tone)),
+                 Text(""), facts_renderable(Facts("", cert.rows)))
+
+
+def certificate_text(cert: CertView) -> str:
+    """What the filter looks in: role, number, subject, location and every row's value
+    (issuer, serial, SANs, fingerprint, ...), lower case."""
+    return " ".join((where(cert), cert.subject, cert.location,
+                     *(r.value for r in cert.rows))).lower()
+
+
+def certificate_matches(hay: str, needle: str) -> bool:
+    """Whether the filter text is a substring (any case) of a certificate's `certificate_text`;
+    an empty filter matches everything."""
+    needle = needle.strip().lower()
+    return not needle or needle in hay
 
 
 class CertificatesScreen(Screen[None]):
-    """Every certificate of the report (served chain, client, truststore): a list narrowed by a
-    filter, and the highlighted one field by field."""
+    """Every certificate of the report's view: a list narrowed by a filter, and the highlighted
+    one row by row. `set_certificates` hands it a new report's (drawn when it is next shown)."""
 
     DEFAULT_CSS = """
     CertificatesScreen {
@@ -89,8 +116,7 @@ class CertificatesScreen(Screen[None]):
             #cert-list {
                 width: 1fr;
                 min-width: 0;
-                height: auto;
-                max-height: 9;
+                height: 9;  /* fitted to the certificates listed (`_fit_list`) */
             }
             #cert-pane {
                 height: 1fr;
@@ -99,7 +125,9 @@ class CertificatesScreen(Screen[None]):
     }
     """
 
-    #: below 110 columns the list sits above the certificate (each gets the whole width)
+    #: below 110 columns the list sits above the certificate (each gets the whole width), at
+    #: most this many lines of it
+    NARROW_LINES = 7
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - textual's type
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -113,15 +141,27 @@ class CertificatesScreen(Screen[None]):
         *FOCUS_BINDINGS,
     ]
 
-    def __init__(self, certificates: list[tuple[str, CertSummary]]) -> None:
+    def __init__(self, certificates: Sequence[CertView]) -> None:
         super().__init__()
-        self.certificates = certificates
+        self.certificates: list[CertView] = list(certificates)
+        #: the indexes (in `certificates`) of those the filter keeps, in list order
         self.shown: list[int] = []
-        self.selected: tuple[str, CertSummary] | None = None
+        self.selected: CertView | None = None
         #: the index of the shown certificate in `certificates`
         self.selected_index: int | None = None
+        #: one option per certificate, made once (the filter picks among them)
+        self._options: list[Option] | None = None
+        #: each certificate's text to filter on, made at the first filter
+        self._texts: list[str] | None = None
+        #: the list is to be made again (new certificates) before the screen is next shown
+        self._stale = True
 
     def compose(self) -> ComposeResult:
+        # the breakpoint's class set before the first layout: textual sets it at the first
+        # resize, and a class that changes then styles and lays the screen out a second time
+        narrow = self.app.size.width < self.HORIZONTAL_BREAKPOINTS[1][0]
+        self.set_class(narrow, "-narrow", update=False)
+        self.set_class(not narrow, "-wide", update=False)
         yield Header(show_clock=False)
         yield Input(placeholder="type to filter, e.g. a subject, issuer, serial, SAN or fingerprint",
                     id="cert-filter", compact=True, select_on_focus=False)
@@ -133,32 +173,57 @@ class CertificatesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#cert-pane").border_title = "Certificate"
-        self.show_matching("")
+        self.query_one("#cert-list", OptionList).border_title = "Certificates"
+
+    def on_screen_resume(self) -> None:
+        """Shown (again): the list as it was left (filter and all), or the new report's, listed
+        once the screen is painted (so that opening the viewer and listing a thousand
+        certificates are two turns of the event loop, not one long one)."""
         self.query_one("#cert-list", OptionList).focus()
+        if self._stale:
+            self.call_after_refresh(self._refresh_if_stale)
 
-    def on_resize(self) -> None:
-        """The names' column follows the pane's width."""
-        if self.selected is not None:
-            self.call_after_refresh(self._redraw)
+    def _refresh_if_stale(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.show_matching(self.filter_box.value)
 
-    def _redraw(self) -> None:
-        if self.selected_index is not None:
-            self._select(self.selected_index)
+    def set_certificates(self, certificates: Sequence[CertView]) -> None:
+        """A new report's certificates: listed when the viewer is next shown (now, when it is
+        the screen on top)."""
+        self.certificates = list(certificates)
+        self._options = self._texts = None
+        self._stale = True
+        if self.is_mounted and self.app.screen is self:
+            self._refresh_if_stale()
 
     @property
     def filter_box(self) -> Input:
         """The filter field."""
         return self.query_one("#cert-filter", Input)
 
+    def _all_options(self) -> list[Option]:
+        if self._options is None:
+            width = max((len(where(c)) for c in self.certificates), default=0) + 2
+            self._options = [Option(certificate_label(c, width), id=f"cert-{i}")
+                             for i, c in enumerate(self.certificates)]
+        return self._options
+
+    def _matching(self, needle: str) -> list[int]:
+        if not needle.strip():
+            return list(range(len(self.certificates)))
+        if self._texts is None:
+            self._texts = [certificate_text(c) for c in self.certificates]
+        return [i for i, hay in enumerate(self._texts) if certificate_matches(hay, needle)]
+
     def show_matching(self, needle: str) -> None:
         """List the certificates the filter matches; select the first."""
-        self.shown = [i for i, (source, cert) in enumerate(self.certificates)
-                      if facts.certificate_matches(source, cert, needle)]
+        self.shown = self._matching(needle)
+        options = self._all_options()
         box = self.query_one("#cert-list", OptionList)
-        box.clear_options()
-        box.add_options(Option(certificate_label(*self.certificates[i]), id=f"cert-{i}")
-                        for i in self.shown)
+        box.set_options(options[i] for i in self.shown)
         box.border_title = f"Certificates {len(self.shown)}/{len(self.certificates)}"
+        self._fit_list()
         if self.shown:
             box.highlighted = 0
             self._select(self.shown[0])
@@ -168,14 +233,26 @@ class CertificatesScreen(Screen[None]):
                 Text("No certificate matches." if self.certificates
                      else "The report holds no certificate.", style="dim"))
 
+    def on_resize(self) -> None:
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """Above the certificate (narrow), the list is as high as the certificates it lists
+        (at most `NARROW_LINES`), told rather than measured (`height: auto` would measure
+        every option of a thousand); beside it (wide) the CSS's height holds."""
+        box = self.query_one("#cert-list", OptionList)
+        if self.has_class("-narrow"):
+            box.styles.height = min(max(len(self.shown), 1), self.NARROW_LINES) + 2  # borders
+        else:
+            box.styles.height = None
+
     def _select(self, index: int) -> None:
+        if index == self.selected_index and self.selected is self.certificates[index]:
+            return
         self.selected_index = index
         self.selected = self.certificates[index]
-        pane = self.query_one("#cert-pane", VerticalScroll)
-        width = pane.scrollable_content_region.width or 80
-        self.query_one("#cert-detail", Static).update(
-            certificate_detail(*self.selected, name_width=min(32, max(12, width // 3))))
-        pane.scroll_home(animate=False)
+        self.query_one("#cert-detail", Static).update(certificate_detail(self.selected))
+        self.query_one("#cert-pane", VerticalScroll).scroll_home(animate=False)
 
     def on_key(self, event: events.Key) -> None:
         """A printable key that reached the screen was typed outside the filter (the filter

@@ -1,6 +1,7 @@
 """The dashboard: the target, the findings (focused from the start), the selected finding, the
-checks filling in live. Its keys act on the selected finding; `q` quits (asking first while
-collectors run)."""
+checks filling in live; once a report is in, all of it drawn from the report's view (built once,
+`tui.shown`). Its keys act on the selected finding; `q` quits (asking first while collectors
+run)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from mtls_doctor.diagnose.run import CollectorRun
-from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
+from mtls_doctor.report.view import FindingView
 from mtls_doctor.tui import render
 from mtls_doctor.tui.screens.finding import FindingScreen, copy_commands
-from mtls_doctor.tui.widgets import ChecksPane, FindingsList, FindingsPane, FindingView, TargetBar
+from mtls_doctor.tui.shown import Shown
+from mtls_doctor.tui.widgets import ChecksPane, FindingPane, FindingsList, FindingsPane, TargetBar
 from mtls_doctor.tui.widgets.detail import WAITING
 
 if TYPE_CHECKING:
@@ -90,9 +92,12 @@ class DashboardScreen(Screen[None]):
         self.collectors = collectors
         self.attempts: dict[str, CollectorRun] = {}
         self.report: Report | None = None
+        #: the report on screen with its view (None before a report)
+        self.shown: Shown | None = None
         #: why the run ended without a report (it failed, or was cancelled); None otherwise
         self.stopped: str | None = None
-        self.findings: list[Finding] = []
+        #: the findings of the view, in its order
+        self.findings: list[FindingView] = []
         #: the deadline's length of the current run (for the live elapsed time)
         self.timeout = 30.0
 
@@ -101,7 +106,7 @@ class DashboardScreen(Screen[None]):
         yield TargetBar(id="target")
         with Container(id="body"):
             yield FindingsPane(id="findings-pane")
-            yield FindingView(id="detail-pane")
+            yield FindingPane(id="detail-pane")
             yield ChecksPane(id="checks-pane")
         yield Footer()
 
@@ -127,12 +132,12 @@ class DashboardScreen(Screen[None]):
         return self.query_one(ChecksPane)
 
     @property
-    def detail(self) -> FindingView:
+    def detail(self) -> FindingPane:
         """The selected finding's pane."""
-        return self.query_one("#detail-pane", FindingView)
+        return self.query_one("#detail-pane", FindingPane)
 
     @property
-    def selected(self) -> Finding | None:
+    def selected(self) -> FindingView | None:
         """The finding highlighted now (read from the list at the moment of asking)."""
         if not self._ready:
             return None
@@ -153,7 +158,7 @@ class DashboardScreen(Screen[None]):
     def start(self, target: str, collectors: list[str], timeout: float = 30.0) -> None:
         """A new run: every collector `running`, no findings yet."""
         self.target, self.collectors, self.timeout = target, collectors, timeout
-        self.attempts, self.report, self.stopped = {}, None, None
+        self.attempts, self.report, self.shown, self.stopped = {}, None, None, None
         self.findings = []
         if not self._ready:
             return
@@ -161,7 +166,7 @@ class DashboardScreen(Screen[None]):
         bar.target = target
         bar.set_state("running")
         self.checks.restart(collectors, timeout)
-        self.findings_list.findings = ()
+        self.findings_list.view = None
         self.findings_list.border_title = "Findings"
         self.detail.message = WAITING
         self.detail.show(None)
@@ -193,43 +198,44 @@ class DashboardScreen(Screen[None]):
         self.query_one(TargetBar).set_state("cancelled: nothing was decided", "bold yellow")
         self.checks.stopped = self.stopped
 
-    def show_report(self, report: Report) -> None:
-        """The run finished: every check, the findings grouped by severity, the first selected.
-        Green only when nothing is wrong and every check was decided."""
-        self.report = report
+    def show_report(self, shown: Shown) -> None:
+        """The run finished: every check, the findings grouped by severity in the view's order,
+        the first selected. Green only when nothing is wrong and every check was decided."""
+        report, view = shown.report, shown.view
+        self.report, self.shown = report, shown
         for attempt in report.payload.get("attempts") or ():
             if isinstance(attempt, CollectorRun):  # the report's own account wins over progress
                 self.attempts[attempt.name] = attempt
-        self.target = render.target_of(report) or self.target
+        self.target = view.target or self.target
         bar = self.query_one(TargetBar)
         bar.target = self.target
-        bar.set_state(*render.outcome(report, self.attempts.values()))
+        bar.set_state(*render.outcome(view, self.attempts.values(), report.exit_code))
         checks = self.checks
         checks.set_reactive(ChecksPane.attempts, dict(self.attempts))
-        checks.report = report
-        self.findings = list(report.findings)
-        self.detail.report = report
-        self.detail.message = render.no_findings_detail(report, self.attempts.values())
+        checks.report = view
+        self.findings = list(view.findings)
+        self.detail.shown = shown
+        self.detail.message = render.no_findings_detail(view, self.attempts.values())
         findings = self.findings_list
-        findings.border_title = f"Findings: {render.counts_text(report.findings)}"
-        findings.findings = tuple(report.findings)
+        findings.border_title = f"Findings: {view.counts.text}"
+        findings.view = view
 
     # -- keys ---------------------------------------------------------------------------------
 
     def on_findings_list_highlighted(self, event: FindingsList.Highlighted) -> None:
-        self.detail.show(event.finding, self.report)
+        self.detail.show(event.finding, self.shown)
 
     def on_findings_list_chosen(self, event: FindingsList.Chosen) -> None:
         self.open_finding(event.finding)
 
-    def open_finding(self, finding: Finding) -> None:
+    def open_finding(self, finding: FindingView) -> None:
         """`finding` on its own screen (one screen, made at the first use, shown again)."""
         app = self.app
         if not app.is_screen_installed(FINDING_SCREEN):
-            app.install_screen(FindingScreen(finding, self.report), FINDING_SCREEN)
+            app.install_screen(FindingScreen(finding, self.shown), FINDING_SCREEN)
         screen = app.get_screen(FINDING_SCREEN)
         assert isinstance(screen, FindingScreen)
-        screen.show(finding, self.report)
+        screen.show(finding, self.shown)
         app.push_screen(FINDING_SCREEN)
 
     def action_quit(self) -> None:

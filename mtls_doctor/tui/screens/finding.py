@@ -1,5 +1,6 @@
-"""One finding on the whole screen, with the certificates it is about; its commands in a list
-(Enter copies one, `y` all of them)."""
+"""One finding of the report's view on the whole screen, with the certificates it is about (the
+served certificate beside the configured one, the chain centred on its certificate); its
+commands in a list (Enter copies one, `y` all of them)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from mtls_doctor.model.finding import Finding
-from mtls_doctor.model.report import Report
+from mtls_doctor.report.view import FindingView
 from mtls_doctor.tui import render
-from mtls_doctor.tui.widgets import CommandList, FindingView
+from mtls_doctor.tui.shown import Shown
+from mtls_doctor.tui.widgets import CommandList, FindingPane
 
 
-def copy_commands(node: DOMNode, finding: Finding | None) -> None:
+def copy_commands(node: DOMNode, finding: FindingView | None) -> None:
     """Copy `finding`'s fix commands, one a line, to the clipboard (or say why not)."""
     app = node.app
     if finding is None:
@@ -34,9 +35,11 @@ def copy_commands(node: DOMNode, finding: Finding | None) -> None:
 
 
 class FindingScreen(Screen[None]):
-    """One finding on the whole screen; with the report, the served vs configured certificate
-    (SERVER_* findings) or the certificate chain (TRUSTSTORE_*, CLIENT_*, CERT_* findings).
-    `q` or escape go back."""
+    """One finding on the whole screen; with the report on screen (`shown`), the served vs
+    configured certificate and the served chain (SERVER_* findings), the path API Gateway
+    would build (CLIENT_*), the chains centred on the finding's certificate (TRUSTSTORE_*,
+    CERT_*, any finding about a truststore's certificate) and that certificate's rows. `q` or
+    escape go back."""
 
     DEFAULT_CSS = """
     FindingScreen > #finding-pane {
@@ -51,35 +54,37 @@ class FindingScreen(Screen[None]):
         Binding("w", "walkthrough", "Walkthrough"),
     ]
 
-    def __init__(self, finding: Finding, report: Report | None = None) -> None:
+    def __init__(self, finding: FindingView, shown: Shown | None = None) -> None:
         super().__init__()
         self.finding = finding
-        self.report = report
+        #: the report the finding belongs to, with its view
+        self.shown_report = shown
         self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield FindingView(report=self.report, extras=True, id="finding-pane")
+        yield FindingPane(shown=self.shown_report, extras=True, id="finding-pane")
         yield Footer()
 
     def on_mount(self) -> None:
         self._ready = True
-        self.show(self.finding, self.report)
+        self.show(self.finding, self.shown_report)
 
-    def show(self, finding: Finding, report: Report | None = None) -> None:
-        """Show `finding` (of `report`): the screen is made once and shown again for each
-        finding opened (composing a screen anew costs the event loop more than redrawing)."""
-        self.finding, self.report = finding, report
+    def show(self, finding: FindingView, shown: Shown | None = None) -> None:
+        """Show `finding` (of the report `shown`): the screen is made once and shown again for
+        each finding opened (composing a screen anew costs the event loop more than
+        redrawing)."""
+        self.finding, self.shown_report = finding, shown
         if not self._ready:
             return
-        view = self.query_one(FindingView)
-        view.border_title = f"{finding.severity.upper()} {finding.id}"
-        view.show(finding, report)
+        pane = self.query_one(FindingPane)
+        pane.border_title = f"{finding.severity.upper()} {finding.id}"
+        pane.show(finding, shown)
         commands = self.query_one(CommandList)
         if finding.fix is not None and finding.fix.commands:
             commands.focus(scroll_visible=False)  # the finding's top stays in view
         else:
-            view.focus(scroll_visible=False)
+            pane.focus(scroll_visible=False)
 
     def action_close(self) -> None:
         """Back to the dashboard."""

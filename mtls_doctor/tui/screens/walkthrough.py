@@ -35,7 +35,6 @@ from mtls_doctor.tui import render
 from mtls_doctor.tui.messages import RecheckRequested
 from mtls_doctor.tui.widgets import CommandList
 from mtls_doctor.walkthroughs import (
-    LeafNode,
     QuestionNode,
     Step,
     Tree,
@@ -45,34 +44,7 @@ from mtls_doctor.walkthroughs import (
     render_fix,
     walk,
 )
-
-
-def heading_to(tree: Tree, facts: Mapping[str, Any], answers: Mapping[str, str],
-               start: str) -> LeafNode | None:
-    """The leaf every way on from `start` ends at, following the answers given and what the
-    facts decide and trying every answer of the rest; None when more than one leaf is still
-    possible (the fix is not decided yet)."""
-    leaves: set[str] = set()
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        node_id = todo.pop()
-        if node_id in seen or node_id not in tree.nodes:
-            continue
-        seen.add(node_id)
-        node = tree.nodes[node_id]
-        if isinstance(node, LeafNode):
-            leaves.add(node.id)
-            continue
-        decided = answers.get(node.id) or detect(node, facts)
-        if decided is not None and decided in node.answers:
-            todo.append(node.answers[decided])
-        else:
-            todo.extend(node.answers.values())
-    if len(leaves) != 1:
-        return None
-    leaf = tree.nodes[leaves.pop()]
-    return leaf if isinstance(leaf, LeafNode) else None
+from mtls_doctor.walkthroughs.engine import heading_to
 
 
 def step_how(tree: Tree, step: Step, facts: Mapping[str, Any]) -> str:
@@ -213,8 +185,25 @@ class WalkthroughScreen(Screen[None]):
         self.overriding: str | None = None
         #: None before a re-check; "running", then "still there", "gone" or "failed: ..."
         self.recheck_state: str | None = None
+        self._ready = False
+
+    def begin(self, tree: Tree, facts: Mapping[str, Any], finding_id: str | None = None,
+              commands: Sequence[str] = ()) -> None:
+        """Walk `tree` afresh (no answers, no re-check) for another finding: the app makes one
+        walkthrough screen and shows it again for each walkthrough opened (laying out a new
+        screen costs the event loop more than walking again)."""
+        self.walk_tree, self.facts = tree, dict(facts)
+        self.finding_id, self.finding_commands = finding_id, tuple(commands)
+        self.answers, self.result, self.overriding, self.recheck_state = {}, None, None, None
+        if self._ready:
+            self._start()
 
     def compose(self) -> ComposeResult:
+        # the breakpoint's class set before the first layout: textual sets it at the first
+        # resize, and a class that changes then styles and lays the screen out a second time
+        short = self.app.size.height < self.VERTICAL_BREAKPOINTS[1][0]
+        self.set_class(short, "-short", update=False)
+        self.set_class(not short, "-tall", update=False)
         yield Header(show_clock=False)
         with VerticalScroll(id="walk-pane"):
             yield Static(id="walk-intro")
@@ -230,7 +219,12 @@ class WalkthroughScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#walk-pane").border_title = Text(f"Walkthrough {self.walk_tree.id}")
+        self._ready = True
+        self._start()
+
+    def _start(self) -> None:
+        self.query_one("#walk-pane").border_title = Text(
+            f"Walkthrough {render.clean(self.walk_tree.id)}")
         self.query_one("#walk-intro", Static).update(intro_renderable(self.walk_tree))
         self.refresh_walk()
 

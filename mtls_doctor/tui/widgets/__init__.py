@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from mtls_doctor.tui.widgets.checks import ChecksPane
 from mtls_doctor.tui.widgets.commands import CommandList
-from mtls_doctor.tui.widgets.detail import FindingView
+from mtls_doctor.tui.widgets.detail import FindingPane
 from mtls_doctor.tui.widgets.findings import FindingsList, FindingsPane
 from mtls_doctor.tui.widgets.target import TargetBar
 
-__all__ = ["ChecksPane", "CommandList", "FindingView", "FindingsList", "FindingsPane",
+__all__ = ["ChecksPane", "CommandList", "FindingPane", "FindingsList", "FindingsPane",
            "TargetBar"]

@@ -1,5 +1,5 @@
 """The checks pane: each collector live (a spinner, the probe's current step and the time
-against the deadline), then every check of the finished report with its mark."""
+against the deadline), then every check of the finished report's view with its mark."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from mtls_doctor.diagnose.run import CollectorRun
-from mtls_doctor.model.report import Report
+from mtls_doctor.report.view import ReportView
 from mtls_doctor.tui import render
 
 #: how often the spinner turns and the elapsed time counts while collectors run
@@ -21,8 +21,9 @@ TICK = 0.1
 
 class ChecksPane(VerticalScroll):
     """Fed through its reactives: `collectors` (the ones expected, in order), `attempts` (those
-    that finished), `report`, `stopped` (why the run ended without a report), `step` (the
-    probe's latest step event: name and status); `started` and `timeout` time the run."""
+    that finished), `report` (the finished report's view), `stopped` (why the run ended without
+    a report), `step` (the probe's latest step event: name and status); `started` and
+    `timeout` time the run."""
 
     DEFAULT_CSS = """
     ChecksPane {
@@ -38,7 +39,7 @@ class ChecksPane(VerticalScroll):
 
     collectors: reactive[tuple[str, ...]] = reactive((), init=False)
     attempts: reactive[dict[str, CollectorRun]] = reactive(dict, init=False, always_update=True)
-    report: reactive[Report | None] = reactive(None, init=False)
+    report: reactive[ReportView | None] = reactive(None, init=False)
     stopped: reactive[str | None] = reactive(None, init=False)
     step: reactive[tuple[str, str] | None] = reactive(None, init=False)
 

@@ -1,8 +1,11 @@
-"""The findings list, grouped by severity, each row its id and title; and the pane that holds it
-with its filter (`/`: id, severity, title and detail text; escape clears it)."""
+"""The findings list: the report view's findings in the view's one order (the order the text,
+Markdown and HTML reports print), grouped under the view's severity headings, each row its id
+and title; and the pane that holds it with its filter (`/`: id, severity, title and detail
+text; escape clears it)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,7 +18,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from mtls_doctor.model.finding import Finding
+from mtls_doctor.report.view import FindingView, ReportView
 from mtls_doctor.tui import render
 
 #: from this many cells of content width on, a row holds the id and the title on one line
@@ -24,9 +27,10 @@ PREFIX = "finding-"
 
 
 class FindingsList(OptionList):
-    """The findings by severity (most severe first, a heading with the count over each group);
-    a row shows the id in the severity's colour and the title (beside it when the list is wide,
-    under it when narrow). `findings` and `filter_text` feed it."""
+    """The view's findings by severity (most severe first, the view's heading with the count
+    over each group), in the view's order; a row shows the id in the severity's colour and the
+    title (beside it when the list is wide, under it when narrow). `view` and `filter_text`
+    feed it."""
 
     DEFAULT_CSS = """
     FindingsList {
@@ -47,28 +51,33 @@ class FindingsList(OptionList):
     class Highlighted(Message):
         """The highlighted finding changed (None: no finding is highlighted)."""
 
-        def __init__(self, finding: Finding | None) -> None:
+        def __init__(self, finding: FindingView | None) -> None:
             super().__init__()
             self.finding = finding
 
     class Chosen(Message):
         """Enter (or a click) on a finding: open it."""
 
-        def __init__(self, finding: Finding) -> None:
+        def __init__(self, finding: FindingView) -> None:
             super().__init__()
             self.finding = finding
 
-    findings: reactive[tuple[Finding, ...]] = reactive((), init=False, always_update=True)
+    view: reactive[ReportView | None] = reactive(None, init=False, always_update=True)
     filter_text: reactive[str] = reactive("", init=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         #: the findings shown now (the filter applied), in list order
-        self.shown: list[Finding] = []
+        self.shown: list[FindingView] = []
         self._wide: bool | None = None
 
     @property
-    def highlighted_finding(self) -> Finding | None:
+    def findings(self) -> list[FindingView]:
+        """Every finding of the view, in its order (none before a report)."""
+        return list(self.view.findings) if self.view is not None else []
+
+    @property
+    def highlighted_finding(self) -> FindingView | None:
         """The finding under the cursor, read now (not from the last highlight message, which
         may still be on its way: a key right after an arrow must act on the new one)."""
         index = self.highlighted
@@ -76,7 +85,7 @@ class FindingsList(OptionList):
             return None
         return self._finding_of(self.get_option_at_index(index))
 
-    def _finding_of(self, option: Option) -> Finding | None:
+    def _finding_of(self, option: Option) -> FindingView | None:
         if option.id and option.id.startswith(PREFIX):
             return self.shown[int(option.id.removeprefix(PREFIX))]
         return None
@@ -89,7 +98,7 @@ class FindingsList(OptionList):
                 return True
         return False
 
-    def watch_findings(self) -> None:
+    def watch_view(self) -> None:
         self._rebuild()
 
     def watch_filter_text(self) -> None:
@@ -107,17 +116,19 @@ class FindingsList(OptionList):
         highlighted when the filter keeps it, else the first one is."""
         before = self.highlighted_finding
         self._wide = wide = self._is_wide()
+        view = self.view
         kept = [f for f in self.findings if render.finding_matches(f, self.filter_text)]
-        groups = render.grouped(kept)
-        # `shown` is in list order (by severity), so that an option's id indexes it
-        self.shown = [f for _, group in groups for f in group]
+        # the view groups them (its headings, its order), the filter only leaves some out
+        groups = dataclasses.replace(view, findings=kept).grouped() if view is not None else []
+        # `shown` is in list order (the view's), so that an option's id indexes it
+        self.shown = [f for _, _, group in groups for f in group]
         id_width = max((len(f.id) for f in self.shown), default=0)
         options: list[Option | None] = []
         index = 0
-        for severity, group in groups:
+        for severity, heading, group in groups:
             if options:
                 options.append(None)
-            options.append(Option(Text(f"{severity.upper()} ({len(group)})",
+            options.append(Option(Text(f"{heading} ({len(group)})",
                                        style=render.SEVERITY_STYLE[severity]), disabled=True))
             for f in group:
                 options.append(Option(render.finding_label(f, id_width=id_width, wide=wide),
@@ -125,7 +136,7 @@ class FindingsList(OptionList):
                 index += 1
         self._show(options, before)
 
-    def _show(self, options: list[Option | None], before: Finding | None) -> None:
+    def _show(self, options: list[Option | None], before: FindingView | None) -> None:
         self.set_options(options)
         target = 0
         if before is not None and before in self.shown:
