@@ -55,8 +55,16 @@ from mtls_doctor.tui.screens.quit import QuitScreen
 from mtls_doctor.tui.widgets import CommandList, FindingPane
 from mtls_doctor.walkthroughs import QuestionNode
 from mtls_doctor.walkthroughs.facts import report_facts
+from tests import test_fix, test_traffic
 
 pytestmark = pytest.mark.timeout(60)
+
+# moto on loopback behind the apply proxy (`t` and `a` read it; a typed consent writes it)
+moto_endpoint = test_fix.moto_endpoint
+fix_aws = test_fix.aws
+acm_issues_at_once = test_fix.acm_issues_at_once
+certs = test_fix.certs
+partners = test_traffic.partners
 
 SIZE = (80, 24)
 
@@ -319,7 +327,7 @@ def test_rerun_help_and_command_palette() -> None:
         await pilot.press("escape")
         assert on_dashboard(app)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Rerun", "Export", "Help"} <= titles
+        assert {"Rerun", "Export", "Help", "Traffic", "Fix"} <= titles
 
     drive(test)
 
@@ -1592,3 +1600,173 @@ def test_the_four_renderers_print_the_findings_in_one_order(which: str,
         drive_fixed(test, report=report, size=size)
         assert seen["drawn"] == seen["list"] == expected, size
         assert seen["last"] == expected[-1:]
+
+
+# -- t (traffic) and a (fix) on the diagnosed custom domain (moto on loopback) ------------------
+
+
+def notes(app: MtlsDoctorApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def until(pilot: Pilot[int], done: Callable[[], bool]) -> None:
+    """Pause until `done()` (the app's AWS threads post their results back as messages)."""
+    for _ in range(1200):
+        if done():
+            break
+        await pilot.pause(0.05)
+    assert done()
+
+
+def test_t_and_a_only_notify_in_the_demo_and_with_aws_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS: each key says so in one notification and starts nothing."""
+    async def demo(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        before = threading.active_count()
+        await pilot.press("t")
+        await pilot.press("a")
+        await pilot.pause()
+        assert on_dashboard(app) and app.aws_busy == {} and app.aws_task == 0
+        said = notes(app)[-2:]
+        assert said[0].startswith("no traffic to read: the demo lab") and "AWS" in said[0]
+        assert said[1].startswith("nothing to fix in AWS: the demo lab")
+        assert threading.active_count() <= before
+
+    drive(demo)
+    report = diagnosis([], [CollectorRun("probe", "ok", 0.2, "0 finding(s)")])
+    fake_diagnosis(monkeypatch, lambda progress, deadline: report)
+
+    async def no_aws(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        await pilot.press("t", "a")
+        await pilot.pause()
+        assert on_dashboard(app) and app.aws_task == 0
+        assert notes(app) == ["no traffic to read: AWS is off (--no-aws)",
+                              "nothing to fix in AWS: AWS is off (--no-aws)"]
+
+    drive_options(diagnose_options(no_aws=True), no_aws)
+
+    async def ip(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.aws_task == 0 and "IP address" in notes(app)[-1]
+
+    drive_options(diagnose_options(host="192.0.2.10:443"), ip)
+
+
+def domain_diagnosis(now: datetime) -> Report:
+    """What the diagnosis reports of the domain in moto (its domain collector's report, with
+    the attempts a run lists)."""
+    from mtls_doctor.commands.domain import run_domain_command
+    from tests.test_domain import NAME, REGION
+
+    got = run_domain_command(NAME, at=now, now=now, region=REGION, timeout=60)
+    attempts = [CollectorRun("domain", "ok", 0.5, f"{len(got.findings)} finding(s)")]
+    return dataclasses.replace(got, command="diagnose",
+                               payload={**got.payload, "attempts": attempts})
+
+
+def drive_domain(report: Report, test: Callable[[MtlsDoctorApp, Pilot[int]], Awaitable[None]],
+                 *, size: tuple[int, int] = (120, 40)) -> MtlsDoctorApp:
+    """The app diagnosing the moto domain (its region given), `report` on the dashboard."""
+    from tests.test_domain import NAME, REGION
+    from tests.test_fix import FAST
+
+    async def main() -> MtlsDoctorApp:
+        now = datetime.now(UTC).replace(microsecond=0)
+        options = DiagnoseOptions(NAME, now, now, region=REGION, timeout=60)
+        app = MtlsDoctorApp(options, report=report)
+        app.fix_pacing = FAST
+        async with app.run_test(size=size) as pilot:
+            await finished(app, pilot)
+            await test(app, pilot)
+        return app
+    return asyncio.run(main())
+
+
+def test_t_reads_the_domains_traffic_and_enter_on_a_refusal_walks_it(
+        fix_aws: Any, partners: Any, acm_issues_at_once: Any) -> None:
+    """`t`: a notification while the logs are read in a thread, then the traffic screen with
+    the events moto's CloudWatch Logs holds; enter on a refusal opens its walkthrough."""
+    from textual.widgets import DataTable
+
+    from mtls_doctor.tui.screens.traffic import TrafficScreen
+    from tests.test_domain import NAME
+    from tests.test_traffic import logged_window
+
+    logged_window(fix_aws, partners)
+    report = diagnosis([], [CollectorRun("probe", "ok", 0.2, "0 finding(s)")])
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await pilot.press("t")
+        assert any(n.startswith(f"reading the traffic of {NAME}") for n in notes(app))
+        await until(pilot, lambda: isinstance(app.screen, TrafficScreen))
+        screen = app.screen
+        assert isinstance(screen, TrafficScreen) and app.aws_busy == {}
+        assert screen.traffic.domain_name == NAME and screen.traffic.requests == 100
+        refusals = screen.query_one("#traffic-refusals", DataTable)
+        assert refusals.row_count == 2
+        await pilot.press("enter")
+        await pilot.pause()
+        walk = app.screen
+        assert isinstance(walk, WalkthroughScreen)
+        assert walk.walk_tree.id == screen.traffic.refusals[0].walkthrough
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("q")
+        await pilot.pause()
+        assert on_dashboard(app)
+
+    drive_domain(report, test)
+
+
+def test_a_plans_the_fix_and_typing_the_domain_applies_then_reruns(
+        fix_aws: Any, certs: Any, acm_issues_at_once: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a` on the stale-truststore finding: the plans (a dry run: nothing written), then the
+    domain name typed: exactly the planned write, the re-check, and the diagnosis run again,
+    which no longer reports the finding."""
+    from mtls_doctor.tui.screens.fix import FixScreen
+    from tests.fix_aws import moto_domain
+    from tests.test_domain import NAME, REGION
+    from tests.test_fix import stale_http, writes
+
+    _, v2 = stale_http(fix_aws, certs)
+    now = datetime.now(UTC).replace(microsecond=0)
+    report = domain_diagnosis(now)
+    assert "DOMAIN_TRUSTSTORE_STALE" in [f.id for f in report.findings]
+    reruns: list[Report] = []
+
+    def again(progress: Callable[[CollectorRun], None], deadline: Deadline) -> Report:
+        reruns.append(domain_diagnosis(datetime.now(UTC).replace(microsecond=0)))
+        return reruns[-1]
+
+    fake_diagnosis(monkeypatch, again)
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await select_finding(app, pilot, "DOMAIN_TRUSTSTORE_STALE")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, FixScreen))
+        screen = app.screen
+        assert isinstance(screen, FixScreen)
+        assert [p.id for p in screen.fix.plans] == ["pin"]
+        assert writes(fix_aws.proxy) == []  # the plans only read
+        await pilot.press(*NAME, "enter")
+        await until(pilot, lambda: screen.state not in ("plan", "running"))
+        assert screen.state == "done", (screen.state, screen.error, screen.lines)
+        assert writes(fix_aws.proxy) == ["apigatewayv2.UpdateDomainName"]
+        [update] = fix_aws.proxy.updates
+        assert update["mutualTlsAuthentication"]["truststoreVersion"] == v2
+        assert moto_domain(NAME, REGION).mutual_tls_authentication["truststoreVersion"] == v2
+        assert any("UpdateDomainName (" in line for line in screen.lines)  # live progress
+        await until(pilot, lambda: app.run_id == 2 and app.report is not None)
+        assert "DOMAIN_TRUSTSTORE_STALE" not in [f.id for f in app.report.findings]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert on_dashboard(app)
+        assert "DOMAIN_TRUSTSTORE_STALE" not in list_order(app)
+
+    drive_domain(report, test)
+    assert len(reruns) == 1

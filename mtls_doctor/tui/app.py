@@ -13,6 +13,15 @@ run in asyncio's default executor, which `App.run()` joins before it returns, so
 blocked in a network call would hold the closed app (a blank terminal) until its own timeout.
 Every run has a `Deadline`; quitting mid-run cancels it, and `run_tui` makes sure the process
 ends even when a collector does not notice.
+
+The dashboard's `t` and `a` act on the diagnosed custom domain in AWS (`tui.aws_tasks`): `t`
+reads its traffic, `a` builds the fix plans for the selected finding (a dry run), each in a
+daemon thread of its own within the run's deadline, the result posted back tagged with its task
+id; the traffic or fix screen opens on the dashboard when it is in. Only the fix screen's typed
+consent (`FixScreen.ApplyRequested`, `RollbackRequested`) starts a write: the carry-out or the
+rollback runs in a Textual thread worker (which the app waits for when it closes: calls are
+never abandoned midway by a quit), its progress lines posted back one by one; then the
+diagnosis runs again, so the dashboard shows the domain's new state.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import dataclasses
 import gc
 import threading
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,20 +50,28 @@ from mtls_doctor.diagnose.run import (
     run_diagnosis,
 )
 from mtls_doctor.errors import InputError
+from mtls_doctor.model.domain import DomainFacts
 from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
 from mtls_doctor.report.view import FindingView
 from mtls_doctor.report.view import target as report_target
-from mtls_doctor.tui import render
+from mtls_doctor.tui import aws_tasks, render
+from mtls_doctor.tui.aws_tasks import AwsTarget, aws_target
 from mtls_doctor.tui.messages import (
+    AwsTaskFailed,
     CollectorFinished,
     DiagnosisDone,
     DiagnosisFailed,
     ExportDone,
     ExportFailed,
     ExportRequested,
+    FixFailed,
+    FixFinished,
+    FixProgress,
+    PlansBuilt,
     ProbeStepped,
     RecheckRequested,
+    TrafficRead,
 )
 from mtls_doctor.tui.screens import (
     CertificatesScreen,
@@ -69,7 +86,10 @@ from mtls_doctor.walkthroughs import WalkthroughError, load_tree
 from mtls_doctor.walkthroughs.facts import walk_facts
 
 if TYPE_CHECKING:
+    from mtls_doctor.apply.execute import Pacing
     from mtls_doctor.probe.run import ProbeStep
+    from mtls_doctor.tui.screens.fix import FixScreen
+    from mtls_doctor.tui.screens.traffic import TrafficScreen
 
 DEMO_COLLECTORS = ["probe", "domain", "verify-client"]
 #: the names the certificate viewer (one per report) and the walkthrough screen are installed
@@ -80,6 +100,18 @@ WALKTHROUGH_SCREEN = "walkthrough"
 DEMO_TIMEOUT = 30.0
 #: the exit code of a quit while a collector still runs (the contract)
 CANCELLED = 130
+
+
+@dataclasses.dataclass
+class FixJob:
+    """The fix screen open and what its carry-out needs: the domain as the plans were built
+    from it, the report's findings, the task carrying out (or rolling back) now (0: none)."""
+
+    screen: FixScreen
+    target: AwsTarget
+    facts: DomainFacts
+    findings: list[Finding]
+    task: int = 0
 
 
 class MtlsDoctorApp(App[int]):
@@ -128,6 +160,18 @@ class MtlsDoctorApp(App[int]):
         self.last_export: Path | None = None
         #: objects were moved out of the garbage collector's full passes (`_freeze_heap`)
         self._frozen = False
+        #: the AWS tasks (`t`, `a`, the fix screen's carry-out): the last task id given, the
+        #: task of each kind still running, their deadlines (cancelled when the app closes)
+        self.aws_task = 0
+        self.aws_busy: dict[str, int] = {}
+        self.aws_deadlines: dict[int, Deadline] = {}
+        #: screens a task made while another screen was on top: opened on the dashboard
+        self.pending: list[Screen[None]] = []
+        #: the fix screen open, with what its carry-out needs (None: none)
+        self.fix_job: FixJob | None = None
+        #: the fix's waits (the UpdateDomainName quota, polls; None: `fix`'s own); tests
+        #: shrink them
+        self.fix_pacing: Pacing | None = None
         self.dashboard = DashboardScreen(self._target(), self._collectors())
         self.dashboard.timeout = self._timeout()
 
@@ -188,6 +232,8 @@ class MtlsDoctorApp(App[int]):
         self._frozen = True
 
     def on_unmount(self) -> None:
+        for deadline in self.aws_deadlines.values():
+            deadline.cancel()
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
@@ -358,7 +404,7 @@ class MtlsDoctorApp(App[int]):
         if finding is not None:
             screen.report_updated(self._walk_facts(finding, report), commands)
 
-    def _walk_facts(self, finding: Finding, report: Report | None) -> dict[str, Any]:
+    def _walk_facts(self, finding: Finding | None, report: Report | None) -> dict[str, Any]:
         """The facts a walkthrough of `finding` starts from: what `report` decides, the files
         and --connect the run was given, what the finding implies (`walk_facts`, the core's)."""
         return walk_facts(finding, report, self.known)
@@ -408,6 +454,228 @@ class MtlsDoctorApp(App[int]):
         if dialog is not None:
             dialog.export_failed(message.error)
         self._notify(message.error, title="Export failed", severity="error", timeout=10)
+
+    # -- the AWS tasks: traffic (`t`), fix plans (`a`), carry-out and rollback ---------------
+
+    def _aws_target(self, refused: str) -> AwsTarget | None:
+        """The diagnosed custom domain in AWS, or None after one notification saying why there
+        is none (`refused`: what the key does not do, e.g. `no traffic to read`)."""
+        target = aws_target(self.options, self.demo, self.report)
+        if isinstance(target, str):
+            self._notify(f"{refused}: {target}", severity="warning")
+            return None
+        return dataclasses.replace(target, pacing=self.fix_pacing)
+
+    def _aws_thread(self, kind: str, title: str, timeout: float,
+                    work: Callable[[int, Deadline], Message]) -> None:
+        """Run `work(task, deadline)` in a daemon thread of its own (it only reads AWS; its
+        deadline is cancelled when the app closes) and post the message it returns, or
+        `AwsTaskFailed` with the one-line reason."""
+        self.aws_task += 1
+        task = self.aws_task
+        deadline = Deadline(timeout)
+        self.aws_busy[kind] = task
+        self.aws_deadlines[task] = deadline
+
+        def run() -> None:
+            try:
+                message = work(task, deadline)
+            except InputError as exc:
+                message = AwsTaskFailed(task, title, str(exc))
+            except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash of the TUI
+                message = AwsTaskFailed(task, title, f"{type(exc).__name__}: {exc}")
+            self._post(message)
+
+        threading.Thread(target=run, name=f"mtls-doctor-tui-{kind}-{task}", daemon=True).start()
+
+    def _task_ended(self, task: int) -> str | None:
+        """The kind of the running task `task`, now ended (None: not a task still awaited)."""
+        kind = next((k for k, t in self.aws_busy.items() if t == task), None)
+        if kind is not None:
+            del self.aws_busy[kind]
+        self.aws_deadlines.pop(task, None)
+        return kind
+
+    def _open_made(self, screen: Screen[None]) -> None:
+        """Show a screen a task made: now on the dashboard, else when it is back on top."""
+        if self.screen is self.dashboard:
+            self.push_screen(screen)
+            return
+        self.pending.append(screen)
+        self._notify("ready: it opens when you are back on the dashboard", timeout=5)
+
+    def open_pending(self) -> None:
+        """The screens the tasks made while another screen was on top (the dashboard is back)."""
+        if self.pending and self.screen is self.dashboard:
+            self.push_screen(self.pending.pop(0))
+
+    def action_traffic(self) -> None:
+        """The diagnosed domain's traffic (the last 24 hours of its stages' access logs), read
+        in a thread within the run's deadline; a notification while it runs."""
+        target = self._aws_target("no traffic to read")
+        if target is None:
+            return
+        if "traffic" in self.aws_busy:
+            self._notify(f"already reading the traffic of {target.name}", severity="warning")
+            return
+        self._notify(f"reading the traffic of {target.name} (the last 24 hours of its access "
+                     "logs)…", title="Traffic", timeout=target.timeout)
+        self._aws_thread("traffic", "Traffic not read", target.timeout,
+                         lambda task, deadline: TrafficRead(
+                             task, aws_tasks.read_traffic(target, deadline)))
+
+    def on_traffic_read(self, message: TrafficRead) -> None:
+        from mtls_doctor.traffic.model import Traffic
+        from mtls_doctor.tui.screens.traffic import TrafficScreen
+
+        if self._task_ended(message.task) is None:
+            return
+        traffic = message.report.payload.get("traffic")
+        if not isinstance(traffic, Traffic):  # cannot happen: `traffic` always makes one
+            self._notify("the traffic report holds no traffic", severity="error")
+            return
+        self._open_made(TrafficScreen(traffic))
+
+    def on_traffic_screen_walkthrough_requested(
+            self, message: TrafficScreen.WalkthroughRequested) -> None:
+        """A refusal's walkthrough (the diagnosis's finding of that id, when it has one, gives
+        the walk its facts and fix commands)."""
+        finding = _finding(self.report, message.finding)
+        # a refusal the diagnosis does not report has nothing a re-run could show gone
+        self._walk(message.walkthrough, finding, message.finding if finding is not None else None)
+
+    def action_fix(self) -> None:
+        """The fix plans for the selected finding (a dry run), then the fix screen."""
+        self.open_fix(self.dashboard.selected)
+
+    def open_fix(self, selected: FindingView | None) -> None:
+        """Build the plans `fix` makes for `selected` (a dry run: the pre-flight only reads) in
+        a thread, then open the fix screen; nothing is written without its typed consent."""
+        from mtls_doctor.apply.plan import finding_key
+        from mtls_doctor.tui.screens.fix import FixScreen
+
+        if any(isinstance(s, FixScreen) for s in self.screen_stack):
+            self.notify("a fix screen is open: close it first", severity="warning",
+                        markup=False)
+            return
+        target = self._aws_target("nothing to fix in AWS")
+        if target is None:
+            return
+        report, shown = self.report, self.shown
+        if report is None or shown is None:
+            self.notify("the diagnosis has not finished yet", severity="warning", markup=False)
+            return
+        if selected is None:
+            self.notify("select a finding first", severity="warning", markup=False)
+            return
+        facts = target.facts
+        if facts is None or not facts.found:
+            self._notify(f"nothing to fix in AWS: the custom domain {target.name} was not read "
+                         "(see the domain collector)", severity="warning")
+            return
+        if "plans" in self.aws_busy:
+            self._notify("already planning a fix", severity="warning")
+            return
+        finding = shown.finding(selected)
+        key = finding_key(finding.id, finding.evidence)
+        findings = list(report.findings)
+        self._notify(f"planning the fixes for {finding.id} on {target.name} (a dry run: "
+                     "nothing is changed)…", title="Fix", timeout=target.timeout)
+        self._aws_thread("plans", "Fix not planned", target.timeout,
+                         lambda task, deadline: PlansBuilt(
+                             task, target, aws_tasks.build_fix(target, facts, findings,
+                                                               deadline),
+                             key, facts, findings))
+
+    def on_plans_built(self, message: PlansBuilt) -> None:
+        from mtls_doctor.tui.screens.fix import FixScreen
+
+        if self._task_ended(message.task) is None:
+            return
+        screen = FixScreen(message.fix, message.key)
+        self.fix_job = FixJob(screen, message.target, message.facts, message.findings)
+        self._open_made(screen)
+
+    def on_aws_task_failed(self, message: AwsTaskFailed) -> None:
+        if self._task_ended(message.task) is None:
+            return
+        self._notify(message.error, title=message.title, severity="error", timeout=10)
+
+    def _fix_job(self, screen: object) -> FixJob | None:
+        job = self.fix_job
+        return job if job is not None and job.screen is screen else None
+
+    def on_fix_screen_apply_requested(self, message: FixScreen.ApplyRequested) -> None:
+        """The domain name was typed on the fix screen: carry its plans out."""
+        job = self._fix_job(self.screen)
+        if job is None:  # cannot happen: the fix screen posts it, on top
+            return
+        self.aws_task += 1
+        job.task = self.aws_task
+        self.carry_out(job, job.task, message)
+
+    def on_fix_screen_rollback_requested(self, message: FixScreen.RollbackRequested) -> None:
+        """`yes` was typed after a failure: roll the journalled run back."""
+        job = self._fix_job(self.screen)
+        if job is None:
+            return
+        self.aws_task += 1
+        job.task = self.aws_task
+        self.carry_out(job, job.task, message)
+
+    @work(thread=True, exclusive=True, group="fix", exit_on_error=False)
+    def carry_out(self, job: FixJob, task: int,
+                  asked: FixScreen.ApplyRequested | FixScreen.RollbackRequested) -> None:
+        """The carry-out (or the rollback) the fix screen asked for, its progress lines posted
+        one by one. A Textual worker: the app waits for it when it closes."""
+        from mtls_doctor.tui.screens.fix import FixScreen
+
+        def progress(line: str) -> None:
+            self._post(FixProgress(task, line))
+
+        try:
+            if isinstance(asked, FixScreen.ApplyRequested):
+                outcome = aws_tasks.carry_out(job.target, asked.fix, job.facts, job.findings,
+                                              progress)
+            else:
+                outcome = aws_tasks.roll_back(job.target, asked.domain, asked.region,
+                                              asked.run_id, progress)
+        except Exception as exc:  # noqa: BLE001 - the screen says it, in one line
+            error = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+            self._post(FixFailed(task, error))
+        else:
+            self._post(FixFinished(task, outcome,
+                                   rollback=isinstance(asked, FixScreen.RollbackRequested)))
+
+    def _fix_task(self, task: int) -> FixScreen | None:
+        job = self.fix_job
+        if job is None or job.task != task or not job.screen.is_attached:
+            return None
+        return job.screen
+
+    def on_fix_progress(self, message: FixProgress) -> None:
+        screen = self._fix_task(message.task)
+        if screen is not None:
+            screen.progress(message.line)
+
+    def on_fix_finished(self, message: FixFinished) -> None:
+        screen = self._fix_task(message.task)
+        if screen is None:
+            return
+        if message.rollback:
+            screen.rolled_back(message.outcome)
+        else:
+            screen.carried_out(message.outcome)
+        if self.can_run:  # the domain changed (or may have): show its new state
+            self._notify("running the diagnosis again for the domain's new state",
+                         title="Fix", timeout=5)
+            self.action_rerun()
+
+    def on_fix_failed(self, message: FixFailed) -> None:
+        screen = self._fix_task(message.task)
+        if screen is not None:
+            screen.failed(message.error)
+        self._notify(message.error, title="Fix could not run", severity="error", timeout=10)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -492,12 +760,18 @@ class MtlsDoctorApp(App[int]):
         if not finding.walkthrough:
             self._notify(f"{finding.id} has no walkthrough", severity="warning")
             return
+        self._walk(finding.walkthrough, finding, finding.id)
+
+    def _walk(self, walkthrough: str, finding: Finding | None, finding_id: str | None) -> None:
+        """Open the walkthrough `walkthrough` for `finding_id` (`finding`, when the report has
+        it, gives its facts and fix commands): one walkthrough screen, shown again."""
         try:
-            tree = load_tree(finding.walkthrough)
+            tree = load_tree(walkthrough)
         except WalkthroughError as exc:
             self._notify(str(exc), severity="error")
             return
-        facts, commands = self._walk_facts(finding, self.report), _commands(finding)
+        facts = self._walk_facts(finding, self.report)
+        commands = _commands(finding) if finding is not None else ()
         if self.is_screen_installed(WALKTHROUGH_SCREEN):
             screen = self.get_screen(WALKTHROUGH_SCREEN)
             if screen in self.screen_stack:  # (the palette, from a walkthrough)
@@ -505,9 +779,9 @@ class MtlsDoctorApp(App[int]):
                             severity="warning", markup=False)
                 return
             assert isinstance(screen, WalkthroughScreen)
-            screen.begin(tree, facts, finding.id, commands)
+            screen.begin(tree, facts, finding_id, commands)
         else:
-            self.install_screen(WalkthroughScreen(tree, facts, finding.id, commands),
+            self.install_screen(WalkthroughScreen(tree, facts, finding_id, commands),
                                 WALKTHROUGH_SCREEN)
         self.push_screen(WALKTHROUGH_SCREEN)
 
@@ -527,6 +801,10 @@ class MtlsDoctorApp(App[int]):
                             self.action_walkthrough)
         yield SystemCommand("Certificates", "Every certificate of the report",
                             self.action_certificates)
+        yield SystemCommand("Traffic", "Who calls the diagnosed custom domain, who is refused "
+                            "and why (its access logs, from AWS)", self.action_traffic)
+        yield SystemCommand("Fix", "The AWS calls that fix the selected finding (a dry run; "
+                            "applied only once you type the domain name)", self.action_fix)
         yield SystemCommand("Toggle dark mode", "Switch between the dark and the light theme",
                             self.action_toggle_dark_mode)
         yield SystemCommand("Help", "Key bindings", self.action_help)

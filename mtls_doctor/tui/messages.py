@@ -1,5 +1,6 @@
-"""What the app's diagnosis thread and export worker post back to the app (they never touch
-widgets themselves); the screens' and widgets' own messages are declared where they are posted."""
+"""What the app's diagnosis thread, export worker and AWS tasks (traffic, fix plans, carry-out,
+rollback) post back to the app (they never touch widgets themselves); the screens' and widgets'
+own messages are declared where they are posted."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.report import Report
 
 if TYPE_CHECKING:
+    from mtls_doctor.apply.plan import FixPlan, Outcome
+    from mtls_doctor.model.domain import DomainFacts
+    from mtls_doctor.model.finding import Finding
     from mtls_doctor.probe.run import ProbeStep
+    from mtls_doctor.tui.aws_tasks import AwsTarget
     from mtls_doctor.tui.screens import ExportChoice
     from mtls_doctor.tui.shown import Shown
 
@@ -91,3 +96,67 @@ class ExportFailed(Message):
 
 class RecheckRequested(Message):
     """A walkthrough leaf asks for the diagnosis to run again (to see if its finding is gone)."""
+
+
+class TrafficRead(Message):
+    """Task `task` (the `t` key) read the domain's traffic: the `traffic` report."""
+
+    def __init__(self, task: int, report: Report) -> None:
+        super().__init__()
+        self.task = task
+        self.report = report
+
+
+class PlansBuilt(Message):
+    """Task `task` (the `a` key) built the fix plans (a dry run) for the finding `key`
+    (`apply.plan.finding_key`) of the domain `target`, from its `facts` and the report's
+    `findings`."""
+
+    def __init__(self, task: int, target: AwsTarget, fix: FixPlan, key: str,
+                 facts: DomainFacts, findings: list[Finding]) -> None:
+        super().__init__()
+        self.task = task
+        self.target = target
+        self.fix = fix
+        self.key = key
+        self.facts = facts
+        self.findings = findings
+
+
+class AwsTaskFailed(Message):
+    """Task `task` (reading the traffic, building the plans) could not finish: what it was
+    (`title`) and the one-line reason."""
+
+    def __init__(self, task: int, title: str, error: str) -> None:
+        super().__init__()
+        self.task = task
+        self.title = title
+        self.error = error
+
+
+class FixProgress(Message):
+    """One progress line of task `task`'s carry-out or rollback (a call sent, a wait, a poll)."""
+
+    def __init__(self, task: int, line: str) -> None:
+        super().__init__()
+        self.task = task
+        self.line = line
+
+
+class FixFinished(Message):
+    """Task `task`'s carry-out (or, with `rollback`, its rollback) ended: its outcome."""
+
+    def __init__(self, task: int, outcome: Outcome, rollback: bool = False) -> None:
+        super().__init__()
+        self.task = task
+        self.outcome = outcome
+        self.rollback = rollback
+
+
+class FixFailed(Message):
+    """Task `task`'s carry-out or rollback could not run: the one-line reason."""
+
+    def __init__(self, task: int, error: str) -> None:
+        super().__init__()
+        self.task = task
+        self.error = error

@@ -1,6 +1,8 @@
 """The TUI's screens, one module each: dashboard, finding, walkthrough, certificates, start form,
-export dialog, help and the question before quitting mid-run. Screens only draw what the app
-hands them and turn keys into actions; the diagnosis itself runs in the app's threads."""
+export dialog, help, the question before quitting mid-run, the domain's traffic and the fix
+plans (those two are imported from their modules when first opened, not here: they cost the
+first paint). Screens only draw what the app hands them and turn keys into actions; the
+diagnosis and the AWS calls run in the app's threads."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The dashboard: the target, the findings (focused from the start), the selected finding, the
 checks filling in live; once a report is in, all of it drawn from the report's view (built once,
-`tui.shown`). Its keys act on the selected finding; `q` quits (asking first while collectors
-run)."""
+`tui.shown`). Its keys act on the selected finding (`a`: its fix plans) or the diagnosed domain
+(`t`: its traffic); `q` quits (asking first while collectors run)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,8 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("e", "app.export", "Export"),
         Binding("c", "app.certificates", "Certs"),
+        Binding("t", "app.traffic", "Traffic"),
+        Binding("a", "fix", "Fix"),
         Binding("r", "app.rerun", "Rerun"),
     ]
 
@@ -108,13 +110,19 @@ class DashboardScreen(Screen[None]):
             yield FindingsPane(id="findings-pane")
             yield FindingPane(id="detail-pane")
             yield ChecksPane(id="checks-pane")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self._ready = True
         self.findings_list.border_title = "Findings"
         self.detail.border_title = "Detail"
         self.start(self.target, self.collectors, self.timeout)
+
+    def on_screen_resume(self) -> None:
+        """Back on top: a traffic or fix screen made meanwhile opens now."""
+        if self._ready:
+            cast("MtlsDoctorApp", self.app).call_after_refresh(
+                cast("MtlsDoctorApp", self.app).open_pending)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
@@ -256,6 +264,10 @@ class DashboardScreen(Screen[None]):
     def action_walkthrough(self) -> None:
         """The highlighted finding's walkthrough."""
         cast("MtlsDoctorApp", self.app).open_walkthrough(self.selected)
+
+    def action_fix(self) -> None:
+        """The AWS calls that fix the highlighted finding (a dry run), on the fix screen."""
+        cast("MtlsDoctorApp", self.app).open_fix(self.selected)
 
     def action_copy(self) -> None:
         """Copy the highlighted finding's fix commands, one a line."""

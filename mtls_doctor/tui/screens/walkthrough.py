@@ -386,6 +386,10 @@ class WalkthroughScreen(Screen[None]):
         """The re-run finished: is the finding this walkthrough came from still reported?"""
         if report is None:
             self.recheck_state = f"failed: {error or 'no report'}"
+        elif self.finding_id is None:  # no finding of the diagnosis to look for: no verdict
+            self.recheck_state = ("done, but it decides nothing here: this walk did not come "
+                                  "from a finding of the diagnosis (for a refusal in traffic, "
+                                  "read the traffic again: t)")
         elif any(f.id == self.finding_id for f in report.findings):
             self.recheck_state = "still there"
         else:
