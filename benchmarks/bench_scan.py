@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 from mtls_doctor.aws import collect  # noqa: E402
 from mtls_doctor.commands.domain import run_domain_command  # noqa: E402
 from mtls_doctor.commands.scan import run_scan_command  # noqa: E402
-from tests.fleet_lab import GOOD, REGIONS, FleetLab, SlowProxy, role_arn  # noqa: E402
+from tests.fleet_lab import GOOD, REGIONS, FleetLab, Placed, SlowProxy, role_arn  # noqa: E402
 
 
 def _env(endpoint: str, home: Path, creds: dict[str, str] | None = None) -> None:
@@ -92,6 +92,21 @@ def _aws_elsewhere(delay: float) -> tuple[subprocess.Popen[str], str, str]:
     return proc, moto_url, proxy_url
 
 
+def _moto_empty_mappings(lab: FleetLab, placed: list[Placed]) -> None:
+    """moto 5 answers GetBasePathMappings with a 500 for a REST domain that never had a mapping
+    (AWS answers an empty list): the scan would then time botocore's retry back-off (three
+    attempts, up to seconds) on the lab's REST domains, which one `domain` run of another kind
+    never sees. A mapping made and deleted again leaves the empty list AWS gives (as
+    tests/test_domain.py does)."""
+    for p in placed:
+        if p.kind != "rest":
+            continue
+        gw = lab.client(p.account, "apigateway", p.region)
+        api = gw.create_rest_api(name=f"gone-{p.name}")["id"]
+        gw.create_base_path_mapping(domainName=p.name, restApiId=api, basePath="gone")
+        gw.delete_base_path_mapping(domainName=p.name, basePath="gone")
+
+
 def _median(fn: object, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -117,6 +132,7 @@ def main() -> None:
     try:
         lab = FleetLab(endpoint)
         placed = lab.fleet(opts.domains, (GOOD,), REGIONS)
+        _moto_empty_mappings(lab, placed)
         one = placed[0]
         now = datetime.now(UTC).replace(microsecond=0)
         with tempfile.TemporaryDirectory() as tmp:

@@ -330,3 +330,45 @@ def test_the_cli_redacts_a_replayed_scan(renamed: Report, cli: Callable[..., Run
     leaked = sorted(s for s in _secrets(renamed, fleet) if s.lower() in run.out.lower())
     assert not leaked, leaked
     assert ET.fromstring(run.out).tag == "testsuites"  # noqa: S314
+
+
+# --- account-wide listings are made once per scan, for every domain of the region ------------------
+
+def _scan_one_region(proxy_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    from mtls_doctor.deadline import Deadline
+    from mtls_doctor.fleet.scan import ScanOptions, collect_scan
+
+    clean_aws_env(monkeypatch, tmp_path, proxy_url)
+    monkeypatch.setattr(collect, "lookup", Dns().lookup)
+    return collect_scan(ScanOptions(regions=("us-east-1",), role_arns=(role_arn(GOOD),)),
+                        Deadline(60))
+
+
+def test_one_acm_listing_per_region_for_all_its_domains(
+        fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    here = [p for p in fleet[2] if (p.account, p.region) == (GOOD, "us-east-1")]
+    with FaultProxy(moto_endpoint) as proxy:
+        facts = _scan_one_region(proxy.url, monkeypatch, tmp_path)
+        listed = proxy.seen("acm", "ListCertificates")
+    read = [f for _, f in facts.domains if f is not None]
+    assert len(read) == len(here) >= 4
+    assert [s.region for s in listed] == ["us-east-1"]  # one call, not one per domain
+    for f in read:  # and each domain's record holds the attempt its conflicts search used
+        assert f.evidence["issuer_conflicts"].status.value == "ok"
+        assert [a.call for a in f.attempts].count("acm.ListCertificates") == 1
+
+
+def test_a_failed_shared_listing_fails_every_domain_that_needed_it(
+        fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with FaultProxy(moto_endpoint) as proxy:
+        proxy.fail("acm", "ListCertificates", "denied", region="us-east-1")
+        facts = _scan_one_region(proxy.url, monkeypatch, tmp_path)
+        listed = proxy.seen("acm", "ListCertificates")
+    read = [f for _, f in facts.domains if f is not None]
+    assert read and len(listed) == 1
+    for f in read:  # never an empty list: the refusal, in every domain's facts
+        fact = f.evidence["issuer_conflicts"]
+        assert fact.status.value == "denied" and fact.call == "acm.ListCertificates"
+        assert fact in f.attempts

@@ -21,6 +21,7 @@ from typing import Any
 from mtls_doctor.aws.base import Collector
 from mtls_doctor.aws.calls import Aws, require, spawn
 from mtls_doctor.aws.findings import arn_region
+from mtls_doctor.aws.fleet import Listings
 from mtls_doctor.aws.s3truststore import read_truststore
 from mtls_doctor.aws.served import Served, read_served
 from mtls_doctor.deadline import Deadline
@@ -133,7 +134,10 @@ class _Lookup:
 
 @dataclass
 class _Collector(Collector):
-    """The reading of one domain: where it is, what describes it, its certificates."""
+    """The reading of one domain: where it is, what describes it, its certificates.
+    `listings`: the scan's account-wide listings, shared by its domains (None: `domain`)."""
+
+    listings: Listings | None = None
 
     # --- the domain in one region, both APIs at once ---------------------------------------
     def look(self, region: str, *, attempts: int = 3) -> _Lookup:
@@ -244,8 +248,14 @@ class _Collector(Collector):
                 out.extend(page.get("CertificateSummaryList", []))
             return out
 
-        return self.aws.attempt("acm", acm_region, "ListCertificates", "acm:ListCertificates",
-                                list_all)
+        def call() -> tuple[list[dict[str, Any]] | None, Attempt]:
+            return self.aws.attempt("acm", acm_region, "ListCertificates",
+                                    "acm:ListCertificates", list_all)
+
+        if self.listings is None:
+            return call()
+        return self.listings.get(self.aws, "acm", acm_region, "ListCertificates",
+                                 "acm:ListCertificates", call)
 
     def conflicts(self, mine: AcmCertificate, own: set[str],
                   listed: tuple[list[dict[str, Any]] | None, Attempt]
@@ -358,15 +368,16 @@ def _absent(regions: Sequence[str]) -> Attempt:
 
 def collect_domain(name: str, *, region: str | None, profile: str | None,
                    deadline: Deadline | None = None, timeout: float = 30.0,
-                   aws: Aws | None = None) -> DomainFacts:
+                   aws: Aws | None = None, listings: Listings | None = None) -> DomainFacts:
     """Everything AWS and DNS say about the custom domain `name`, within the deadline (or
     `timeout` seconds). Never raises for AWS trouble: failures are attempts. `aws` (the fleet
     scan: an assumed role's session, clients shared between domains) replaces the calls made
-    with `profile`; its deadline is the one used."""
+    with `profile`; its deadline is the one used. `listings` (the fleet scan: one per account)
+    shares the account-wide listings (ACM's certificates, the region's APIs) between domains."""
     deadline = aws.deadline if aws is not None else deadline or Deadline(timeout)
     name = name.strip().rstrip(".").lower()
     aws = aws if aws is not None else Aws(profile, deadline)
-    c = _Collector(aws, name)
+    c = _Collector(aws, name, listings=listings)
     dns_f = spawn(lookup, name, deadline.within(5.0))
     source = "option"
     if region is None:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
 
-from mtls_doctor.aws.calls import Aws
+from mtls_doctor.aws.calls import Aws, wait_for
 from mtls_doctor.deadline import Deadline
+from mtls_doctor.model.evidence import Attempt, Status
+
+T = TypeVar("T")
 
 #: the session name an assumed role carries in CloudTrail
 SESSION_NAME = "mtls-doctor-scan"
@@ -57,3 +62,46 @@ class FleetAws(Aws):
 #: what the views of one account share with it: the session, its lock and the clients
 _SHARED = frozenset({"session", "deadline", "_session_lock", "_clients", "_client_locks"})
 _LOCK = type(threading.Lock())
+
+
+class Listings:
+    """The listings of one account that every domain in a region would make alike (ACM's
+    certificates, the region's APIs), made once per scan and given to each domain that asks.
+
+    The first domain to ask makes the call through its own `Aws` view (so its record holds
+    the attempt); every other domain waits for that answer and records the same attempt as its
+    own. A listing that failed is that failed attempt for every domain that needed it, never
+    an empty list, and is not asked again (one attempt, with botocore's retries, per scan)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[tuple[str, str, str], Future[tuple[Any, Attempt]]] = {}
+
+    def get(self, aws: Aws, service: str, region: str, operation: str, action: str,
+            call: Callable[[], tuple[T | None, Attempt]]) -> tuple[T | None, Attempt]:
+        """`call()` (an `aws.attempt` of `service`.`operation` in `region`) made once: its
+        answer and attempt, recorded in `aws` whichever domain made it."""
+        key = (service, region, operation)
+        with self._lock:
+            future = self._calls.get(key)
+            mine = future is None
+            if future is None:
+                future = self._calls[key] = Future()
+        if mine:
+            try:
+                got = call()
+            except BaseException as exc:  # never leave the other domains waiting
+                future.set_exception(exc)
+                raise
+            future.set_result(got)
+            return got
+        try:
+            answer, attempt = wait_for(future, aws.deadline)
+        except TimeoutError:  # the call that makes it is bound by the deadline too
+            cancelled = aws.deadline.cancelled
+            return None, aws.record(Attempt(
+                f"{service}.{operation}", Status.CANCELLED if cancelled else Status.TIMED_OUT,
+                "the run was cancelled" if cancelled else "no answer before the --timeout of "
+                f"{aws.deadline.seconds:g} s ran out", action, "" if cancelled else "Timeout",
+                region))
+        return answer, aws.record(attempt)

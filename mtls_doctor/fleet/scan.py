@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from mtls_doctor.aws.calls import spawn, wait_for
-from mtls_doctor.aws.fleet import FleetAws
+from mtls_doctor.aws.fleet import FleetAws, Listings
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.fleet import accounts as acc
 from mtls_doctor.fleet.discovery import discover
@@ -91,15 +91,20 @@ def collect_scan(options: ScanOptions, deadline: Deadline) -> ScanFacts:
     regions: Sequence[str] = options.regions or base.regions("apigateway")
     pool = _Pool(options.parallel)
 
-    def read(where: Discovered, aws: FleetAws) -> DomainFacts:
-        return collect_domain(where.name, region=where.region, profile=None, aws=aws.view())
+    def read(where: Discovered, aws: FleetAws, shared: Listings) -> DomainFacts:
+        return collect_domain(where.name, region=where.region, profile=None, aws=aws.view(),
+                              listings=shared)
 
-    def list_then_read(account: AccountResult, aws: FleetAws, region: str
+    def list_then_read(account: AccountResult, aws: FleetAws, region: str, shared: Listings
                        ) -> tuple[RegionResult, list[tuple[Discovered, Future[DomainFacts]]]]:
         found, result = discover(aws, account, region)
-        return result, [(where, pool.submit(read, where, aws)) for where in found]
+        return result, [(where, pool.submit(read, where, aws, shared)) for where in found]
 
-    listings = [(account, region, pool.submit(list_then_read, account, aws, region))
+    # one set of account-wide listings per account (ACM's certificates, the region's APIs):
+    # asked once, whatever the number of its domains
+    shared = {id(aws): Listings() for _, aws in reached if aws is not None}
+    listings = [(account, region, pool.submit(list_then_read, account, aws, region,
+                                              shared[id(aws)]))
                 for account, aws in reached if aws is not None for region in regions]
     reads: list[tuple[Discovered, Future[DomainFacts]]] = []
     for account, region, listing in listings:
