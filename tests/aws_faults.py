@@ -659,10 +659,11 @@ class FaultyAws(Moto):
     proxy: FaultProxy
 
 
-@pytest.fixture
-def faulty_aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch,
-               tmp_path: Path) -> Iterator[FaultyAws]:
-    """A reset moto behind a fresh fault proxy; AWS_ENDPOINT_URL names the proxy."""
+@contextlib.contextmanager
+def behind_proxy(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch,
+                 tmp_path: Path) -> Iterator[FaultyAws]:
+    """A reset moto behind a fresh fault proxy (AWS_ENDPOINT_URL names it; a clean AWS
+    environment, DNS answered from a new table); the proxy stops on leaving."""
     _reset(moto_endpoint)
     proxy = FaultProxy(moto_endpoint).start()
     try:
@@ -672,3 +673,11 @@ def faulty_aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch,
         yield FaultyAws(moto_endpoint, dns, proxy)
     finally:
         proxy.stop()
+
+
+@pytest.fixture
+def faulty_aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch,
+               tmp_path: Path) -> Iterator[FaultyAws]:
+    """A reset moto behind a fresh fault proxy; AWS_ENDPOINT_URL names the proxy."""
+    with behind_proxy(moto_endpoint, monkeypatch, tmp_path) as aws:
+        yield aws

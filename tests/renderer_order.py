@@ -1,9 +1,11 @@
 """The finding ids a rendered report prints, in the order printed, one small function per
 format, so that a test can hold every renderer (and the TUI) to one order:
-`[f.id for f in report.view.ordered_findings(report)]`."""
+`[f.id for f in report.view.ordered_findings(report)]`; and a rendered report as its reader
+sees it (`plain`)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 _ID = r"[A-Z][A-Z0-9_]*"
@@ -34,3 +36,13 @@ def finding_ids_html(s: str) -> list[str]:
     """The ids of the findings of an HTML report, in order (each `<article class="finding">`'s
     heading)."""
     return _HTML_FINDING.findall(s)
+
+
+def plain(fmt: str, out: str) -> str:
+    """A rendered report as the reader sees it: Markdown's backslash escapes and HTML's
+    entities undone."""
+    if fmt == "markdown":
+        return re.sub(r"\\(.)", r"\1", out)
+    if fmt == "html":
+        return html.unescape(out)
+    return out

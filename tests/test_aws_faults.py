@@ -133,6 +133,27 @@ def assert_named(run: Timed, fault: str, calls: tuple[str, ...]) -> list[dict[st
     return named
 
 
+def assert_found_unknown(run: Timed, aws: FaultyAws, fault: str, operation: str) -> None:
+    """The REST API's `operation` got `fault` and was named by the fault's finding: whether the
+    domain exists is unknown (neither found nor DOMAIN_NOT_FOUND), and the run exits 1."""
+    assert aws.proxy.seen("apigateway", operation, faulted=True)
+    assert "DOMAIN_NOT_FOUND" not in run.ids()
+    assert statuses(run)["domain.found"] == "unknown"
+    assert_named(run, fault, (f"apigateway.{operation}",))
+    assert run.rc == 1
+
+
+def assert_check_unknown(run: Timed, aws: FaultyAws, fault: str, call: tuple[str, str],
+                         check: str) -> dict[str, str]:
+    """`call` (service, operation) got `fault` and was named by the fault's finding; `check`,
+    which needs it, is unknown. Returns every check's status."""
+    assert aws.proxy.seen(*call, faulted=True)
+    got = statuses(run)
+    assert got[check] == "unknown", got
+    assert_named(run, fault, (".".join(call),))
+    return got
+
+
 def client(service: str, endpoint: str, region: str = REGION, **config: Any) -> Any:
     """A boto3 client on `endpoint` that tries once (the proxy's unit tests count requests)."""
     return boto3.client(service, region_name=region, endpoint_url=endpoint,
@@ -716,11 +737,7 @@ def test_failed_private_listing_is_not_a_missing_domain(cli, faulty_aws, fault):
     only known from GetDomainNames: when it fails, the domain is neither found nor not found."""
     faulty_aws.proxy.fail("apigateway", "GetDomainNames", fault)
     run = domain_run(cli, "--region", REGION, timeout="10")  # room for the third call
-    assert faulty_aws.proxy.seen("apigateway", "GetDomainNames", faulted=True)
-    assert "DOMAIN_NOT_FOUND" not in run.ids()
-    assert statuses(run)["domain.found"] == "unknown"
-    assert_named(run, fault, ("apigateway.GetDomainNames",))
-    assert run.rc == 1
+    assert_found_unknown(run, faulty_aws, fault, "GetDomainNames")
 
 
 # --- case 13, each call the issue "AWS as it really is" added: its checks unknown ---------------------
@@ -733,10 +750,7 @@ def test_failed_private_listing_is_not_a_missing_domain(cli, faulty_aws, fault):
 def test_failed_stage_or_route_read_leaves_its_check_unknown(cli, healthy, fault, call, check):
     healthy.proxy.fail(*call, fault)
     run = domain_run(cli, "--region", REGION)
-    assert healthy.proxy.seen(*call, faulted=True)
-    got = statuses(run)
-    assert got[check] == "unknown", got
-    assert_named(run, fault, (".".join(call),))
+    got = assert_check_unknown(run, healthy, fault, call, check)
     # nothing is claimed from the call that failed
     claims = {"domain.access_logs": {"DOMAIN_ACCESS_LOGS_MISSING",
                                      "DOMAIN_ACCESS_LOG_FORMAT_INCOMPLETE"},
@@ -771,10 +785,7 @@ def test_failed_rest_reads_leave_their_check_unknown(cli, faulty_aws, certs, acm
     _rest_domain(faulty_aws, certs, **({"routingMode": mode} if mode else {}))
     faulty_aws.proxy.fail(*call, fault)
     run = domain_run(cli, "--region", REGION)
-    assert faulty_aws.proxy.seen(*call, faulted=True)
-    got = statuses(run)
-    assert got[check] == "unknown", got
-    assert_named(run, fault, (".".join(call),))
+    assert_check_unknown(run, faulty_aws, fault, call, check)
     claims = {"domain.access_logs": "DOMAIN_ACCESS_LOGS_MISSING",
               "domain.revocation": "DOMAIN_REVOCATION_NOT_CHECKED",
               "domain.mappings": "DOMAIN_NO_MAPPINGS"}[check]
@@ -883,8 +894,4 @@ def test_failed_private_domain_read_is_not_a_verdict(cli, faulty_aws, acm_issues
                           query={"domainNameId": PRIVATE_ID})
     private_domain(faulty_aws, faulty_aws.request_cert(), "a1b2c3d4e5")
     run = domain_run(cli, "--region", REGION, timeout="10")  # room for the fourth call
-    assert faulty_aws.proxy.seen("apigateway", "GetDomainName", faulted=True)
-    assert "DOMAIN_NOT_FOUND" not in run.ids()
-    assert statuses(run)["domain.found"] == "unknown"
-    assert_named(run, fault, ("apigateway.GetDomainName",))
-    assert run.rc == 1
+    assert_found_unknown(run, faulty_aws, fault, "GetDomainName")

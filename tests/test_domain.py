@@ -295,17 +295,10 @@ class Moto:
 def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Moto]:
     """A reset moto with the loopback proxy of tests/aws_faults.py in front (AWS_ENDPOINT_URL
     names the proxy); the set-up helpers talk to moto itself."""
-    from tests.aws_faults import FaultProxy
+    from tests.aws_faults import behind_proxy
 
-    _reset(moto_endpoint)
-    proxy = FaultProxy(moto_endpoint).start()
-    try:
-        clean_aws_env(monkeypatch, tmp_path, proxy.url)
-        dns = Dns()
-        monkeypatch.setattr(collect, "lookup", dns.lookup)
-        yield Moto(moto_endpoint, dns, proxy)
-    finally:
-        proxy.stop()
+    with behind_proxy(moto_endpoint, monkeypatch, tmp_path) as moto:
+        yield moto
 
 
 @pytest.fixture

@@ -101,6 +101,18 @@ def stale_http(aws: Moto, certs: Certs) -> tuple[str, str]:
     return v1, v2
 
 
+def pinned_rest(aws: Moto, certs: Certs, *, disabled: bool = True) -> str:
+    """A REST domain pinned to the one version of a good bundle (GetDomainName recorded), its
+    API mapped with the default endpoint off (`disabled`) or on: the API id."""
+    cert = aws.request_cert()
+    aws.bucket()
+    version = aws.put(certs.good)
+    view = rest_view(cert, mutualTlsAuthentication={
+        "truststoreUri": f"s3://{BUCKET}/{KEY}", "truststoreVersion": version,
+        "truststoreWarnings": []})
+    return record_rest(aws, view, disabled=disabled)
+
+
 def plans(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {p["id"]: p for p in doc["plan"]["plans"]}
 
@@ -289,13 +301,7 @@ def test_preflight_that_would_lock_out_a_client_refuses_apply(aws, certs, acm_is
 # --- the default execute-api endpoint (REST) ------------------------------------------------------------
 
 def test_execute_api_plan_applies_and_redeploys(aws, certs, acm_issues_at_once):
-    cert = aws.request_cert()
-    aws.bucket()
-    version = aws.put(certs.good)
-    view = rest_view(cert, mutualTlsAuthentication={
-        "truststoreUri": f"s3://{BUCKET}/{KEY}", "truststoreVersion": version,
-        "truststoreWarnings": []})
-    api = record_rest(aws, view, disabled=False)
+    api = pinned_rest(aws, certs, disabled=False)
     dry = fix(kinds=("execute-api",))
     plan = plans(dry)[f"execute-api:{api}"]
     assert [c["operation"] for c in plan["calls"]] == ["UpdateRestApi", "CreateDeployment"]
@@ -311,13 +317,7 @@ def test_execute_api_plan_applies_and_redeploys(aws, certs, acm_issues_at_once):
 # --- access logs (REST) ------------------------------------------------------------------------------------
 
 def test_access_log_plan_uses_the_recommended_format(aws, certs, acm_issues_at_once):
-    cert = aws.request_cert()
-    aws.bucket()
-    version = aws.put(certs.good)
-    view = rest_view(cert, mutualTlsAuthentication={
-        "truststoreUri": f"s3://{BUCKET}/{KEY}", "truststoreVersion": version,
-        "truststoreWarnings": []})
-    api = record_rest(aws, view)
+    api = pinned_rest(aws, certs)
     aws.access_log(api, "prod", log_format='{"requestId":"$context.requestId"}')
     dry = fix(kinds=("access-log",))
     plan = plans(dry)[f"access-log:{api}/prod"]

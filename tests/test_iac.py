@@ -20,7 +20,8 @@ from mtls_doctor.cli import main
 from mtls_doctor.iac.snippets import hcl_string
 from tests import test_domain
 from tests.conftest import Run
-from tests.test_domain import NAME, REGION, Moto
+from tests.iac_lab import behind_latest, drift_template, http_template
+from tests.test_domain import REGION, Moto
 
 DATA = Path(__file__).parent / "data" / "iac"
 moto_endpoint = test_domain.moto_endpoint
@@ -372,36 +373,10 @@ def test_deep_nesting_and_alias_bombs_are_bounded(cli, tmp_path):
 
 # --- drift against the live domain (moto's server mode) ------------------------------------------
 
-def _drift_template(tmp_path: Path, version: str) -> str:
-    path = tmp_path / "http.yaml"
-    path.write_text(f"""\
-AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  Domain:
-    Type: AWS::ApiGatewayV2::DomainName
-    Properties:
-      DomainName: {NAME}
-      DomainNameConfigurations:
-        - CertificateArn: arn:aws:acm:{REGION}:123456789012:certificate/x
-          EndpointType: REGIONAL
-          SecurityPolicy: TLS_1_2
-          OwnershipVerificationCertificateArn: arn:aws:acm:{REGION}:123456789012:certificate/o
-      MutualTlsAuthentication:
-        TruststoreUri: {test_domain.URI}
-        TruststoreVersion: {version}
-""")
-    return str(path)
-
-
 def test_compare_reports_template_live_and_latest_versions(cli, aws: Moto, tmp_path,
                                                            acm_issues_at_once):
-    cert = aws.request_cert()
-    aws.bucket()
-    first = aws.put(b"first bundle")
-    latest = aws.put(b"second bundle")
-    assert first and latest
-    aws.http_domain(cert, version=first)
-    run = iac(cli, _drift_template(tmp_path, "template-version"), "--compare", "--region", REGION)
+    first, latest = behind_latest(aws)
+    run = iac(cli, drift_template(tmp_path, "template-version"), "--compare", "--region", REGION)
     drift = {f["evidence"]["property"]: f for f in run.findings("IAC_DRIFT")}
     version = drift["truststore version"]["evidence"]
     assert (version["template"], version["live"], version["latest"]) == (
@@ -418,7 +393,7 @@ def test_compare_in_step_has_no_drift(cli, aws: Moto, tmp_path, acm_issues_at_on
     version = aws.put(b"only bundle")
     assert version
     aws.http_domain(cert, version=version, ownership=None)
-    run = iac(cli, _drift_template(tmp_path, version), "--compare", "--region", REGION)
+    run = iac(cli, drift_template(tmp_path, version), "--compare", "--region", REGION)
     props = {f["evidence"]["property"] for f in run.findings("IAC_DRIFT")}
     assert "truststore version" not in props and "truststore URI" not in props
 
@@ -427,7 +402,7 @@ def test_compare_with_aws_unreachable_is_unknown_never_in_step(cli, tmp_path, mo
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    run = iac(cli, _drift_template(tmp_path, "v1"), "--compare", "--region", REGION,
+    run = iac(cli, drift_template(tmp_path, "v1"), "--compare", "--region", REGION,
               "--timeout", "5")
     assert run.rc == 1
     checks = {c["id"]: c["status"] for c in run.doc["checks"]}
@@ -441,22 +416,7 @@ def test_compare_with_aws_unreachable_is_unknown_never_in_step(cli, tmp_path, mo
 def _owner_template(tmp_path: Path, cert_arn: str) -> str:
     """An HTTP domain with mutual TLS whose certificate is only an ARN (how it was issued is
     not in the template) and no ownership verification certificate."""
-    path = tmp_path / "owner.yaml"
-    path.write_text(f"""\
-AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  Domain:
-    Type: AWS::ApiGatewayV2::DomainName
-    Properties:
-      DomainName: {NAME}
-      DomainNameConfigurations:
-        - CertificateArn: {cert_arn}
-          EndpointType: REGIONAL
-          SecurityPolicy: TLS_1_2
-      MutualTlsAuthentication:
-        TruststoreUri: {test_domain.URI}
-""")
-    return str(path)
+    return http_template(tmp_path / "owner.yaml", cert_arn=cert_arn, ownership=None)
 
 
 def test_without_compare_an_arn_only_certificate_leaves_ownership_unknown(cli, tmp_path):
@@ -601,7 +561,7 @@ def test_junit_compare_unreachable_is_an_error_of_the_aws_suite(cli, tmp_path, m
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    run, root = junit(cli, _drift_template(tmp_path, "v1"), "--compare", "--region", REGION,
+    run, root = junit(cli, drift_template(tmp_path, "v1"), "--compare", "--region", REGION,
                       "--timeout", "5")
     assert run.rc == 1
     suites = {s.get("name"): s for s in root.findall("testsuite")}
@@ -618,7 +578,7 @@ def test_junit_compare_in_step_passes_the_aws_suite(cli, aws: Moto, tmp_path,
     version = aws.put(b"only bundle")
     assert version
     aws.http_domain(cert, version=version, ownership=None)
-    _run, root = junit(cli, _drift_template(tmp_path, version), "--compare", "--region", REGION)
+    _run, root = junit(cli, drift_template(tmp_path, version), "--compare", "--region", REGION)
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     (case,) = suites["AWS (--compare)"].findall("testcase")
     assert case.find("error") is None and case.find("failure") is None

@@ -10,7 +10,6 @@ tests/test_domain.py)."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from datetime import UTC, datetime
@@ -27,8 +26,9 @@ from mtls_doctor.report.redact import redact_report
 from mtls_doctor.report.sections import fact_sections
 from mtls_doctor.report.view import ordered_findings
 from tests import test_domain
-from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text
-from tests.test_domain import NAME, REGION, Moto
+from tests.iac_lab import behind_latest, drift_template
+from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text, plain
+from tests.test_domain import REGION, Moto
 
 moto_endpoint = test_domain.moto_endpoint
 aws = test_domain.aws
@@ -86,16 +86,6 @@ def outputs(report: Report) -> dict[str, str]:
     return out
 
 
-def plain(fmt: str, out: str) -> str:
-    """A rendered report as the reader sees it: Markdown's backslash escapes and HTML's
-    entities undone."""
-    if fmt == "markdown":
-        return re.sub(r"\\(.)", r"\1", out)
-    if fmt == "html":
-        return html.unescape(out)
-    return out
-
-
 def present(value: str, text: str) -> bool:
     """`value` in `text` as a whole name (not inside a longer one, nor a placeholder)."""
     return re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", text) is not None
@@ -150,30 +140,9 @@ def test_unresolved_values_are_drawn_with_what_sets_them() -> None:
 
 
 def test_drift_from_aws_is_drawn(aws: Moto, acm_issues_at_once: None, tmp_path: Path) -> None:
-    cert = aws.request_cert()
-    aws.bucket()
-    first = aws.put(b"first bundle")
-    latest = aws.put(b"second bundle")
-    assert first and latest
-    aws.http_domain(cert, version=first)
-    path = tmp_path / "http.yaml"
-    path.write_text(f"""\
-AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  Domain:
-    Type: AWS::ApiGatewayV2::DomainName
-    Properties:
-      DomainName: {NAME}
-      DomainNameConfigurations:
-        - CertificateArn: arn:aws:acm:{REGION}:123456789012:certificate/x
-          EndpointType: REGIONAL
-          SecurityPolicy: TLS_1_2
-          OwnershipVerificationCertificateArn: arn:aws:acm:{REGION}:123456789012:certificate/o
-      MutualTlsAuthentication:
-        TruststoreUri: {test_domain.URI}
-        TruststoreVersion: template-version
-""")
-    report = run_iac(str(path), now=NOW, compare=True, region=REGION, timeout=60)
+    first, latest = behind_latest(aws)
+    path = drift_template(tmp_path, "template-version")
+    report = run_iac(path, now=NOW, compare=True, region=REGION, timeout=60)
     payload = report.payload["iac"]
     assert isinstance(payload, IacPayload) and payload.drift
     expected = [f.id for f in ordered_findings(report)]

@@ -10,9 +10,7 @@ the deadline left unread are shown on a payload built by hand."""
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +47,7 @@ from tests.fleet_lab import (
     deny_assume_role,
     role_arn,
 )
-from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text
+from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text, plain
 from tests.test_domain import Dns, _reset, clean_aws_env, moto_endpoint
 
 __all__ = ["moto_endpoint"]
@@ -62,16 +60,6 @@ FORMATS = ("text", "markdown", "html")
 #: a certificate subject from outside: an escape sequence and a bidi override
 HOSTILE = "CN=evil\x1b[31m\u202eCA"
 EXTRACT = {"text": finding_ids_text, "markdown": finding_ids_markdown, "html": finding_ids_html}
-
-
-def plain(fmt: str, out: str) -> str:
-    """A rendered report as the reader sees it: Markdown's backslash escapes and HTML's
-    entities undone."""
-    if fmt == "markdown":
-        return re.sub(r"\\(.)", r"\1", out)
-    if fmt == "html":
-        return html.unescape(out)
-    return out
 
 
 @dataclass

@@ -173,6 +173,23 @@ def domain(aws: Moto, truststore: bytes) -> None:
     aws.http_domain(cert, version=version)
 
 
+def logged_window(aws: Moto, p: Partners, *extra: dict[str, str]) -> None:
+    """The domain (trusting CA A and CA B) with one HTTP stage whose access log (JSON, log
+    group orders-access) holds the partners' window: 100 requests (alpha 60, beta 30, soon 5
+    accepted; expired 3 and stranger 2 refused), then `extra` (values_of's requests)."""
+    domain(aws, p.today)
+    http_stage(aws, "orders", log_format=JSON_FORMAT, group="orders-access")
+    requests = (
+        [values_of(p.alpha, 200, n=i) for i in range(60)]
+        + [values_of(p.beta, 200, n=100 + i) for i in range(30)]
+        + [values_of(p.soon, 200, n=200 + i) for i in range(5)]
+        + [values_of(p.expired, 403, EXPIRED_MSG, "ACCESS_DENIED", n=300 + i) for i in range(3)]
+        + [values_of(p.stranger, 403, ISSUER_MISSING, "ACCESS_DENIED", n=400 + i)
+           for i in range(2)]
+        + list(extra))
+    put_events(aws, "orders-access", [write_line(JSON_FORMAT, r) for r in requests])
+
+
 def traffic(cli: Callable[..., Run], *args: str) -> Run:
     run = cli("traffic", NAME, "--region", REGION, "--timeout", "120", *args)
     assert run.rc in (0, 1), run.err
@@ -188,17 +205,8 @@ def by_subject(run: Run) -> dict[str, dict[str, Any]]:
 
 def test_json_traffic_verdicts_refusals_radar_and_rehearsal(cli, aws, partners, acm_issues_at_once,
                                                             write):
-    domain(aws, partners.today)
-    http_stage(aws, "orders", log_format=JSON_FORMAT, group="orders-access")
+    logged_window(aws, partners)
     p = partners
-    requests = (
-        [values_of(p.alpha, 200, n=i) for i in range(60)]
-        + [values_of(p.beta, 200, n=100 + i) for i in range(30)]
-        + [values_of(p.soon, 200, n=200 + i) for i in range(5)]
-        + [values_of(p.expired, 403, EXPIRED_MSG, "ACCESS_DENIED", n=300 + i) for i in range(3)]
-        + [values_of(p.stranger, 403, ISSUER_MISSING, "ACCESS_DENIED", n=400 + i)
-           for i in range(2)])
-    put_events(aws, "orders-access", [write_line(JSON_FORMAT, r) for r in requests])
     candidate = write("candidate.pem", p.candidate)
     run = traffic(cli, "--truststore", candidate)
     t = run.doc["traffic"]

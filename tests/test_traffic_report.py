@@ -25,17 +25,7 @@ from mtls_doctor.traffic.model import Traffic
 from tests import test_traffic
 from tests.renderer_order import finding_ids_html, finding_ids_markdown, finding_ids_text
 from tests.test_domain import NAME, REGION, Moto
-from tests.test_traffic import (
-    EXPIRED_MSG,
-    ISSUER_MISSING,
-    JSON_FORMAT,
-    Partners,
-    domain,
-    http_stage,
-    put_events,
-    values_of,
-    write_line,
-)
+from tests.test_traffic import Partners, logged_window, values_of
 
 # the fixtures of the `traffic` tests: moto on loopback behind the fault proxy, the partners
 moto_endpoint = test_traffic.moto_endpoint
@@ -55,17 +45,7 @@ def busy_domain(aws: Moto, p: Partners, candidate: str) -> Report:
     """An HTTP API domain whose stage logged 101 requests (alpha, beta, soon, expired,
     stranger, and one 500 no walkthrough explains), read with a candidate bundle that drops
     CA A: the `traffic` report, as the CLI makes it."""
-    domain(aws, p.today)
-    http_stage(aws, "orders", log_format=JSON_FORMAT, group="orders-access")
-    requests = (
-        [values_of(p.alpha, 200, n=i) for i in range(60)]
-        + [values_of(p.beta, 200, n=100 + i) for i in range(30)]
-        + [values_of(p.soon, 200, n=200 + i) for i in range(5)]
-        + [values_of(p.expired, 403, EXPIRED_MSG, "ACCESS_DENIED", n=300 + i) for i in range(3)]
-        + [values_of(p.stranger, 403, ISSUER_MISSING, "ACCESS_DENIED", n=400 + i)
-           for i in range(2)]
-        + [values_of(p.beta, 500, UNKNOWN_MSG, n=500)])
-    put_events(aws, "orders-access", [write_line(JSON_FORMAT, r) for r in requests])
+    logged_window(aws, p, values_of(p.beta, 500, UNKNOWN_MSG, n=500))
     now = datetime.now(UTC).replace(microsecond=0)
     return run_traffic(NAME, now=now, region=REGION, truststore=candidate, timeout=120)
 

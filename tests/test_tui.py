@@ -1762,6 +1762,7 @@ def test_a_plans_the_fix_and_typing_the_domain_applies_then_reruns(
         assert moto_domain(NAME, REGION).mutual_tls_authentication["truststoreVersion"] == v2
         assert any("UpdateDomainName (" in line for line in screen.lines)  # live progress
         await until(pilot, lambda: app.run_id == 2 and app.report is not None)
+        assert app.report is not None
         assert "DOMAIN_TRUSTSTORE_STALE" not in [f.id for f in app.report.findings]
         await pilot.press("escape")
         await pilot.pause()

@@ -13,13 +13,13 @@ the chain: domain -> lists -> per-API calls.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from mtls_doctor.aws.base import Collector
-from mtls_doctor.aws.calls import require, spawn
+from mtls_doctor.aws.calls import Aws, require, spawn
 from mtls_doctor.model.domain import Authorizers, Mapping, RoutingRule, Stage
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 
@@ -98,18 +98,18 @@ class _PerApi:
         API's info, and whether the page holds them all. Empty when the call failed (its
         attempt is recorded; each API is then asked for by its id)."""
         aws = self.c.aws
+        # the fleet scan's account-wide listings: one per region, shared by its domains
+        shared = getattr(self.c, "listings", None)
         if hint == "rest":
-            got, attempt = aws.attempt(
-                "apigateway", self.region, "GetRestApis", "apigateway:GET",
-                lambda c: require(c.get_rest_apis(limit=LIST_PAGE), "items"))
+            got, attempt = _once(shared, aws, "apigateway", self.region, "GetRestApis",
+                                 lambda c: require(c.get_rest_apis(limit=LIST_PAGE), "items"))
             if got is None:
                 return {}, False
             return ({str(a["id"]): (bool(a.get("disableExecuteApiEndpoint")), a.get("name"),
                                     "rest", attempt) for a in got["items"] if a.get("id")},
                     not got.get("position"))
-        got, attempt = aws.attempt(
-            "apigatewayv2", self.region, "GetApis", "apigateway:GET",
-            lambda c: require(c.get_apis(MaxResults=str(LIST_PAGE)), "Items"))
+        got, attempt = _once(shared, aws, "apigatewayv2", self.region, "GetApis",
+                             lambda c: require(c.get_apis(MaxResults=str(LIST_PAGE)), "Items"))
         if got is None:
             return {}, False
         return ({str(a["ApiId"]): (bool(a.get("DisableExecuteApiEndpoint")), a.get("Name"),
@@ -230,6 +230,17 @@ class _PerApi:
             lambda c: _all(c.get_paginator("get_routes").paginate(ApiId=api_id), "Items"))
 
 
+def _once(shared: Any, aws: Aws, service: str, region: str, operation: str,
+          fn: Callable[[Any], dict[str, Any]]) -> tuple[dict[str, Any] | None, Attempt]:
+    """`aws.attempt` of one region listing, made once per account when `shared` (the fleet
+    scan's `aws.fleet.Listings`) is given."""
+    def call() -> tuple[dict[str, Any] | None, Attempt]:
+        return aws.attempt(service, region, operation, "apigateway:GET", fn)
+
+    return call() if shared is None else shared.get(aws, service, region, operation,
+                                                    "apigateway:GET", call)
+
+
 def _all(pages: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for page in pages:
@@ -332,22 +343,12 @@ def read_served(c: Collector, region: str, kind: str, routing_mode: str | None,
             "routing_rules", f"the routing mode is {routing_mode or 'mappings only'}: API "
             "Gateway does not use routing rules")
     listed: list[Attempt] = []
-    raw_maps: list[tuple[str, str | None, str]] = []
-    raw_rules: list[RoutingRule] = []
-    if map_f is not None:
-        got_maps = c.wait(map_f, "mappings")
-        if got_maps is not None:
-            maps, c.evidence["mappings"] = got_maps
-            out.mappings_read = maps is not None
-            raw_maps = maps or []
-            listed.append(got_maps[1])
-    if rules_f is not None:
-        got_rules = c.wait(rules_f, "routing_rules")
-        if got_rules is not None:
-            rules, c.evidence["routing_rules"] = got_rules
-            out.rules_read = rules is not None
-            raw_rules = rules or []
-            listed.append(got_rules[1])
+    maps = _listed(c, map_f, "mappings", listed)
+    out.mappings_read = maps is not None
+    raw_maps = maps or []
+    rules = _listed(c, rules_f, "routing_rules", listed)
+    out.rules_read = rules is not None
+    raw_rules = rules or []
     failed_list = next((a for a in listed if a.failed), None)
     apis, stage_futures, authz_futures = per.snapshot()
     infos: dict[str, ApiInfo] = {}
@@ -367,36 +368,53 @@ def read_served(c: Collector, region: str, kind: str, routing_mode: str | None,
     c.evidence["mapped_apis"] = _summary(
         "mapped_apis", [info(a, hint)[3] for a in apis], failed_list, region,
         "no API is mapped")
-    stages: list[Stage] = []
-    stage_attempts: list[Attempt] = []
-    for stage_future in stage_futures:
-        got_stage = c.wait(stage_future, "stages")
-        if got_stage is None:
-            continue
-        stage, attempt = got_stage
-        stage_attempts.append(attempt)
-        if stage is not None:
-            stages.append(replace(stage, api_type=_kind_of(infos, stage.api_id, stage.api_type)))
-    out.stages = tuple(stages)
+    out.stages, stage_attempts = _answers(c, stage_futures, "stages", infos)
     c.evidence.setdefault("stages", _summary("stages", stage_attempts, failed_list, region,
                                              "no stage is mapped"))
     if not mtls_on:
         c.evidence["authorizers"] = skipped("authorizers", "mutual TLS is off")
         return out
-    found: list[Authorizers] = []
-    authz_attempts: list[Attempt] = []
-    for authz_future in authz_futures:
-        got_authz = c.wait(authz_future, "authorizers")
-        if got_authz is None:
-            continue
-        authz, attempt = got_authz
-        authz_attempts.append(attempt)
-        if authz is not None:
-            found.append(replace(authz, api_type=_kind_of(infos, authz.api_id, authz.api_type)))
-    out.authorizers = tuple(found)
+    out.authorizers, authz_attempts = _answers(c, authz_futures, "authorizers", infos)
     c.evidence.setdefault("authorizers", _summary("authorizers", authz_attempts, failed_list,
                                                   region, "no API is mapped"))
     return out
+
+
+_Item = TypeVar("_Item")
+
+
+def _listed(c: Collector, future: Future[tuple[list[_Item] | None, Attempt]] | None, fact: str,
+            listed: list[Attempt]) -> list[_Item] | None:
+    """What one list call (mappings, routing rules) read, if it was made and answered in time
+    (None: not read); records its attempt as the fact's evidence and in `listed`."""
+    if future is None:
+        return None
+    got = c.wait(future, fact)
+    if got is None:
+        return None
+    items, c.evidence[fact] = got
+    listed.append(got[1])
+    return items
+
+
+_PerApiFact = TypeVar("_PerApiFact", Stage, Authorizers)
+
+
+def _answers(c: Collector, futures: list[Future[tuple[_PerApiFact | None, Attempt]]], fact: str,
+             infos: dict[str, ApiInfo]) -> tuple[tuple[_PerApiFact, ...], list[Attempt]]:
+    """The per-API calls of one fact (stages, authorizers) that answered in time: what each
+    found, its API's kind as the API's own description says, and every attempt."""
+    found: list[_PerApiFact] = []
+    attempts: list[Attempt] = []
+    for future in futures:
+        got = c.wait(future, fact)
+        if got is None:
+            continue
+        item, attempt = got
+        attempts.append(attempt)
+        if item is not None:
+            found.append(replace(item, api_type=_kind_of(infos, item.api_id, item.api_type)))
+    return tuple(found), attempts
 
 
 def _kind_of(infos: dict[str, ApiInfo], api_id: str, fallback: str) -> str:

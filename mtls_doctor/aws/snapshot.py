@@ -36,7 +36,7 @@ def dumps(facts: DomainFacts) -> str:
     return json.dumps({"format": FORMAT, "domain": doc}, indent=2) + "\n"
 
 
-def _s(d: dict[str, Any], key: str, *, required: bool = False) -> Any:
+def text_field(d: dict[str, Any], key: str, *, required: bool = False) -> Any:
     """A text field: a string (or null), anything else makes the snapshot unreadable."""
     value = d.get(key)
     if value is None and not required:
@@ -44,6 +44,9 @@ def _s(d: dict[str, Any], key: str, *, required: bool = False) -> Any:
     if not isinstance(value, str):
         raise ValueError(f"{key} must be text, not {type(value).__name__}")
     return value
+
+
+_s = text_field  # the many fields below
 
 
 def _dt(value: Any) -> datetime | None:
@@ -120,7 +123,10 @@ _LATER_FACTS = ("routing_rules", "stages", "authorizers")
 _LEGACY_KINDS = {"access_denied": Status.DENIED, "endpoint": Status.UNREACHABLE}
 
 
-def _attempt(d: dict[str, Any]) -> Attempt:
+def read_attempt(d: Any) -> Attempt:
+    """A recorded AWS call (an `Attempt`), as `to_primitive` wrote it."""
+    if not isinstance(d, dict):
+        raise ValueError("an attempt must be an object")
     return Attempt(_s(d, "call", required=True), Status(_s(d, "status", required=True)),
                    _s(d, "reason") or "", _s(d, "action") or "", _s(d, "code") or "",
                    _s(d, "region"))
@@ -131,14 +137,14 @@ def _record(d: dict[str, Any]) -> tuple[tuple[Attempt, ...], dict[str, Attempt]]
     were recorded, or built by hand, as the demo's is) holds only its content: the facts it
     shows are taken as collected."""
     if d.get("evidence"):
-        attempts = tuple(_attempt(a) for a in d.get("attempts") or ())
-        evidence = {str(k): _attempt(v) for k, v in d["evidence"].items()}
+        attempts = tuple(read_attempt(a) for a in d.get("attempts") or ())
+        evidence = {str(k): read_attempt(v) for k, v in d["evidence"].items()}
         if d.get("found"):
             for fact in _LATER_FACTS:  # a snapshot written before these were read
                 evidence.setdefault(fact, Attempt(
                     fact, Status.SKIPPED, "not in this snapshot (an older mtls-doctor wrote it)"))
         return attempts, evidence
-    attempts = tuple(_attempt(a) for a in d.get("attempts") or ()) or tuple(
+    attempts = tuple(read_attempt(a) for a in d.get("attempts") or ()) or tuple(
         Attempt(_s(f, "call", required=True),
                 _LEGACY_KINDS.get(_s(f, "kind") or "") or Status(_s(f, "kind") or "error"),
                 _s(f, "message") or "", _s(f, "action") or "", _s(f, "code") or "")
@@ -231,10 +237,10 @@ def loads(text: str, source: str = "snapshot") -> DomainFacts:
         raise InputError(f"{source}: not a readable AWS snapshot (its JSON is nested deeper "
                          "than any snapshot is)") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{source}: not a readable AWS snapshot ({_reason(exc)})") from None
+        raise InputError(f"{source}: not a readable AWS snapshot ({reason(exc)})") from None
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
     """The error's first line, short: it may quote the snapshot's (outside) text."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text if len(text) <= 200 else text[:200] + "..."

@@ -10,10 +10,12 @@ from typing import Any
 
 from mtls_doctor.aws.snapshot import dumps as dump_domain
 from mtls_doctor.aws.snapshot import loads as load_domain
+from mtls_doctor.aws.snapshot import read_attempt as _attempt
+from mtls_doctor.aws.snapshot import reason
+from mtls_doctor.aws.snapshot import text_field as _text
 from mtls_doctor.errors import InputError
 from mtls_doctor.fleet.model import AccountResult, Discovered, RegionResult
 from mtls_doctor.fleet.scan import ScanFacts
-from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.report.json import to_primitive
 
 FORMAT = "mtls-doctor/aws-scan-snapshot/v1"
@@ -32,23 +34,6 @@ def dumps(facts: ScanFacts) -> str:
                     for where, f in facts.domains],
     }
     return json.dumps(doc, indent=1, ensure_ascii=True) + "\n"
-
-
-def _text(d: dict[str, Any], key: str, *, required: bool = False) -> Any:
-    value = d.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string")
-    return value
-
-
-def _attempt(d: Any) -> Attempt:
-    if not isinstance(d, dict):
-        raise ValueError("an attempt must be an object")
-    return Attempt(_text(d, "call", required=True), Status(_text(d, "status", required=True)),
-                   _text(d, "reason") or "", _text(d, "action") or "", _text(d, "code") or "",
-                   _text(d, "region"))
 
 
 def _objects(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -103,8 +88,7 @@ def loads(text: str, source: str = "snapshot") -> ScanFacts:
         raise InputError(f"{source}: not a readable scan snapshot (its JSON is nested deeper "
                          "than any snapshot is)") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise InputError(f"{source}: not a readable scan snapshot ({reason})") from None
+        raise InputError(f"{source}: not a readable scan snapshot ({reason(exc)})") from None
 
 
 def load_snapshot(path: str) -> ScanFacts:

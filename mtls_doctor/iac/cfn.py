@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mtls_doctor.iac.load import Parsed
+from mtls_doctor.iac.load import Parsed, node_at
 from mtls_doctor.iac.model import (
     IacApi,
     IacCertificate,
@@ -228,20 +228,6 @@ class Resolver:
         return Value(arg[0].join(parts), _short(node))
 
 
-def _get(node: Any, *path: str | int) -> Any:
-    """The node at `path` (keys and list indexes), or None."""
-    for step in path:
-        if isinstance(step, int):
-            if not isinstance(node, list) or len(node) <= step:
-                return None
-            node = node[step]
-        else:
-            if not isinstance(node, Mapping):
-                return None
-            node = node.get(step)
-    return node
-
-
 def _line(node: Any) -> int | None:
     mark = getattr(node, "start_mark", None)
     line = getattr(mark, "line", None)
@@ -255,7 +241,7 @@ def _first_ref(v: Value | None, among: set[str]) -> str | None:
 def _merge_globals(doc: Mapping[str, Any], rtype: str, props: Any) -> Any:
     """A SAM API's properties with the template's `Globals` under them (the API's own win)."""
     key = "Api" if rtype == _SAM_API else "HttpApi"
-    glob = _get(doc, "Globals", key)
+    glob = node_at(doc, "Globals", key)
     if not isinstance(glob, Mapping):
         return props
     merged = dict(glob)
@@ -291,7 +277,7 @@ class _Reader:
                      str(cdk) if isinstance(cdk, str) else None)
 
     def v(self, node: Any, *path: str | int) -> Value | None:
-        return self.r.value(_get(node, *path))
+        return self.r.value(node_at(node, *path))
 
     def of_type(self, *types: str) -> set[str]:
         return {k for k, t in self.types.items() if t in types}
@@ -331,7 +317,7 @@ class _Reader:
             json_source=self.p.json_source))
 
     def http_domain(self, logical: str, res: Any, props: Mapping[str, Any]) -> None:
-        conf = _get(props, "DomainNameConfigurations", 0)
+        conf = node_at(props, "DomainNameConfigurations", 0)
         self.domains.append(IacDomain(
             self.where(logical, res), self.tool, self.types[logical], "http",
             self.v(props, "DomainName"), self.v(conf, "EndpointType"),

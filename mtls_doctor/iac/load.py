@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,22 @@ class Parsed:
     kind: str
     doc: dict[str, Any]
     json_source: bool
+
+
+def child(node: Any, step: str | int) -> Any:
+    """`node[step]`: a list's item by index or a mapping's value by key; None when `node` is
+    not that kind of node or has no such item (a malformed document is read as far as it
+    goes)."""
+    if isinstance(step, int):
+        return node[step] if isinstance(node, list) and len(node) > step else None
+    return node.get(step) if isinstance(node, Mapping) else None
+
+
+def node_at(node: Any, *path: str | int) -> Any:
+    """The node at `path` (keys and list indexes), or None."""
+    for step in path:
+        node = child(node, step)
+    return node
 
 
 def discover(path: str) -> list[str]:

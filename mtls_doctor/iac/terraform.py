@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mtls_doctor.iac.load import Parsed
+from mtls_doctor.iac.load import Parsed, child
 from mtls_doctor.iac.model import (
     IacApi,
     IacCertificate,
@@ -105,18 +105,11 @@ class _Resource:
 
 def _nav(node: Any, path: _Path, exprs: bool = False) -> Any:
     for step in path:
-        if isinstance(step, int):
-            if not isinstance(node, list) or len(node) <= step:
-                return None
-            node = node[step]
-        else:
-            if not isinstance(node, Mapping):
-                return None
-            node = node.get(step)
-            # configuration: a nested block is a list of objects
-            if exprs and isinstance(node, list) and node and isinstance(node[0], Mapping) \
-                    and step != path[-1]:
-                node = node[0]
+        node = child(node, step)
+        # configuration: a nested block is a list of objects
+        if exprs and isinstance(step, str) and isinstance(node, list) and node \
+                and isinstance(node[0], Mapping) and step != path[-1]:
+            node = node[0]
     return node
 
 

@@ -74,6 +74,19 @@ def _stage_of(c: Context, labels: Sequence[str]) -> StageTraffic | None:
     return None
 
 
+def _requests_of(c: Context, cert: SeenCertificate) -> list[str]:
+    """The commands that find the certificate's requests (by its serial) in its stage's log
+    group."""
+    return _search(c, _stage_of(c, cert.stages), cert.serial_number)
+
+
+def _verify(c: Context, cert: SeenCertificate, truststore: str) -> tuple[str, ...]:
+    """Find one of the certificate's requests, then judge the certificate saved from it
+    (client.pem) against `truststore` with verify-client."""
+    return (*_requests_of(c, cert), render(doctor("verify-client", None, "--cert", "client.pem",
+                                                  "--truststore", truststore)))
+
+
 def _who(cert: SeenCertificate) -> str:
     serial = f", serial {cert.serial_number}" if cert.serial_number else ""
     return f"{cert.subject} (issuer {cert.issuer or 'not logged'}{serial})"
@@ -120,9 +133,7 @@ def _rejected(c: Context, cert: SeenCertificate) -> Finding:
                 "see why with verify-client; then renew it with its owner or fix the truststore.",
                 ("Find one of its requests in the log group and save its clientCertPem value as "
                  "client.pem.", "Run verify-client on it for the fix that applies."),
-                (*_search(c, _stage_of(c, cert.stages), cert.serial_number),
-                 render(doctor("verify-client", None, "--cert", "client.pem", "--truststore",
-                               c.traffic.truststore or "truststore.pem")))))
+                _verify(c, cert, c.traffic.truststore or "truststore.pem")))
 
 
 def _breaks(c: Context, cert: SeenCertificate) -> Finding:
@@ -144,10 +155,7 @@ def _breaks(c: Context, cert: SeenCertificate) -> Finding:
                 ("Save the client's certificate from a logged request (clientCertPem) as "
                  "client.pem and see what the candidate lacks.",
                  "Edit the candidate bundle, then run the rehearsal again before uploading."),
-                (*_search(c, _stage_of(c, cert.stages), cert.serial_number),
-                 render(doctor("verify-client", None, "--cert", "client.pem", "--truststore",
-                               c.candidate)),
-                 _rerun(c))))
+                (*_verify(c, cert, c.candidate), _rerun(c))))
 
 
 def _expiring(c: Context, cert: SeenCertificate) -> Finding:
@@ -165,7 +173,7 @@ def _expiring(c: Context, cert: SeenCertificate) -> Finding:
                   "requests": cert.requests, "share": cert.share},
         fix=Fix("Ask the certificate's owner to renew it (same CA, new validity) and to deploy "
                 "it before the date.", ("Find its requests to see who sends it.",),
-                tuple(_search(c, _stage_of(c, cert.stages), cert.serial_number))))
+                tuple(_requests_of(c, cert))))
 
 
 def _format_with_pem(s: StageTraffic) -> str | None:
