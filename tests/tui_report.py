@@ -36,11 +36,10 @@ from importlib import resources
 from typing import Any
 from unittest import mock
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mtls_doctor.demo.lab import Issued
+from mtls_doctor.demo.lab import issue as lab_issue
 from mtls_doctor.diagnose.run import CollectorRun, DiagnoseOptions, run_diagnosis
 from mtls_doctor.model.domain import (
     AcmCertificate,
@@ -77,56 +76,15 @@ CLIENT_KEY = "client.key"
 SECONDS = {"probe": 1.42, "domain": 0.61, "truststore": 0.05, "verify-client": 0.02}
 
 
-@dataclasses.dataclass(frozen=True)
-class Issued:
-    """A certificate and its key."""
-
-    cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
-
-    def pem(self) -> bytes:
-        """The certificate as PEM."""
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-    def key_pem(self) -> bytes:
-        """The key as unencrypted PKCS#8 PEM."""
-        return self.key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
-
-
 def issue(n: int, cn: str, issuer: Issued | None, *, ca: bool, sans: tuple[str, ...] = (),
           client: bool = False, key: ec.EllipticCurvePrivateKey | None = None) -> Issued:
     """A certificate numbered `n` (its serial, and its key's seed unless `key` is given), valid
-    from 60 days before `AT`, signed deterministically."""
-    key = key or ec.derive_private_key(0x5EED0000 + n, ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Corp"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    b = (x509.CertificateBuilder()
-         .subject_name(name)
-         .issuer_name(issuer.cert.subject if issuer else name)
-         .public_key(key.public_key())
-         .serial_number(0x1000 + n)
-         .not_valid_before(AT - timedelta(days=60))
-         .not_valid_after(AT + timedelta(days=3650 if ca else 300))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                        critical=False))
-    if issuer is not None:
-        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            issuer.key.public_key()), critical=False)
-    if sans:
-        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(s) for s in sans]),
-                            critical=False)
-    b = b.add_extension(x509.KeyUsage(
-        digital_signature=not ca, content_commitment=False, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-        encipher_only=False, decipher_only=False), critical=True)
-    if not ca:
-        usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
-        b = b.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-    cert = b.sign(issuer.key if issuer else key, hashes.SHA256(), ecdsa_deterministic=True)
-    return Issued(cert, key)
+    from 60 days before `AT`, signed deterministically: the demo lab's certificates, fixed."""
+    return lab_issue(cn, issuer, ca=ca, sans=sans, client=client,
+                     key=key or ec.derive_private_key(0x5EED0000 + n, ec.SECP256R1()),
+                     serial=0x1000 + n, organization="Example Corp", deterministic=True,
+                     not_before=AT - timedelta(days=60),
+                     not_after=AT + timedelta(days=3650 if ca else 300))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,31 +47,41 @@ class Lab:
     snapshot: Path
 
 
-class _Issued:
+class Issued:
+    """A certificate and its key."""
+
     def __init__(self, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
         self.cert, self.key = cert, key
 
     def pem(self) -> bytes:
+        """The certificate as PEM."""
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     def key_pem(self) -> bytes:
+        """The key as unencrypted PKCS#8 PEM."""
         return self.key.private_bytes(serialization.Encoding.PEM,
                                       serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())
 
 
-def _issue(cn: str, issuer: _Issued | None, *, ca: bool, sans: tuple[str, ...] = (),
-           client: bool = False, now: datetime) -> _Issued:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mtls-doctor demo"),
+def issue(cn: str, issuer: Issued | None, *, ca: bool, not_before: datetime,
+          not_after: datetime, sans: tuple[str, ...] = (), client: bool = False,
+          key: ec.EllipticCurvePrivateKey | None = None, serial: int | None = None,
+          organization: str = "mtls-doctor demo", deterministic: bool = False) -> Issued:
+    """An EC P-256 certificate for `cn` as the lab uses them: a CA (keyCertSign, cRLSign) or a
+    leaf for server or client authentication, signed by `issuer` (self-signed without one). A
+    new key and a random serial unless given; `deterministic` signs with RFC 6979 (a fixed
+    report for tests)."""
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
                       x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     b = (x509.CertificateBuilder()
          .subject_name(name)
          .issuer_name(issuer.cert.subject if issuer else name)
          .public_key(key.public_key())
-         .serial_number(x509.random_serial_number())
-         .not_valid_before(now - timedelta(days=30))
-         .not_valid_after(now + timedelta(days=3650 if ca else 365))
+         .serial_number(serial if serial is not None else x509.random_serial_number())
+         .not_valid_before(not_before)
+         .not_valid_after(not_after)
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
          .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                         critical=False))
@@ -88,8 +98,16 @@ def _issue(cn: str, issuer: _Issued | None, *, ca: bool, sans: tuple[str, ...] =
     if not ca:
         usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
         b = b.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-    cert = b.sign(issuer.key if issuer else key, hashes.SHA256())
-    return _Issued(cert, key)
+    cert = b.sign(issuer.key if issuer else key, hashes.SHA256(),
+                  ecdsa_deterministic=deterministic)
+    return Issued(cert, key)
+
+
+def _issue(cn: str, issuer: Issued | None, *, ca: bool, sans: tuple[str, ...] = (),
+           client: bool = False, now: datetime) -> Issued:
+    return issue(cn, issuer, ca=ca, sans=sans, client=client,
+                 not_before=now - timedelta(days=30),
+                 not_after=now + timedelta(days=3650 if ca else 365))
 
 
 def _serve(ctx: ssl.SSLContext, listener: socket.socket, stop: threading.Event) -> None:
