@@ -749,7 +749,9 @@ def test_failed_private_listing_is_not_a_missing_domain(cli, faulty_aws, fault):
 ])
 def test_failed_stage_or_route_read_leaves_its_check_unknown(cli, healthy, fault, call, check):
     healthy.proxy.fail(*call, fault)
-    run = domain_run(cli, "--region", REGION)
+    # room for botocore's retries of a throttled call: with --timeout 3 they can outlast the
+    # deadline, and then the checks still waiting are (rightly) unknown too
+    run = domain_run(cli, "--region", REGION, timeout="10")
     got = assert_check_unknown(run, healthy, fault, call, check)
     # nothing is claimed from the call that failed
     claims = {"domain.access_logs": {"DOMAIN_ACCESS_LOGS_MISSING",
