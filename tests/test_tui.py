@@ -52,10 +52,11 @@ from mtls_doctor.tui.screens import (
 )
 from mtls_doctor.tui.screens.certificates import certificate_text
 from mtls_doctor.tui.screens.quit import QuitScreen
-from mtls_doctor.tui.widgets import CommandList, FindingPane
+from mtls_doctor.tui.widgets import CommandList
 from mtls_doctor.walkthroughs import QuestionNode
 from mtls_doctor.walkthroughs.facts import report_facts
 from tests import test_fix, test_traffic
+from tests.tui_report import drive_fixed, finding_on_screen
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -745,16 +746,8 @@ async def open_finding(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: str) -
     """The finding on its screen, its certificates drawn (they come a refresh after the
     screen opens)."""
     await select_finding(app, pilot, finding_id)
-    await pilot.press("enter")
-    await pilot.pause()
-    screen = app.screen
+    screen = await finding_on_screen(pilot, finding_id)
     assert isinstance(screen, FindingScreen)
-    pane = screen.query_one(FindingPane)
-    for _ in range(100):
-        if pane.extras_drawn is screen.finding:
-            break
-        await pilot.pause(0.01)
-    assert pane.extras_drawn is screen.finding
     return screen
 
 
@@ -1212,18 +1205,6 @@ def test_quit_mid_run_ends_the_process_at_once(silent_port: int) -> None:
 # -- the dashboard's keys, on the fixed report (tests/tui_report.py) ------------------------------
 
 
-def drive_fixed(test: Callable[[MtlsDoctorApp, Pilot[int]], Awaitable[None]], *,
-                size: tuple[int, int] = SIZE, report: Report | None = None) -> MtlsDoctorApp:
-    """The app with the fixed report delivered (nothing runs), driven by `test`."""
-    from tests.tui_report import fixed_app, show
-
-    async def main() -> MtlsDoctorApp:
-        app = fixed_app(report)
-        async with app.run_test(size=size) as pilot:
-            await show(pilot)
-            await test(app, pilot)
-        return app
-    return asyncio.run(main())
 
 
 def highlighted_id(app: MtlsDoctorApp) -> str | None:

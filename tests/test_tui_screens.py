@@ -37,7 +37,7 @@ from mtls_doctor.tui.screens.export import FormatChoice
 from mtls_doctor.tui.widgets import CommandList
 from mtls_doctor.walkthroughs import FixTemplate, LeafNode, QuestionNode, Tree, load_tree, walk
 from mtls_doctor.walkthroughs.engine import heading_to
-from tests.tui_report import fixed_app, fixed_report, show
+from tests.tui_report import drive_fixed, fixed_report
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -119,16 +119,7 @@ def host(screen: Screen[Any], test: Callable[[Host, Pilot[None]], Awaitable[None
     return asyncio.run(main())
 
 
-def with_report(test: Callable[[MtlsDoctorApp, Pilot[int]], Awaitable[None]], *,
-                size: tuple[int, int] = SIZE, report: Report | None = None) -> MtlsDoctorApp:
-    """The app with the fixed report on screen (nothing runs)."""
-    async def main() -> MtlsDoctorApp:
-        app = fixed_app(report)
-        async with app.run_test(size=size) as pilot:
-            await show(pilot)
-            await test(app, pilot)
-        return app
-    return asyncio.run(main())
+with_report = drive_fixed  # the app with the fixed report on screen (nothing runs)
 
 
 @pytest.fixture(scope="module")

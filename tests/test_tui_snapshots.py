@@ -23,9 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from mtls_doctor.tui.app import MtlsDoctorApp
-from mtls_doctor.tui.screens import FindingScreen
-from mtls_doctor.tui.widgets import FindingPane
-from tests.tui_report import fixed_app, show
+from tests.tui_report import finding_on_screen, fixed_app, show
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -66,19 +64,7 @@ def finding_screen(finding_id: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     (drawn a refresh after the screen opens)."""
     async def open_finding(pilot: Pilot[Any]) -> None:
         await show(pilot)
-        app = pilot.app
-        assert isinstance(app, MtlsDoctorApp)
-        assert app.dashboard.findings_list.select_id(finding_id)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, FindingScreen)
-        pane = screen.query_one(FindingPane)
-        for _ in range(100):
-            if pane.extras_drawn is screen.finding:
-                break
-            await pilot.pause(0.01)
-        assert pane.extras_drawn is screen.finding
+        await finding_on_screen(pilot, finding_id)
         await pilot.pause()
     return open_finding
 

@@ -27,9 +27,10 @@ or `snap_compare(fixed_app(), terminal_size=(80, 24), run_before=show)`.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -291,10 +292,45 @@ async def show(pilot: Any, report: Report | None = None) -> None:
     await pilot.pause()
 
 
+def drive_fixed(test: Callable[[Any, Any], Awaitable[None]], *,
+                size: tuple[int, int] = (80, 24), report: Report | None = None) -> Any:
+    """The app with the fixed report (or `report`) on screen, nothing running, driven by
+    `test(app, pilot)`; the app afterwards."""
+    async def main() -> Any:
+        app = fixed_app(report)
+        async with app.run_test(size=size) as pilot:
+            await show(pilot)
+            await test(app, pilot)
+        return app
+    return asyncio.run(main())
+
+
+async def finding_on_screen(pilot: Any, finding_id: str) -> Any:
+    """Select `finding_id` on the dashboard, open it on its screen and wait for its
+    certificates (drawn a refresh after the screen opens); the FindingScreen."""
+    from mtls_doctor.tui.screens import FindingScreen
+    from mtls_doctor.tui.widgets import FindingPane
+
+    app = pilot.app
+    assert app.dashboard.findings_list.select_id(finding_id), finding_id
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, FindingScreen)
+    pane = screen.query_one(FindingPane)
+    for _ in range(100):
+        if pane.extras_drawn is screen.finding:
+            break
+        await pilot.pause(0.01)
+    assert pane.extras_drawn is screen.finding
+    return screen
+
+
 def undecided_checks(report: Report) -> list[Check]:
     """The checks of `report` that could not be decided (`?`)."""
     return [c for c in report.checks if c.status is CheckStatus.UNKNOWN]
 
 
-__all__ = ["AT", "HOST", "domain_facts", "fixed_app", "fixed_options",
+__all__ = ["AT", "HOST", "domain_facts", "drive_fixed", "finding_on_screen", "fixed_app",
+           "fixed_options",
            "fixed_report", "pki", "probe_result", "show", "truststore_pem"]
