@@ -32,6 +32,7 @@ from mtls_doctor.pki.revocation import (
     revocation_urls,
     serial_of,
 )
+from mtls_doctor.report.certs import colon_hex
 from mtls_doctor.safe import safe_names
 from mtls_doctor.shell import Command, curl, doctor, openssl, render, render_all, tools
 
@@ -228,7 +229,7 @@ def _revoked(result: RevocationResult, cert_file: LoadedFile, truststore: str,
     first = said[0]
     return make_finding(
         "CLIENT_REVOKED", f"the client certificate is revoked ({kinds})",
-        f"Its CA revoked the certificate (serial {result.serial}): "
+        f"Its CA revoked the certificate (serial {colon_hex(result.serial)}): "
         + "; ".join(f"{a.label}: {a.detail}" for a in said) + f".{also} {NOT_CHECKED}",
         subject=subject, location=location,
         evidence={**evidence, "revoked_at": first.revoked_at,
