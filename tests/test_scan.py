@@ -372,3 +372,16 @@ def test_a_failed_shared_listing_fails_every_domain_that_needed_it(
         fact = f.evidence["issuer_conflicts"]
         assert fact.status.value == "denied" and fact.call == "acm.ListCertificates"
         assert fact in f.attempts
+
+
+def test_a_scan_with_no_account_to_scan_passes_nothing() -> None:
+    """An organization listing that answered with no ACTIVE account: nothing was scanned, so
+    neither 'every account was reached' nor 'every region was listed' can pass."""
+    from mtls_doctor.fleet.assemble import _checks
+    from mtls_doctor.fleet.scan import ScanFacts
+    from mtls_doctor.model.evidence import ok
+
+    checks = {c.id: c for c in _checks(ScanFacts(organization=ok("organizations.ListAccounts")),
+                                       [], 0)}
+    assert checks["scan.accounts"].status is CheckStatus.UNKNOWN, checks["scan.accounts"]
+    assert checks["scan.regions"].status is CheckStatus.UNKNOWN

@@ -41,6 +41,9 @@ def _checks(facts: ScanFacts, domains: list[ScannedDomain], unread: int) -> tupl
         out.append(Check("scan.accounts", "every account was reached", CheckStatus.UNKNOWN,
                          f"{len(failed)} of {n} account(s) could not be reached: "
                          + "; ".join(f"{a.label} ({a.attempt.status.value})" for a in failed)))
+    elif not n:  # e.g. an organization without an ACTIVE account: nothing was scanned
+        out.append(Check("scan.accounts", "every account was reached", CheckStatus.UNKNOWN,
+                         "no account to scan"))
     else:
         out.append(Check("scan.accounts", "every account was reached", CheckStatus.PASS,
                          f"{n} account(s)"))
