@@ -32,7 +32,6 @@ from mtls_doctor.pki.revocation import (
     revocation_urls,
     serial_of,
 )
-from mtls_doctor.report.certs import colon_hex
 from mtls_doctor.safe import safe_names
 from mtls_doctor.shell import Command, curl, doctor, openssl, render, render_all, tools
 
@@ -225,6 +224,8 @@ def _revoked(result: RevocationResult, cert_file: LoadedFile, truststore: str,
     kinds = " and ".join(dict.fromkeys("CRL" if a.kind == "crl" else "OCSP" for a in said))
     others = [a for a in result.answers if a.state is not RevocationState.REVOKED]
     also = (" Also: " + "; ".join(f"{a.label}: {a.detail}" for a in others) + ".") if others else ""
+    from mtls_doctor.report.certs import colon_hex  # only here: its models cost start-up
+
     steps, commands = _recheck(result, cert_file, truststore)
     first = said[0]
     return make_finding(
