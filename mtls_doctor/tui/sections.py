@@ -25,10 +25,16 @@ def tone_style(tone: str) -> str:
     return TONE_STYLE.get(tone, "")
 
 
+#: the widest a facts label is drawn before it folds
+LABEL_WIDTH = 20
+
+
 def facts_renderable(facts: Facts) -> RenderableType:
     """A list of facts: the labels dim in a column, each value in its tone's colour."""
     grid = RichTable.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
+    # a long label ("issuer in acceptable ca names") folds rather than squeezing the values
+    # into a few columns of a narrow pane
+    grid.add_column(style="dim", max_width=LABEL_WIDTH, overflow="fold")
     grid.add_column(ratio=1, overflow="fold")
     for row in facts.rows:
         grid.add_row(Text(render.clean(row.label)),
