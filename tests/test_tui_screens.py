@@ -406,6 +406,30 @@ def test_certificate_filter_drives_the_list_and_q_escape_close() -> None:
 # -- the export dialog -------------------------------------------------------------------------
 
 
+def test_a_screen_over_the_dashboard_hides_it_and_a_resize_meanwhile_reaches_it() -> None:
+    """A screen opened over the dashboard is opaque: the dashboard is not counted as visible
+    under it (Textual laid it out again each time a screen opened), and a terminal resized while
+    it was covered still gives the dashboard its new size when it shows again."""
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        dashboard = app.dashboard
+        assert app._background_screens == []
+        screen = await open_certificates(app, pilot)
+        assert app.screen is screen and app._background_screens == []
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert screen.size == (120, 40)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dashboard and dashboard.size == (120, 40)
+        assert dashboard.findings_list.region.right <= 120
+        assert dashboard.findings_list.region.bottom <= 40
+        app.action_help()  # a dialog lets the dashboard show through: it is still drawn
+        await pilot.pause()
+        assert app.screen is not dashboard and app._background_screens == [dashboard]
+
+    with_report(test)
+
+
 async def open_export(app: MtlsDoctorApp, pilot: Pilot[int]) -> ExportScreen:
     app.action_export()
     await pilot.pause()

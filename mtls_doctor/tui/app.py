@@ -210,6 +210,15 @@ class MtlsDoctorApp(App[int]):
         return self.options.timeout if self.options is not None and not self.demo \
             else DEMO_TIMEOUT
 
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """The screens visible under the current one. Textual counts the screen under an opaque
+        one too, so every screen opened over the dashboard laid the hidden dashboard out again
+        (about 10 ms a time with a big truststore, within the block that opens the screen)."""
+        if self._screen_stack and self.screen.styles.background.a == 1:
+            return []
+        return super()._background_screens
+
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
 
