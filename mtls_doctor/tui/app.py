@@ -82,7 +82,7 @@ from mtls_doctor.tui.screens import (
     WalkthroughScreen,
 )
 from mtls_doctor.tui.shown import Shown
-from mtls_doctor.walkthroughs import WalkthroughError, load_tree
+from mtls_doctor.walkthroughs import WalkthroughError, all_trees, load_tree
 from mtls_doctor.walkthroughs.facts import walk_facts
 
 if TYPE_CHECKING:
@@ -327,6 +327,9 @@ class MtlsDoctorApp(App[int]):
                                        detail="".join(traceback.format_exception(exc))))
         else:
             self._post(DiagnosisDone(run, report, shown, known))
+            # the walkthrough trees, parsed here once: `w` parsed all eight on the event loop
+            with contextlib.suppress(WalkthroughError):
+                all_trees()
 
     @staticmethod
     def _fresh(options: DiagnoseOptions, now: datetime) -> DiagnoseOptions:
