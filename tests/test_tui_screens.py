@@ -415,14 +415,16 @@ def test_a_screen_over_the_dashboard_hides_it_and_a_resize_meanwhile_reaches_it(
         assert app._background_screens == []
         screen = await open_certificates(app, pilot)
         assert app.screen is screen and app._background_screens == []
-        await pilot.resize_terminal(120, 40)
+        assert not dashboard.has_class("-wide")
+        await pilot.resize_terminal(160, 45)
         await pilot.pause()
-        assert screen.size == (120, 40)
+        assert screen.size == (160, 45)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is dashboard and dashboard.size == (120, 40)
-        assert dashboard.findings_list.region.right <= 120
-        assert dashboard.findings_list.region.bottom <= 40
+        assert app.screen is dashboard and dashboard.size == (160, 45)
+        assert dashboard.has_class("-wide")  # its own resize handler ran
+        assert dashboard.findings_list.region.right <= 160
+        assert dashboard.findings_list.region.bottom <= 45
         app.action_help()  # a dialog lets the dashboard show through: it is still drawn
         await pilot.pause()
         assert app.screen is not dashboard and app._background_screens == [dashboard]

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 #: from this terminal width on, the findings span the whole width over the detail and checks
 WIDE = 140
+#: from this width on the footer also shows ctrl+p's hint
+PALETTE_HINT = 100
 #: the name the finding screen is installed under
 FINDING_SCREEN = "finding"
 
@@ -110,7 +112,9 @@ class DashboardScreen(Screen[None]):
             yield FindingsPane(id="findings-pane")
             yield FindingPane(id="detail-pane")
             yield ChecksPane(id="checks-pane")
-        yield Footer(compact=True)  # every key fits at 80 columns
+        # every key fits at 80 columns: the palette's hint only from PALETTE_HINT on (ctrl+p
+        # still opens it, and `?` lists it)
+        yield Footer(compact=True, show_command_palette=self.app.size.width >= PALETTE_HINT)
 
     def on_mount(self) -> None:
         self._ready = True
@@ -126,6 +130,10 @@ class DashboardScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
+        footer, hint = self.query_one(Footer), event.size.width >= PALETTE_HINT
+        if footer.show_command_palette != hint:
+            footer.show_command_palette = hint
+            footer.refresh(recompose=True)  # textual reads it only when it composes
 
     # -- the parts ----------------------------------------------------------------------------
 
