@@ -421,13 +421,13 @@ def test_a_screen_over_the_dashboard_hides_it_and_a_resize_meanwhile_reaches_it(
         assert screen.size == (160, 45)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is dashboard and dashboard.size == (160, 45)
+        assert current(app) is dashboard and dashboard.size == (160, 45)
         assert dashboard.has_class("-wide")  # its own resize handler ran
         assert dashboard.findings_list.region.right <= 160
         assert dashboard.findings_list.region.bottom <= 45
         app.action_help()  # a dialog lets the dashboard show through: it is still drawn
         await pilot.pause()
-        assert app.screen is not dashboard and app._background_screens == [dashboard]
+        assert current(app) is not dashboard and app._background_screens == [dashboard]
 
     with_report(test)
 
