@@ -190,3 +190,41 @@ def test_dumps_refuses_what_json_dumps_refuses(value: Any) -> None:
     with pytest.raises(TypeError) as refused:
         dumps(value)
     assert str(refused.value) == str(expected.value)
+
+
+class Word(str):
+    """A str subclass: to_primitive leaves it as it is, and json.dumps writes it as a string."""
+
+
+def test_render_json_in_one_pass_writes_what_two_passes_write() -> None:
+    """`render_json` writes the typed report directly; every kind of value (and one it hands
+    on, a str subclass) comes out as `dumps(document(...))` writes it."""
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    value = Outer(Colour.RED, Level.HIGH, Plain.TUPLE, Inner(when), (Inner(when), Inner(NOW)),
+                  {1: [when, b"ab"], Colour.RED: {"nested": (1, 2.5, None, True)},
+                   None: OrderedDict(b=1, a=2), "1": "same key as 1 once named"},
+                  b"\x01\x02")
+    payloads: list[dict[str, Any]] = [
+        {"value": value, "list": [value.inner, {value.inner}], "empty": ((), {}, [], ""),
+         "numbers": (0, -1, 10**40, 1.5, float("nan"), float("-inf")), "set": frozenset({3})},
+        {"word": Word("a word"), "nested": {"deeper": [Word("b")]}},
+        {"schema": "a payload key the document already has"},
+    ]
+    written = 0
+    for payload in payloads:
+        report = Report("truststore", NOW, (), (), payload)
+        try:
+            expected = dumps(document(report)) + "\n"
+        except TypeError as exc:  # Outer.kind is a type: neither way can write it
+            with pytest.raises(TypeError) as refused:
+                render_json(report)
+            assert str(refused.value) == str(exc)
+            continue
+        assert render_json(report) == expected
+        written += 1
+    # and with a value of each kind that both ways can write
+    fine = {"outer": dataclasses.asdict(value) | {"kind": "int"}, "inner": value.inner,
+            "enums": [Colour.RED, Level.HIGH, Plain.TUPLE], "table": value.table}
+    report = Report("truststore", NOW, (), (), fine)
+    assert render_json(report) == dumps(document(report)) + "\n"
+    assert written == 2

@@ -16,7 +16,7 @@ from mtls_doctor.pki import chain, signature
 from mtls_doctor.pki.client import ClientFiles, verify_client
 from mtls_doctor.pki.load import load_certificates
 from mtls_doctor.pki.truststore import lint_truststore
-from tests.pki_factory import PKI, Issued, pem_bundle
+from tests.pki_factory import PKI, Issued, corrupt_signature, pem_bundle, pem_encode
 
 AT = datetime.now(UTC)
 Checks = Counter[tuple[bytes, bytes]]
@@ -80,3 +80,27 @@ def test_certificates_sharing_a_name_are_each_checked_once(verified: Checks) -> 
     icas = [pki.intermediate(r, "Rekeyed Intermediate", key="p256") for r in roots]
     lint_truststore(load_certificates(pem_bundle([*roots, *icas]), "bundle.pem"), AT)
     assert set(verified.values()) == {1}, verified
+
+
+def test_checks_made_in_threads_are_each_made_once_and_kept_apart(
+        verified: Checks, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With threads (forced here whatever the machine's cores), a bundle's signatures are
+    still checked once each, and each answer lands on its own certificate: a root whose
+    signature was corrupted and an intermediate signed by the wrong key are the ones reported."""
+    monkeypatch.setattr(signature, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(signature, "_cores", lambda: 4)
+    pki = PKI(key_offset=930)
+    chains = _chains(pki, 5)
+    rogue = pki.root("Work Root 3", key="p256")  # the name of chain 3's root, another key
+    forged = pki.intermediate(rogue, "Work Intermediate 3b", key="p256")
+    ders = [c.der for ch in chains for c in ch] + [forged.der]
+    ders[3] = corrupt_signature(ders[3])  # chain 1's root
+    bundle = b"".join(pem_encode(d) for d in ders)
+    lint = lint_truststore(load_certificates(bundle, "bundle.pem"), AT)
+    assert set(verified.values()) == {1}, verified
+    assert len(verified) == len(ders)
+    assert [c.self_signed for c in lint.certificates] == \
+        [i % 3 == 0 and i != 3 for i in range(15)] + [False]
+    bad = sorted((f.id, f.evidence.get("index")) for f in lint.findings
+                 if f.id == "TRUSTSTORE_BAD_SIGNATURE")
+    assert bad == [("TRUSTSTORE_BAD_SIGNATURE", 3), ("TRUSTSTORE_BAD_SIGNATURE", 15)], lint.findings

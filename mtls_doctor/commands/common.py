@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mtls_doctor.errors import InputError
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.pki.load import LoadedFile, ProblemKind, load_certificates
 from mtls_doctor.source import SourceData, read_source
 
@@ -36,7 +37,7 @@ def source_info(loaded: LoadedFile, at: datetime) -> dict[str, Any]:
     return {"name": loaded.source, "container": str(loaded.container), "at": at}
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientInput:
     """The client's certificate file and, when one is at hand, its private key (never shown)."""
 

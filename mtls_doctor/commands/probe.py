@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from mtls_doctor.commands.common import ClientInput, load_client, load_input
@@ -12,6 +11,7 @@ from mtls_doctor.model.certificate import Container
 from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.keys import key_matches
@@ -23,7 +23,7 @@ from mtls_doctor.probe.tls import ClientCredentials
 from mtls_doctor.probe.trust import system_roots
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeRun:
     """One probe as collected: what the connection showed, what the user asked for, the
     findings about the inputs themselves (a key that does not match), and whether the run was

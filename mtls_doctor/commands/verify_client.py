@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from mtls_doctor.commands.common import ClientInput, load_client, load_input, source_info
 from mtls_doctor.deadline import Deadline
@@ -14,26 +15,15 @@ from mtls_doctor.model.certificate import Container
 from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.report import Report
 from mtls_doctor.pki.client import ClientFiles, ClientResult, verify_client
 from mtls_doctor.pki.fixes import UploadTarget, append_cert_commands, ca_issuers_urls
 from mtls_doctor.pki.load import LoadedFile
-from mtls_doctor.pki.revocation import (
-    RevocationResult,
-    RevocationState,
-    SourceAnswer,
-    decide,
-    failed,
-    find_issuer,
-    ocsp_request,
-    read_crl,
-    read_ocsp,
-    revocation_attempt,
-    revocation_urls,
-    serial_of,
-)
 from mtls_doctor.safe import safe_names
-from mtls_doctor.shell import Command, curl, doctor, openssl, render, render_all, tools
+
+if TYPE_CHECKING:  # pki.revocation (and cryptography's OCSP) loads only for --revocation
+    from mtls_doctor.pki.revocation import RevocationResult, SourceAnswer
 
 #: what the findings say about API Gateway and revocation (its guide: "API Gateway doesn't
 #: verify whether a certificate has been revoked")
@@ -42,7 +32,7 @@ NOT_CHECKED = ("API Gateway itself does not check revocation: it accepts a revok
                "certificate API Gateway passes on (a Lambda authorizer) can refuse it.")
 
 
-@dataclass(frozen=True)
+@frozen
 class Revocation:
     """What `--revocation` found: the decision and its findings."""
 
@@ -83,9 +73,13 @@ def verdict_report(client: ClientInput, ts_file: LoadedFile, chain_file: LoadedF
 def client_report(result: ClientResult, ts_file: LoadedFile, *, has_key: bool, at: datetime,
                   now: datetime, revocation: Revocation | None = None) -> Report:
     """The verdict's findings, checks and payload (diagnose passes the domain's truststore)."""
+    asked = skipped("revocation", "not asked for (verify-client --revocation)")
+    if revocation is not None:
+        from mtls_doctor.pki.revocation import revocation_attempt
+
+        asked = revocation_attempt(revocation.result)
     evidence = {"key": ok("key") if has_key else skipped("key", "no private key given (--key)"),
-                "revocation": revocation_attempt(revocation.result) if revocation is not None
-                else skipped("revocation", "not asked for (verify-client --revocation)")}
+                "revocation": asked}
     findings = result.findings + (revocation.findings if revocation is not None else ())
     payload: dict[str, object] = {
         "verdict": result.verdict,
@@ -111,6 +105,18 @@ def check_revocation(cert_file: LoadedFile, ts_file: LoadedFile, chain_file: Loa
                      deadline: Deadline, now: datetime) -> RevocationResult:
     """Ask every CRL and OCSP URL of the client certificate at once, within `deadline`, and
     judge the answers against its issuer (found in the truststore, `--chain` or `--cert`)."""
+    from mtls_doctor.pki.revocation import (
+        RevocationResult,
+        RevocationState,
+        decide,
+        failed,
+        find_issuer,
+        ocsp_request,
+        read_crl,
+        read_ocsp,
+        revocation_urls,
+        serial_of,
+    )
     from mtls_doctor.probe.fetch import MAX_CRL, MAX_OCSP, fetch  # urllib loads only here
 
     leaf_lc = cert_file.certificates[0] if cert_file.certificates else None
@@ -174,6 +180,8 @@ def check_revocation(cert_file: LoadedFile, ts_file: LoadedFile, chain_file: Loa
 def _recheck(result: RevocationResult, cert_file: LoadedFile,
              truststore: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Steps and commands that ask the same CRLs and OCSP responders with curl and openssl."""
+    from mtls_doctor.shell import curl, openssl, render, render_all, tools
+
     steps: list[str] = []
     commands: list[str] = []
     cert = cert_file.source
@@ -214,12 +222,17 @@ def _recheck(result: RevocationResult, cert_file: LoadedFile,
 
 
 def _verify_again(cert_file: LoadedFile, truststore: str, *extra: str) -> str:
+    from mtls_doctor.shell import Command, doctor, render
+
     c = doctor.verify_client(cert_file.source, truststore)
     return render(Command((*c.argv, *extra, "--revocation")))
 
 
 def _revoked(result: RevocationResult, cert_file: LoadedFile, truststore: str,
              subject: str | None, location: str | None, evidence: dict[str, object]) -> Finding:
+    from mtls_doctor.pki.revocation import RevocationState
+    from mtls_doctor.shell import openssl, render
+
     said = result.deciding
     kinds = " and ".join(dict.fromkeys("CRL" if a.kind == "crl" else "OCSP" for a in said))
     others = [a for a in result.answers if a.state is not RevocationState.REVOKED]
@@ -248,6 +261,8 @@ def _revoked(result: RevocationResult, cert_file: LoadedFile, truststore: str,
 
 def _unknown(result: RevocationResult, cert_file: LoadedFile, truststore: str,
              subject: str | None, location: str | None, evidence: dict[str, object]) -> Finding:
+    from mtls_doctor.shell import curl, openssl, render
+
     cert = cert_file.source
     if result.answers:
         why = "; ".join(f"{a.label}: {a.detail}" for a in result.answers)
@@ -285,6 +300,8 @@ def revocation_findings(result: RevocationResult, cert_file: LoadedFile,
                         truststore: str) -> tuple[Finding, ...]:
     """CLIENT_REVOKED when a verified source says revoked; CLIENT_REVOCATION_UNKNOWN when no
     verified source decided; nothing when one said good (the check passes, naming it)."""
+    from mtls_doctor.pki.revocation import RevocationState
+
     if result.state is RevocationState.GOOD:
         return ()
     leaf = cert_file.certificates[0] if cert_file.certificates else None

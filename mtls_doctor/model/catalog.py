@@ -7,15 +7,15 @@ here, and a test holds this table, docs/findings.md and the contract in step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mtls_doctor.model.finding import Finding, Fix, Severity
+from mtls_doctor.model.frozen import frozen
 
 E, W, INF = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
-@dataclass(frozen=True)
+@frozen
 class FindingSpec:
     """Default severity and walkthrough of one finding id."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from mtls_doctor.model.frozen import frozen
 
 
 class Container(StrEnum):
@@ -21,7 +22,7 @@ class Container(StrEnum):
     TLS = "served over TLS"
 
 
-@dataclass(frozen=True)
+@frozen
 class Position:
     """Where a certificate sits: the file, its index among the file's certificates, its line."""
 
@@ -40,7 +41,7 @@ class Position:
         return where
 
 
-@dataclass(frozen=True)
+@frozen
 class KeyInfo:
     """The certificate's public key: type `RSA|EC|Ed25519|Ed448|DSA|unknown`, size, curve."""
 
@@ -52,7 +53,7 @@ class KeyInfo:
     explicit_parameters: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class BasicConstraints:
     """The basicConstraints extension; `present` is False when the certificate lacks it."""
 
@@ -62,7 +63,7 @@ class BasicConstraints:
     critical: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class Validity:
     """Validity at the evaluation instant: `valid|expired|not_yet_valid` and whole days left."""
 
@@ -71,7 +72,7 @@ class Validity:
     at: datetime
 
 
-@dataclass(frozen=True)
+@frozen
 class HostnameMatch:
     """Whether a certificate covers a host name, by which SAN entry, or why not."""
 
@@ -81,7 +82,7 @@ class HostnameMatch:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ExtensionInfo:
     """One extension: its name, OID, criticality, and a short value for those not shown in
     their own fields (AIA, CRL distribution points, policies, name constraints, unknown ones)."""
@@ -92,7 +93,7 @@ class ExtensionInfo:
     value: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class CertSummary:
     """One decoded certificate, as every report shows it (the contract's CERT object)."""
 

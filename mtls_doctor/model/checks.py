@@ -6,13 +6,13 @@ family (`checks_of("probe")`); `diagnose` shows those of every collector it ran.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from mtls_doctor.model.evidence import Attempt, Status
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
+from mtls_doctor.model.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckSpec:
     """A line of the checks list: the finding ids that make it fail or warn (`claims` narrows
     them, e.g. a timeout counts against the step it happened in) and the facts it `needs`."""

@@ -3,13 +3,14 @@ facts behind it. Everything is plain data, so a snapshot can be saved and replay
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 from mtls_doctor.model.evidence import Attempt
+from mtls_doctor.model.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Mtls:
     """The domain's mutualTlsAuthentication."""
 
@@ -18,7 +19,7 @@ class Mtls:
     truststore_warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Mapping:
     """A base path mapping (REST) or API mapping (HTTP), and whether the mapped API still
     answers on its default execute-api endpoint (None: could not be read)."""
@@ -31,7 +32,7 @@ class Mapping:
     api_type: str = "rest"
 
 
-@dataclass(frozen=True)
+@frozen
 class RoutingRule:
     """A routing rule of the domain (apigatewayv2 ListRoutingRules): what it matches and the API
     stage it invokes, and whether that API still answers on its default execute-api endpoint
@@ -49,7 +50,7 @@ class RoutingRule:
     api_type: str = "rest"
 
 
-@dataclass(frozen=True)
+@frozen
 class Stage:
     """One stage the domain sends requests to: its access logging and whether it deploys
     itself (HTTP APIs' AutoDeploy). `found` False: the API says there is no such stage."""
@@ -63,7 +64,7 @@ class Stage:
     auto_deploy: bool | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Authorizers:
     """Whether an API the domain sends requests to has an authorizer that can see the client
     certificate (a Lambda authorizer of the REQUEST type: REST `GetAuthorizers`; HTTP routes
@@ -80,7 +81,7 @@ class Authorizers:
     unprotected_count: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class AcmCertificate:
     """ACM's view of one certificate."""
 
@@ -101,7 +102,7 @@ class AcmCertificate:
     serial: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class TruststoreObject:
     """The truststore object in S3: versioning, the latest version and the configured one."""
 
@@ -120,7 +121,7 @@ class TruststoreObject:
     latest_delete_marker: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class DomainFacts:
     """The custom domain as AWS describes it (both APIs asked; `api_type` says whose view)."""
 

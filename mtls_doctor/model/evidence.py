@@ -7,8 +7,9 @@ whose attempt failed makes its checks `unknown`, with the attempt's reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from mtls_doctor.model.frozen import frozen
 
 
 class Status(StrEnum):
@@ -41,7 +42,7 @@ class Status(StrEnum):
         return not self.answered and self is not Status.SKIPPED
 
 
-@dataclass(frozen=True)
+@frozen
 class Attempt:
     """One call or step: what was asked (`call`, e.g. `s3.GetObject` or `probe.handshake`), how
     it went, and why (`reason`, one line). AWS calls also name the IAM action and error code."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from mtls_doctor.model.frozen import frozen
 
 
 class Severity(StrEnum):
@@ -28,7 +30,7 @@ class CheckStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class Fix:
     """What to do about a finding: a one-line summary, steps, and commands to copy."""
 
@@ -37,7 +39,7 @@ class Fix:
     commands: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One observation with its evidence and fix. `id` is one of the contract's finding ids."""
 
@@ -52,7 +54,7 @@ class Finding:
     walkthrough: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """One line of the checks list: what was looked at and how it went."""
 

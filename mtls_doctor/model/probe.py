@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 from mtls_doctor.model.certificate import CertSummary, HostnameMatch
+from mtls_doctor.model.frozen import frozen
 
 
 class ErrorKind(StrEnum):
@@ -31,7 +32,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeError:
     """The failure that ended the exchange; `step` says where (dns, connect, handshake, http)."""
 
@@ -41,7 +42,7 @@ class ProbeError:
     alert: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientAuth:
     """Whether the server asked for a client certificate, insists on one, and which CAs it names."""
 
@@ -51,7 +52,7 @@ class ClientAuth:
     acceptable_ca_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientCertificate:
     """The client certificate's fate: presented or not, accepted or rejected, and the alert."""
 
@@ -62,7 +63,7 @@ class ClientCertificate:
     issuer: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpAnswer:
     """The HTTP response to the probe's one request (the headers that matter first)."""
 
@@ -72,7 +73,7 @@ class HttpAnswer:
     body: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ChainShape:
     """Whether the served chain is in order (each certificate issued by the next) and complete
     (it reaches a self-signed certificate or a root the local trust store holds)."""
@@ -83,7 +84,7 @@ class ChainShape:
     detail: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeResult:
     """Everything one probe learned; fields are None when the probe stopped before them."""
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Severity
+from mtls_doctor.model.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Report:
     """What a command found: checks, findings, and its payload (`certificates`, `verdict`, ...)."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from mtls_doctor.model.frozen import frozen
 
 
 class VerdictReason(StrEnum):
@@ -28,7 +29,7 @@ class VerdictReason(StrEnum):
         return list(VerdictReason).index(self)
 
 
-@dataclass(frozen=True)
+@frozen
 class PathProblem:
     """One reason a certificate path fails, pinned to the certificate that causes it."""
 
@@ -40,7 +41,7 @@ class PathProblem:
     missing: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     """API Gateway's predicted decision; `path` runs from the client certificate to the root."""
 

@@ -8,14 +8,15 @@ report can say "this issuer's name matches but its key did not sign" instead of 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import field
+from typing import Any, Generic, Self, TypeVar, overload
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from mtls_doctor.model.certificate import CertSummary, Position
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.verdict import VerdictReason
 from mtls_doctor.pki.constraints import (
     duplicate_extension,
@@ -30,10 +31,17 @@ from mtls_doctor.pki.policy import (
     algorithm_violations,
     may_issue,
 )
-from mtls_doctor.pki.signature import NameKey, SignatureCheck, check_signature, name_key
+from mtls_doctor.pki.signature import (
+    NameKey,
+    SignatureCheck,
+    check_signature,
+    check_signatures,
+    name_key,
+)
 
 MAX_DEPTH = 10
 MAX_PATHS = 64
+T = TypeVar("T")
 
 _POLICY_REASON = {
     PolicyIssue.WEAK_HASH: VerdictReason.WEAK_SIGNATURE_HASH,
@@ -42,7 +50,35 @@ _POLICY_REASON = {
 }
 
 
-@dataclass(frozen=True)
+class cached_once(Generic[T]):
+    """`functools.cached_property` without the lock Python 3.11 takes on every first access
+    (3.12 dropped it): the value is worked out on first access and kept on the instance. A
+    bundle's hundreds of nodes ask each of theirs once; two threads racing would only work
+    the same value out twice."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | Self:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value  # read from there from now on (not a data descriptor)
+        return value
+
+
+@frozen
 class Node:
     """A certificate that can take part in a path; `trusted` ones come from the truststore."""
 
@@ -51,21 +87,27 @@ class Node:
     trusted: bool
     label: str = ""
     position: Position | None = None
+    #: whether its own key signed it, when it is self-issued and that was checked already
+    #: (`signature.self_checks`); None: not self-issued, or not checked yet
+    self_check: tuple[SignatureCheck, str] | None = field(default=None, compare=False,
+                                                          repr=False)
+    #: (subject, issuer) normalised for name chaining, when already worked out (`name_key`)
+    names: tuple[NameKey, NameKey] | None = field(default=None, compare=False, repr=False)
 
-    @cached_property
+    @cached_once
     def key(self) -> str:
         """Identity of the certificate (its fingerprint)."""
         return self.summary.sha256_fingerprint
 
-    @cached_property
+    @cached_once
     def subject_key(self) -> NameKey:
         """The subject, normalised for name chaining (computed once)."""
-        return name_key(self.cert.subject)
+        return self.names[0] if self.names is not None else name_key(self.cert.subject)
 
-    @cached_property
+    @cached_once
     def issuer_key(self) -> NameKey:
         """The issuer name, normalised for name chaining (computed once)."""
-        return name_key(self.cert.issuer)
+        return self.names[1] if self.names is not None else name_key(self.cert.issuer)
 
     @property
     def self_issued(self) -> bool:
@@ -79,33 +121,33 @@ class Node:
 
     # what the path rules ask of a certificate, worked out once however many paths it is on
 
-    @cached_property
+    @cached_once
     def violations(self) -> tuple[PolicyViolation, ...]:
         """The algorithm rules it breaks (`algorithm_violations`)."""
         return tuple(algorithm_violations(self.summary))
 
-    @cached_property
+    @cached_once
     def why_not_ca(self) -> str | None:
         """Why it may not issue certificates (`may_issue`), or None."""
         return may_issue(self.summary)
 
-    @cached_property
+    @cached_once
     def twice(self) -> str | None:
         """The extension it carries twice (`duplicate_extension`), or None."""
         return duplicate_extension(self.cert)
 
-    @cached_property
+    @cached_once
     def unknown_critical(self) -> tuple[str, ...]:
         """Its critical extensions that validators do not process."""
         return tuple(unknown_critical_extensions(self.cert))
 
-    @cached_property
+    @cached_once
     def name_constrained(self) -> bool:
         """It carries a nameConstraints extension (that can forbid names below it)."""
         return ExtensionOID.NAME_CONSTRAINTS in extension_map(self.cert)
 
 
-@dataclass(frozen=True)
+@frozen
 class Issue:
     """One problem on a path, at `node` (the certificate to change)."""
 
@@ -120,7 +162,7 @@ class Issue:
     path_len_exceeded: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Path:
     """Certificates from the start up to the top; `complete` when the top is a trust anchor."""
 
@@ -157,18 +199,29 @@ _VERIFIES = (SignatureCheck.OK, "signature verifies")
 
 class SignatureCache:
     """Signature checks are the costly part; each (child, issuer) pair is checked once. A
-    certificate described as self-signed had its own signature verified by `describe`, so
-    that check is not made again."""
+    self-issued certificate's own signature, checked when it was described (`Node.self_check`,
+    or `describe`'s `self_signed`), is not checked again."""
 
     def __init__(self) -> None:
         self._done: dict[tuple[str, str], tuple[SignatureCheck, str]] = {}
+
+    def prefill(self, pairs: Sequence[tuple[Node, Node]]) -> None:
+        """Check the signatures of (child, issuer) pairs that path building will ask for, all
+        at once (`check_signatures`: on every core)."""
+        todo = list({(c.key, i.key): (c, i) for c, i in pairs
+                     if (c.key, i.key) not in self._done}.values())
+        for (c, i), done in zip(todo, check_signatures([(c.cert, i.cert) for c, i in todo]),
+                                strict=True):
+            self._done[(c.key, i.key)] = done
 
     def check(self, child: Node, issuer: Node) -> tuple[SignatureCheck, str]:
         """`check_signature`, remembered."""
         k = (child.key, issuer.key)
         done = self._done.get(k)
         if done is None:
-            if child.key == issuer.key and child.summary.self_signed:
+            if child.key == issuer.key and child.self_check is not None:
+                done = child.self_check
+            elif child.key == issuer.key and child.summary.self_signed:
                 done = _VERIFIES
             else:
                 done = check_signature(child.cert, issuer.cert)

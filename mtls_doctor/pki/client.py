@@ -11,7 +11,6 @@ intermediates would have completed the path (`CLIENT_CHAIN_IGNORED`).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
@@ -20,18 +19,18 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import CertSummary, Container
 from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.verdict import PathProblem, Verdict, VerdictReason
 from mtls_doctor.pki.chain import Node, Path, SignatureCache, find_paths
 from mtls_doctor.pki.fixes import UploadTarget, append_cert_commands, pem_file_for, upload_steps
 from mtls_doctor.pki.keys import key_matches
 from mtls_doctor.pki.load import LoadedFile
 from mtls_doctor.pki.truststore import nodes_of
-from mtls_doctor.shell import curl, doctor, openssl, render, render_all, tools
 
 _CLIENT_EKU_OK = {"clientAuth", "anyExtendedKeyUsage"}
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientFiles:
     """The client's side: its certificate file, intermediates it sends, and optionally its key."""
 
@@ -41,7 +40,7 @@ class ClientFiles:
     key_source: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientResult:
     """The verdict, the client certificate decoded, and the findings."""
 
@@ -87,6 +86,8 @@ def _publishing(truststore: str, target: UploadTarget | None
 
 def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
                 target: UploadTarget | None = None) -> Fix:
+    from mtls_doctor.shell import curl, doctor, openssl, render, tools  # only for a rejection
+
     cert_file = files.cert.source
     p12 = files.cert.container is Container.PKCS12
     # the truststore as it is: the file given, or the version the domain uses
@@ -141,6 +142,8 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
 
 def key_mismatch(cert: str, key: str, subject: str, consequence: str) -> Finding:
     """CLIENT_KEY_MISMATCH: the key in `key` is not the private half of `cert`'s public key."""
+    from mtls_doctor.shell import openssl, render_all
+
     return make_finding(
         "CLIENT_KEY_MISMATCH", "the private key does not belong to the client certificate",
         f"The public key in {cert} is not the public half of the key in {key}; {consequence}.",
@@ -244,6 +247,8 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                                      leaf_s.subject, "a TLS client would fail its CertificateVerify"))
     eku = leaf_s.extended_key_usage
     if eku is not None and not _CLIENT_EKU_OK & set(eku):
+        from mtls_doctor.shell import openssl, render_all, tools
+
         findings.append(make_finding(
             "CLIENT_NO_CLIENT_AUTH_EKU", "the client certificate is not marked for client auth",
             f"Its extendedKeyUsage is {', '.join(eku)}, without clientAuth. API Gateway does not "
@@ -258,6 +263,8 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                                                 "client.pem"))))))
     validity = leaf_s.validity
     if validity is not None and validity.status == "valid" and validity.days_left <= warn_days:
+        from mtls_doctor.shell import openssl, render
+
         findings.append(make_finding(
             "CLIENT_EXPIRES_SOON", f"the client certificate expires in {validity.days_left} days",
             f"It is valid until {leaf_s.not_after:%Y-%m-%d %H:%M} UTC.",

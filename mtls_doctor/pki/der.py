@@ -4,7 +4,7 @@ names that `cryptography` refuses to decode. Every function is total: bad input 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from mtls_doctor.model.frozen import frozen
 
 _MAX_DEPTH = 64
 #: elements `element_end` and `ber_to_der` go through at most: real PKCS#7 and PKCS#12 files
@@ -17,7 +17,7 @@ class DerError(ValueError):
     """The bytes are not the BER/DER structure expected."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Tlv:
     """One element: tag byte(s), where its content starts, and its content length (None: indefinite)."""
 
@@ -254,10 +254,13 @@ _PKCS12_PBE_PREFIX = bytes.fromhex("2a864886f70d010c01")
 _MAX_ELEMENTS = 20_000
 
 
-@dataclass
 class _Walk:
-    data: bytes
-    visited: int = 0
+    """A walk over DER `data` that counts the elements it visits (a plain class: a dataclass
+    compiles its methods at start-up)."""
+
+    def __init__(self, data: bytes, visited: int = 0) -> None:
+        self.data = data
+        self.visited = visited
 
     def kids(self, tlv: Tlv) -> list[Tlv]:
         out = children(self.data, tlv)

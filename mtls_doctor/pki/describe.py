@@ -62,8 +62,10 @@ def fingerprint(der: bytes) -> str:
 _EC_EXPLICIT_MARK = bytes.fromhex("06072a8648ce3d0201") + b"\x30"
 
 
-def key_info(cert: x509.Certificate) -> KeyInfo:
-    """Type, size and curve of the certificate's public key (`unknown` when unsupported)."""
+def key_info(cert: x509.Certificate, der: bytes | None = None) -> KeyInfo:
+    """Type, size and curve of the certificate's public key (`unknown` when unsupported).
+    `der`, the certificate's DER when at hand, is searched for explicit EC parameters instead
+    of the TBSCertificate, which cryptography encodes anew on each request."""
     try:
         key = cert.public_key()
     except (UnsupportedAlgorithm, ValueError):
@@ -71,11 +73,12 @@ def key_info(cert: x509.Certificate) -> KeyInfo:
     if isinstance(key, rsa.RSAPublicKey):
         return KeyInfo("RSA", key.key_size, None)
     if isinstance(key, ec.EllipticCurvePublicKey):
-        tbs = cert.tbs_certificate_bytes
-        try:
-            explicit = _EC_EXPLICIT_MARK in tbs and asn1.ec_explicit_parameters(tbs)
-        except (asn1.DerError, IndexError):
-            explicit = False
+        explicit = False
+        if _EC_EXPLICIT_MARK in (der if der is not None else cert.tbs_certificate_bytes):
+            try:
+                explicit = asn1.ec_explicit_parameters(cert.tbs_certificate_bytes)
+            except (asn1.DerError, IndexError):
+                explicit = False
         return KeyInfo("EC", key.curve.key_size, key.curve.name, explicit)
     if isinstance(key, ed25519.Ed25519PublicKey):
         return KeyInfo("Ed25519", 256, None)
@@ -262,6 +265,10 @@ def _extension_value(value: x509.ExtensionType) -> str:
     return ""
 
 
+#: (name, dotted form) of the extension OIDs seen, worked out once each
+_OID_TEXT: dict[x509.ObjectIdentifier, tuple[str, str]] = {}
+
+
 def extensions(cert: x509.Certificate, read: Extensions | None = None) -> tuple[ExtensionInfo, ...]:
     """Every extension, with a value for those not shown in their own fields."""
     exts = list((extension_map(cert) if read is None else read).values())
@@ -273,11 +280,16 @@ def extensions(cert: x509.Certificate, read: Extensions | None = None) -> tuple[
     else:
         more = None
     for e in exts:
-        name = getattr(e.oid, "_name", "") or e.oid.dotted_string
-        if name == "Unknown OID":
-            name = e.oid.dotted_string
-        value = "" if e.oid in _SHOWN_ELSEWHERE else _extension_value(e.value)
-        out.append(ExtensionInfo(name, e.oid.dotted_string, e.critical, value))
+        oid = e.oid
+        known = _OID_TEXT.get(oid)
+        if known is None:
+            dotted = oid.dotted_string
+            name = getattr(oid, "_name", "") or dotted
+            known = (dotted if name == "Unknown OID" else name, dotted)
+            if len(_OID_TEXT) < MAX_LISTED:  # hostile files name endless OIDs
+                _OID_TEXT[oid] = known
+        value = "" if oid in _SHOWN_ELSEWHERE else _extension_value(e.value)
+        out.append(ExtensionInfo(known[0], known[1], e.critical, value))
     return tuple(out) + ((more,) if more is not None else ())
 
 
@@ -315,8 +327,10 @@ def _nonstandard_notes(cert: x509.Certificate, bc: BasicConstraints,
     return tuple(notes)
 
 
-def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
-    """Summarise one loaded certificate; a malformed one keeps what could still be read."""
+def describe(loaded: LoadedCert, at: datetime, *, self_signed: bool | None = None) -> CertSummary:
+    """Summarise one loaded certificate; a malformed one keeps what could still be read.
+    `self_signed`: `is_self_signed` of the certificate, when already known (checked with a
+    bundle's others, `self_signed_all`)."""
     pos = loaded.position
     subject, issuer = _names(loaded)
     cert = loaded.cert
@@ -344,8 +358,8 @@ def describe(loaded: LoadedCert, at: datetime) -> CertSummary:
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         is_ca=bc.ca,
-        self_signed=usable and is_self_signed(cert),
-        key=key_info(cert),
+        self_signed=usable and (is_self_signed(cert) if self_signed is None else self_signed),
+        key=key_info(cert, loaded.der),
         signature_algorithm=signature_algorithm(cert),
         signature_hash=signature_hash(cert),
         sans=sans(cert, read) if usable else (),

@@ -6,7 +6,6 @@ the functions here return the rendered lines that `Fix.commands` holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -14,12 +13,12 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 from mtls_doctor.model.certificate import Container, Position
 from mtls_doctor.model.finding import Fix
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.pki.describe import find_extension
-from mtls_doctor.shell import aws, openssl, render, tools
-from mtls_doctor.shell.aws import NEW_VERSION
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command builders load when a fix is written, not for every verdict
     from mtls_doctor.model.domain import DomainFacts
+    from mtls_doctor.shell import aws
 
 #: placeholders for values only the AWS side knows; `diagnose` and `domain` fill in the real ones
 BUCKET = "<bucket>"
@@ -27,7 +26,7 @@ KEY = "<key>"
 DOMAIN = "<domain-name>"
 
 
-@dataclass(frozen=True)
+@frozen
 class UploadTarget:
     """Where the truststore really lives, when it is known (the `domain` command): the fix
     commands then name the real bucket, key, version, domain and region (and, for an HTTP API
@@ -61,21 +60,30 @@ class UploadTarget:
     @property
     def ref(self) -> aws.Domain:
         """The domain as the `aws` commands address it."""
+        from mtls_doctor.shell import aws
+
         return aws.Domain(self.domain, self.region, self.api_type, self.certificate_arn,
                           self.ownership_arn)
 
     def download_command(self, dest: str) -> str:
         """Fetch the version the domain uses to the local file `dest`."""
+        from mtls_doctor.shell import aws, render
+
         return render(aws.get_object(self.bucket, self.key, self.version, dest, self.region))
 
     def upload_command(self, source: str) -> str:
         """Upload `source` as a new version of the object; it prints the new version id."""
+        from mtls_doctor.shell import aws, render
+
         return render(aws.put_object(self.bucket, self.key, source, self.region))
 
-    def update_command(self, version: str = NEW_VERSION) -> str:
-        """Point the domain at `version` (`<new-version-id>`, quoted: for the user to fill in
-        with what the upload printed)."""
-        return render(aws.set_truststore_version(self.ref, self.bucket, self.key, version))
+    def update_command(self, version: str | None = None) -> str:
+        """Point the domain at `version` (by default `<new-version-id>`, quoted: for the user
+        to fill in with what the upload printed)."""
+        from mtls_doctor.shell import aws, render
+
+        return render(aws.set_truststore_version(self.ref, self.bucket, self.key,
+                                                 aws.NEW_VERSION if version is None else version))
 
 
 #: the target when nothing is known of the AWS side: placeholders, quoted like any value
@@ -91,6 +99,8 @@ def upload_steps(source: str, target: UploadTarget | None = None
     version id, and the update names it as `<new-version-id>` (never the version that was the
     latest before the upload).
     """
+    from mtls_doctor.shell.aws import NEW_VERSION
+
     steps = (
         f"Upload the corrected {source} to the truststore's S3 location (versioning on): "
         "put-object prints the new version id.",
@@ -115,11 +125,15 @@ def with_upload(summary: str, steps: tuple[str, ...], commands: tuple[str, ...],
 
 def list_certs_command(source: str) -> str:
     """Decode every certificate of a PEM bundle with openssl alone (`openssl x509` reads one)."""
+    from mtls_doctor.shell import openssl, render
+
     return render(openssl.list_certs(source))
 
 
 def certs_only_command(source: str, container: Container) -> str:
     """Rewrite a file as a clean PEM bundle of its certificates only."""
+    from mtls_doctor.shell import openssl, render
+
     return render(openssl.certs_only(source, container, clean_copy_name(source)))
 
 
@@ -148,6 +162,8 @@ def ca_issuers_urls(cert: x509.Certificate | None) -> list[str]:
 def append_cert_commands(position: Position, dest: str) -> tuple[str, ...]:
     """Append certificate #index of a file to `dest` (a PEM bundle); a file of another kind is
     first rewritten as PEM, and the certificate taken from that copy."""
+    from mtls_doctor.shell import render, tools
+
     source = position.source
     if position.container not in (Container.PEM, Container.BASE64):
         convert = certs_only_command(source, position.container)

@@ -13,7 +13,7 @@ import base64
 import binascii
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -21,6 +21,7 @@ from cryptography import x509
 
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.certificate import Container, Position
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.pki import der as asn1
 from mtls_doctor.pki.quiet import quiet, recorded
 
@@ -36,9 +37,11 @@ if TYPE_CHECKING:
 _ARMOUR = re.compile(r"-----(BEGIN|END) ([A-Z0-9 #]{1,64})-----")
 #: a header line ("Proc-Type: 4,ENCRYPTED"), after any blank lines, at the start of a body
 _HEADER_LINE = re.compile(r"\s*[^\r\n:]*:[^\r\n]*")
-_SPACE = re.compile(r"\s+")
 #: blank text up to the end of the line (or of the text)
 _LINE_REST = re.compile(r"[^\S\r\n]*(?:\r|\n|\Z)")
+_SPACE = re.compile(r"\s+")
+#: PEM bodies up to this long lose their white space by str.split (longer ones by `_SPACE`)
+_SPLIT_MAX = 64 * 1024
 
 #: identical problems (the same malformed block, the same stray key block, the same PEM quirk)
 #: are kept one by one this many times; further ones are counted, not each kept (a hostile
@@ -68,7 +71,7 @@ class ProblemKind(StrEnum):
     NOT_READ = "not_read"
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """Something in the file that is not a certificate. Never holds the bytes it saw.
 
@@ -98,7 +101,7 @@ class Problem:
         return f"{source}, {what} at line {self.line}"
 
 
-@dataclass(frozen=True)
+@frozen
 class LoadedCert:
     """One certificate-shaped entry: parsed (`cert`), or not (`error` says why)."""
 
@@ -119,7 +122,7 @@ class LoadedCert:
         return self.cert is not None and self.error is None
 
 
-@dataclass(frozen=True)
+@frozen
 class LoadedFile:
     """Everything read from one file."""
 
@@ -344,13 +347,14 @@ def _decode_text(data: bytes, quirks: list[tuple[int | None, str]] | None = None
     return data.decode("latin-1")
 
 
-@dataclass
 class _Count:
-    """Occurrences of one problem beyond those kept one by one."""
+    """Occurrences of one problem beyond those kept one by one. (A plain class, as the other
+    working state of a load: a dataclass compiles its methods at start-up.)"""
 
-    problem: Problem
-    count: int = 0
-    lines: list[int] = field(default_factory=list)
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.count = 0
+        self.lines: list[int] = []
 
     def add(self, line: int | None) -> None:
         self.count += 1
@@ -362,22 +366,22 @@ class _Count:
                                    line=self.lines[0] if self.lines else self.problem.line)
 
 
-@dataclass
 class _Builder:
     """Collects what a file holds, keeping the work and the result bounded whatever the file:
     the same problem is kept `KEEP_SAME` times and then counted, the same certificate bytes
     are parsed once, and certificates beyond `MAX_CERTIFICATES` are counted, not decoded."""
 
-    source: str
-    certificates: list[LoadedCert] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    pkcs12_key: PrivateKeyTypes | None = None
-    pem_quirks: list[tuple[int | None, str]] = field(default_factory=list)
-    pkcs12_problems: bool = False
-    _parsed: dict[bytes, _Parsed] = field(default_factory=dict)
-    _kept: dict[tuple[object, ...], int] = field(default_factory=dict)
-    _counted: dict[tuple[object, ...], _Count] = field(default_factory=dict)
-    _quirks_counted: dict[str, _Count] = field(default_factory=dict)
+    def __init__(self, source: str, *, pkcs12_problems: bool = False) -> None:
+        self.source = source
+        self.pkcs12_problems = pkcs12_problems
+        self.certificates: list[LoadedCert] = []
+        self.problems: list[Problem] = []
+        self.pkcs12_key: PrivateKeyTypes | None = None
+        self.pem_quirks: list[tuple[int | None, str]] = []
+        self._parsed: dict[bytes, _Parsed] = {}
+        self._kept: dict[tuple[object, ...], int] = {}
+        self._counted: dict[tuple[object, ...], _Count] = {}
+        self._quirks_counted: dict[str, _Count] = {}
 
     @property
     def full(self) -> bool:
@@ -608,7 +612,10 @@ def _scan_pem(text: str, b: _Builder) -> tuple[int, int]:
             body = body[pos:]
         if kind == "cert" and label != "CERTIFICATE":
             b.quirk(start, f"the label is '{label}', not 'CERTIFICATE'")
-        payload = _SPACE.sub("", body)
+        # white space out: str.split is 10x re.sub on a certificate's few kilobytes, but on a
+        # hostile megabyte it would list every character between the blanks
+        payload = ("".join(body.split()) if len(body) <= _SPLIT_MAX
+                   else _SPACE.sub("", body))
         try:
             raw = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):

@@ -6,10 +6,10 @@ RSA-2048 or larger, ECDSA P-256 or P-384; certificate chain length at most four.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from mtls_doctor.model.certificate import CertSummary
+from mtls_doctor.model.frozen import frozen
 
 #: hashes API Gateway accepts in signatures ("SHA-256 or stronger")
 STRONG_HASHES = frozenset({"sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512"})
@@ -28,7 +28,7 @@ class PolicyIssue(StrEnum):
     UNSUPPORTED_KEY = "unsupported_key"
 
 
-@dataclass(frozen=True)
+@frozen
 class PolicyViolation:
     """One broken algorithm rule and what was seen."""
 

@@ -23,7 +23,7 @@ today's), whatever `--at` says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -40,6 +40,7 @@ from cryptography.x509.oid import (
 
 from mtls_doctor.model.certificate import Position
 from mtls_doctor.model.evidence import Attempt, Status
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.pki.describe import find_extension, key_usage, serial_hex
 from mtls_doctor.pki.load import LoadedCert
 from mtls_doctor.pki.quiet import quiet
@@ -60,7 +61,7 @@ class RevocationState(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceAnswer:
     """What one source (`kind` `crl` or `ocsp`, at `url`) said, verified or not. `status` is
     how its reading went (`ok` when an answer was read and verified; else why not), `detail` one
@@ -84,7 +85,7 @@ class SourceAnswer:
         return f"the {'CRL' if self.kind == 'crl' else 'OCSP responder'} at {self.url}"
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceUrl:
     """A revocation source the certificate names, of `kind` `crl` (CRL distribution point) or `ocsp`
     (AIA OCSP), its URL, and whether it is asked (only http(s) URLs, the first `MAX_URLS` of
@@ -95,7 +96,7 @@ class SourceUrl:
     asked: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class RevocationResult:
     """The payload of `verify-client --revocation`: the decision, whose answers made it, and why
     nothing could be asked when nothing was (`note`)."""

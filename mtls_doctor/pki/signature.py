@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Sequence
 from enum import StrEnum
 
 from cryptography import x509
@@ -67,6 +70,54 @@ def check_signature(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[S
     return SignatureCheck.OK, "signature verifies"
 
 
+#: fewer checks than this are made one after the other (a thread costs more than it saves)
+PARALLEL_FROM = 16
+#: threads that check signatures at most (one per core the process may use, up to this)
+MAX_THREADS = 8
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def check_signatures(
+    pairs: Sequence[tuple[x509.Certificate, x509.Certificate]],
+) -> list[tuple[SignatureCheck, str]]:
+    """`check_signature(cert, issuer)` of every pair, in order, each made once. cryptography
+    lets go of the interpreter while OpenSSL verifies, so a bundle's hundreds of checks run on
+    every core at once (in up to `MAX_THREADS` threads, the caller's one of them)."""
+    threads = min(MAX_THREADS, _cores(), len(pairs) // (PARALLEL_FROM // 2) or 1)
+    if len(pairs) < PARALLEL_FROM or threads < 2:
+        return [check_signature(cert, issuer) for cert, issuer in pairs]
+    out: list[tuple[SignatureCheck, str] | None] = [None] * len(pairs)
+    failed: list[BaseException] = []
+
+    def work(start: int) -> None:
+        try:
+            for i in range(start, len(pairs), threads):  # interleaved: costly keys spread out
+                out[i] = check_signature(*pairs[i])
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
+            failed.append(exc)
+
+    helpers = [threading.Thread(target=work, args=(k,), name="mtls-doctor-signatures",
+                                daemon=True) for k in range(1, threads)]
+    for t in helpers:
+        t.start()
+    work(0)
+    for t in helpers:
+        t.join()
+    if failed:
+        raise failed[0]
+    done = [r for r in out if r is not None]
+    if len(done) != len(pairs):
+        raise RuntimeError("a signature check was not made")
+    return done
+
+
 def _norm_value(value: str | bytes) -> str:
     if isinstance(value, bytes):
         return value.hex()
@@ -97,3 +148,4 @@ def is_self_issued(cert: x509.Certificate) -> bool:
 def is_self_signed(cert: x509.Certificate) -> bool:
     """Self-issued and signed by its own key."""
     return is_self_issued(cert) and check_signature(cert, cert)[0] is SignatureCheck.OK
+

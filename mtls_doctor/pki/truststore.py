@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import CertSummary, Container
 from mtls_doctor.model.finding import Finding, Fix, Severity
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.verdict import VerdictReason
 from mtls_doctor.pki.chain import MAX_DEPTH, Issue, Node, Path, SignatureCache, find_paths
 from mtls_doctor.pki.describe import describe
@@ -31,8 +31,7 @@ from mtls_doctor.pki.fixes import (
 )
 from mtls_doctor.pki.load import MAX_CERTIFICATES, LoadedFile, Problem, ProblemKind
 from mtls_doctor.pki.policy import MAX_CA_CERTS, PolicyIssue, algorithm_violations
-from mtls_doctor.pki.signature import NameKey
-from mtls_doctor.shell import curl, openssl, render, render_all, tools
+from mtls_doctor.pki.signature import NameKey, SignatureCheck, check_signatures, name_key
 
 #: findings of one id shown one by one; further ones are folded into one finding that counts
 #: them (a hostile bundle of thousands of certificates must not give a report of megabytes)
@@ -56,7 +55,7 @@ _POLICY_FINDING = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class TruststoreLint:
     """The decoded bundle (each certificate with `issuer_index` set) and its findings."""
 
@@ -67,13 +66,21 @@ class TruststoreLint:
 def nodes_of(
     loaded: LoadedFile, at: datetime, *, trusted: bool, label: str = ""
 ) -> tuple[list[CertSummary], list[Node]]:
-    """Describe every certificate of a file; the usable ones also become path nodes."""
+    """Describe every certificate of a file; the usable ones also become path nodes. The
+    self-signed ones are told apart first, their signatures checked at once."""
+    usable = [lc.cert for lc in loaded.certificates if lc.ok and lc.cert is not None]
+    names = {id(c): (name_key(c.subject), name_key(c.issuer)) for c in usable}
+    # the self-issued ones, each once (a certificate repeated in the file is parsed once)
+    issued = list({id(c): c for c in usable if names[id(c)][0] == names[id(c)][1]}.values())
+    own = dict(zip(map(id, issued), check_signatures([(c, c) for c in issued]), strict=True))
     summaries, nodes = [], []
     for lc in loaded.certificates:
-        s = describe(lc, at)
+        check = own.get(id(lc.cert))
+        s = describe(lc, at, self_signed=check is not None and check[0] is SignatureCheck.OK)
         summaries.append(s)
         if lc.ok and lc.cert is not None:
-            nodes.append(Node(s, lc.cert, trusted=trusted, label=label, position=lc.position))
+            nodes.append(Node(s, lc.cert, trusted=trusted, label=label, position=lc.position,
+                              self_check=check, names=names[id(lc.cert)]))
     return summaries, nodes
 
 
@@ -216,8 +223,12 @@ class _Linter:
                 else:
                     where = f"{src}, lines {_places([str(n) for n in lines[:PLACES_SHOWN]], total)}"
                 utf16 = "UTF-16" in quirk
-                convert = (render(tools.utf16_to_ascii(src, clean_copy_name(src))) if utf16
-                           else certs_only_command(src, container))
+                if utf16:
+                    from mtls_doctor.shell import render, tools
+
+                    convert = render(tools.utf16_to_ascii(src, clean_copy_name(src)))
+                else:
+                    convert = certs_only_command(src, container)
                 self.add("TRUSTSTORE_PEM_ENCODING", None, f"{src}: not plain PEM",
                          f"{_cap(quirk)}" + (f" ({total:,} times)" if total > 1 else "") +
                          ". mtls-doctor reads it, but API Gateway expects plain "
@@ -284,6 +295,8 @@ class _Linter:
                 self.add("CERT_MALFORMED", None, f"{src} is empty", f"{src} holds no data at all.",
                          self.fix("Check that the right file was given."))
         elif not loaded.certificates:
+            from mtls_doctor.shell import render, tools
+
             self.add("TRUSTSTORE_EMPTY", None, f"{src} holds no certificate",
                      f"No certificate could be found in {src}" +
                      (" (the file is empty)." if container is Container.EMPTY else "."),
@@ -415,6 +428,11 @@ class _Linter:
         by_subject: dict[NameKey, list[Node]] = {}
         for n in unique:
             by_subject.setdefault(n.subject_key, []).append(n)
+        # the one link every certificate's path starts with when a single CA bears its issuer's
+        # name (and its own signature does not end the path): checked at once, up front
+        cache.prefill([(n, named[0]) for n in unique if not n.self_issued
+                       and len(named := by_subject.get(n.issuer_key, [])) == 1
+                       and named[0].key != n.key])
         best_of: dict[str, Path | None] = {}
         crowded: dict[NameKey, int] = {}
         reported: set[tuple[str, str, str]] = set()
@@ -499,6 +517,8 @@ class _Linter:
             if urls:
                 steps.append(f"The certificate names where its issuer can be downloaded: {urls[0]}")
             if web:
+                from mtls_doctor.shell import curl, openssl, render_all, tools
+
                 # openssl 3 reads the DER (or PEM) the URL serves and writes PEM
                 cmds = list(render_all((curl.download(web[0], "issuer.crt"),
                                         openssl.x509("-out", "issuer.pem", infile="issuer.crt"),

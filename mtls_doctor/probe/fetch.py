@@ -18,13 +18,14 @@ import ssl
 import threading
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 from mtls_doctor import __version__
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.evidence import Attempt, Status
+from mtls_doctor.model.frozen import frozen
 
 #: the largest CRL read (bytes); a bigger one is refused, not read
 MAX_CRL = 10 * 1024 * 1024
@@ -38,7 +39,7 @@ _CHUNK = 65536
 _SCHEMES = ("http", "https")
 
 
-@dataclass(frozen=True)
+@frozen
 class Fetched:
     """One fetch: what was asked (`url`), how it went (`attempt`), and the body of a `200`
     answer (None otherwise)."""

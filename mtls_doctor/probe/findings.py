@@ -4,10 +4,10 @@ commands filled in with the real host, port and files. Pure: no sockets here."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.finding import Finding, Fix
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import ErrorKind, Outcome, ProbeResult
 from mtls_doctor.probe.alerts import GENERIC_MEANING, MEANING
 from mtls_doctor.probe.target import Target, hostport
@@ -16,7 +16,7 @@ from mtls_doctor.shell import aws, curl, doctor, openssl, render, render_all, to
 _OLD_TLS = {"TLSv1", "TLSv1.1", "SSLv3"}
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeInputs:
     """What the user asked for: names used to fill in commands (never key material)."""
 

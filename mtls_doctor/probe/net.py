@@ -9,9 +9,9 @@ import select
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from mtls_doctor.deadline import Deadline
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import ErrorKind
 from mtls_doctor.probe.target import hostport, is_ip
 
@@ -78,7 +78,7 @@ def _in_thread(work: Callable[[], None], deadline: Deadline) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@frozen
 class Address:
     """One resolved address."""
 
@@ -179,7 +179,7 @@ def _connect_one(sock: socket.socket, addr: Address, deadline: Deadline, cap: fl
                          "connect")
 
 
-@dataclass(frozen=True)
+@frozen
 class DnsAnswer:
     """A name's canonical name (the end of its CNAME chain), aliases and IPv4 addresses."""
 

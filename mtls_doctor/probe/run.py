@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.certificate import CertSummary, Container, Position
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import (
     ClientAuth,
     ClientCertificate,
@@ -38,26 +38,27 @@ _REQUIRED_ALERTS = {"certificate_required", "handshake_failure", "bad_certificat
                     "access_denied", "certificate_unknown"}
 
 
-@dataclass
 class _Seen:
-    """What the TLS connection showed, gathered even when a step failed."""
+    """What the TLS connection showed, gathered even when a step failed (a plain class: a
+    dataclass compiles its methods at start-up)."""
 
-    chain: list[x509.Certificate] = field(default_factory=list)
-    requested: bool = False
-    ca_names: list[str] = field(default_factory=list)
-    version: str | None = None
-    cipher: str | None = None
-    alpn: str | None = None
-    raw_http: bytes = b""
-    error: StepFailed | None = None
-    handshake_done: bool = False
+    def __init__(self) -> None:
+        self.chain: list[x509.Certificate] = []
+        self.requested = False
+        self.ca_names: list[str] = []
+        self.version: str | None = None
+        self.cipher: str | None = None
+        self.alpn: str | None = None
+        self.raw_http = b""
+        self.error: StepFailed | None = None
+        self.handshake_done = False
 
 
 #: the steps a probe reports as they happen, in order
 STEPS = ("dns", "connect", "handshake", "http")
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeStep:
     """One step of a probe as it happens (for a live view): `step` (one of `STEPS`), `status`
     (`running` when it starts, then `done` or `failed`) and `elapsed`, the seconds since the

@@ -5,12 +5,12 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import idna
 
 from mtls_doctor.errors import InputError
+from mtls_doctor.model.frozen import frozen
 
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 #: what a host name holds once in A-labels (RFC 952/1123 letters, digits, hyphens; underscores
@@ -55,7 +55,7 @@ def hostport(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """Where to connect and what to call the server: `host` is the SNI name and Host header
     (A-labels for international names), `connect_host`/`connect_port` the TCP destination (the

@@ -14,7 +14,7 @@ import contextlib
 import errno
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 from cryptography import x509
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from OpenSSL import SSL, crypto
 
 from mtls_doctor.deadline import Deadline
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import ErrorKind
 from mtls_doctor.probe.alerts import classify
 from mtls_doctor.probe.http import MAX_RESPONSE, headers_complete, response_complete
@@ -31,7 +32,7 @@ T = TypeVar("T")
 _CERT_REQUEST_STATE = b"read server certificate request"
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientCredentials:
     """The client certificate, its key, and intermediates to send with it. Never printed."""
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from math import isinf, isnan
 from typing import Any
@@ -166,8 +167,111 @@ def dumps(value: Any) -> str:
         return json.dumps(value, indent=2, ensure_ascii=True)
 
 
+#: each dataclass's reported fields as `(name, '"name": ')`, the key written once per class
+_KEYS: dict[type, tuple[tuple[str, str], ...] | None] = {}
+
+
+def _keys(cls: type) -> tuple[tuple[str, str], ...] | None:
+    try:
+        return _KEYS[cls]
+    except KeyError:
+        pass
+    names = _reported_fields(cls)
+    keys = None if names is None else tuple((n, encode_basestring_ascii(n) + ": ")
+                                            for n in names)
+    _KEYS[cls] = keys
+    return keys
+
+
+#: the JSON of the values most of a document is made of, by exact type, each written by a
+#: function of C (no call of `_write` for them)
+_ATOMS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii,
+    bool: {True: "true", False: "false"}.__getitem__,
+    int: int.__repr__,
+    type(None): {None: "null"}.__getitem__,
+}
+
+
+def _write(value: Any, depth: int) -> str:
+    """`_encode(to_primitive(value), depth)` in one pass, without the intermediate document:
+    the typed report's values written as they come. What `_encode` would refuse raises
+    `_NotPlain` (the caller then takes the two-pass way, which decides as it always did)."""
+    cls = type(value)
+    atom = _ATOMS.get(cls)
+    if atom is not None:
+        return atom(value)
+    if cls is tuple or cls is list:
+        if not value:
+            return "[]"
+        inner = _BREAK[depth + 1]
+        deeper = depth + 1
+        return ("[" + inner + ("," + inner).join([
+            a(v) if (a := _ATOMS.get(type(v))) is not None else _write(v, deeper)
+            for v in value]) + _BREAK[depth] + "]")
+    if cls is float:
+        return _encode(value, depth)
+    if isinstance(value, Enum):  # to_primitive's order: enums and datetimes before dataclasses
+        return _encode(value.value, depth)
+    if isinstance(value, datetime):
+        return encode_basestring_ascii(_iso(value))
+    keys = None if isinstance(value, type) else _keys(cls)
+    if keys is not None:
+        if not keys:
+            return "{}"
+        inner = _BREAK[depth + 1]
+        deeper = depth + 1
+        return ("{" + inner + ("," + inner).join([
+            k + (a(v) if (a := _ATOMS.get(type(v := getattr(value, n)))) is not None
+                 else _write(v, deeper))
+            for n, k in keys]) + _BREAK[depth] + "}")
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = value.items()
+        if not all(type(k) is str for k in value):
+            items = {str(k): v for k, v in items}.items()  # as to_primitive names them
+        inner = _BREAK[depth + 1]
+        return ("{" + inner + ("," + inner).join([encode_basestring_ascii(str(k)) + ": "
+                                                  + _write(v, depth + 1) for k, v in items])
+                + _BREAK[depth] + "}")
+    if isinstance(value, list | tuple | set | frozenset):
+        return _write(list(value), depth)
+    if isinstance(value, bytes):
+        return encode_basestring_ascii(value.hex())
+    raise _NotPlain
+
+
+@lru_cache(maxsize=1024)
+def _iso(dt: datetime) -> str:
+    """`iso`, remembered: a report repeats the instant it was evaluated at, and a bundle's
+    validity dates (an instant is equal to itself in any zone, and written in UTC)."""
+    return iso(dt)
+
+
 def render_json(report: Report) -> str:
     """One JSON object, indented, newline-terminated, ASCII only: every other character of a
     string, controls and bidi characters from outside text included, is a `\\u` escape, so the
-    document cannot drive the terminal it is printed to."""
+    document cannot drive the terminal it is printed to. Written in one pass from the typed
+    report (`_write`) where it can be; else `document` then `dumps`, which write the same."""
+    if not _C_INDENTS:
+        head: dict[str, Any] = {
+            "schema": SCHEMA,
+            "command": report.command,
+            "tool_version": __version__,
+            "generated_at": iso(report.generated_at),
+            "checks": report.checks,
+            "findings": report.findings,
+            "summary": {
+                "errors": report.count(Severity.ERROR),
+                "warnings": report.count(Severity.WARNING),
+                "info": report.count(Severity.INFO),
+            },
+        }
+        head.update(report.payload)
+        if all(type(k) is str for k in head):  # else json.dumps decides, as `dumps` lets it
+            try:
+                return _write(head, 0) + "\n"
+            except (_NotPlain, TypeError, IndexError, RecursionError):
+                pass
     return dumps(document(report)) + "\n"
