@@ -17,7 +17,7 @@ from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
 from mtls_doctor.pki.policy import algorithm_violations, key_text
-from mtls_doctor.report.parts import CertView, Node, Row, Table, TableRow, anchor_id
+from mtls_doctor.report.parts import CertView, LazyRows, Node, Row, Table, TableRow, anchor_id
 from mtls_doctor.safe import safe_names
 
 #: levels of a chain drawn at most (a hostile bundle can chain hundreds of CAs; renderers
@@ -166,7 +166,7 @@ def cert_view(c: CertSummary, role: str) -> CertView:
     meta, tone = cert_meta(c, expect_ca=role == "truststore", policy=role == "truststore")
     return CertView(anchor=cert_anchor(role, c), role=role, number=c.index + 1,
                     heading=f"Certificate #{c.index + 1}", subject=c.subject,
-                    location=c.location, rows=tuple(certificate_rows(c)), meta=meta, tone=tone)
+                    location=c.location, rows=LazyRows(lambda: certificate_rows(c)), meta=meta, tone=tone)
 
 
 def cert_table_row(c: CertSummary, role: str, *, anchored: bool,
@@ -209,17 +209,17 @@ def cert_node(c: CertSummary, role: str, *, expect_ca: bool = True,
     return Node(c.subject, meta, tone, tag=f"#{c.index + 1}", link=cert_anchor(role, c))
 
 
-def _issuer_by_name(c: CertSummary, by_index: Mapping[int, CertSummary]) -> int | None:
-    """The index of the certificate whose subject (and key id, when both have one) names `c`'s
-    issuer: for payloads that carry no `issuer_index` (verify-client's truststore)."""
+def _issuer_by_name(c: CertSummary, by_subject: Mapping[str, Sequence[CertSummary]]
+                    ) -> int | None:
+    """The index of the first certificate whose subject (and key id, when both have one)
+    names `c`'s issuer: for payloads that carry no `issuer_index` (verify-client's
+    truststore). `by_subject`: the certificates by subject, in bundle order."""
     if c.self_signed or c.malformed:
         return None
-    for i, o in by_index.items():
-        if o is c or o.subject != c.issuer:
+    for o in by_subject.get(c.issuer, ()):
+        if o is c or (c.aki and o.ski and c.aki != o.ski):
             continue
-        if c.aki and o.ski and c.aki != o.ski:
-            continue
-        return i
+        return o.index
     return None
 
 
@@ -231,11 +231,15 @@ def chain_trees(certs: Sequence[CertSummary], *, link_by_name: bool = False,
     under a "no root" node; a chain deeper than `MAX_TREE_DEPTH` is cut there, saying how many
     certificates are left below."""
     by_index = {c.index: c for c in certs}
+    by_subject: dict[str, list[CertSummary]] = {}
+    if link_by_name:  # one pass, not a scan of the bundle per certificate
+        for c in by_index.values():
+            by_subject.setdefault(c.subject, []).append(c)
     children: dict[int | None, list[CertSummary]] = {}
     for i, c in by_index.items():
         parent = c.issuer_index
         if parent is None and link_by_name:
-            parent = _issuer_by_name(c, by_index)
+            parent = _issuer_by_name(c, by_subject)
         root = parent is None or parent == i or parent not in by_index
         children.setdefault(None if root else parent, []).append(c)
     drawn: set[int] = set()

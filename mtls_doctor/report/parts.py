@@ -10,7 +10,9 @@ chain tree of the same certificates, for example, is left to the long form."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 #: the tones a row, a node or a table row can carry
 TONES = ("ok", "warn", "bad", "")
@@ -74,7 +76,7 @@ class Facts:
     """A list of facts under an optional title."""
 
     title: str
-    rows: tuple[Row, ...]
+    rows: Sequence[Row]
     brief: bool = True
 
 
@@ -99,9 +101,52 @@ class CertView:
     heading: str
     subject: str
     location: str
-    rows: tuple[Row, ...]
+    rows: Sequence[Row]  # a tuple, or `LazyRows`
     meta: str
     tone: str
+
+
+class LazyRows(Sequence[Row]):
+    """Rows made the first time they are read. A report of hundreds of certificates has a view
+    of each (the TUI's viewer lists them, findings link to them) while a text report draws the
+    rows of a few: making them all was a tenth of `verify-client`'s run on a big truststore."""
+
+    __slots__ = ("_make", "_rows")
+
+    def __init__(self, make: Callable[[], Iterable[Row]]) -> None:
+        self._make: Callable[[], Iterable[Row]] | None = make
+        self._rows: tuple[Row, ...] = ()
+
+    def _made(self) -> tuple[Row, ...]:
+        make = self._make
+        if make is not None:  # two threads may both make them: the same rows either way
+            self._rows, self._make = tuple(make()), None
+        return self._rows
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Row, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | tuple[Row, ...]:
+        return self._made()[index]
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyRows | tuple):
+            return self._made() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._made())
+
+    def __repr__(self) -> str:
+        return f"LazyRows({self._made()!r})"
 
 
 @dataclass(frozen=True)
