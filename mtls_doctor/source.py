@@ -6,16 +6,16 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mtls_doctor.errors import InputError
+from mtls_doctor.model.frozen import frozen
 
 #: certificate files are kilobytes; a bigger input is almost surely the wrong file
 MAX_BYTES = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceData:
     """The bytes of one input and the name reports use for it."""
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
+from mtls_doctor.model.frozen import frozen
+
 #: the tones a row, a node or a table row can carry
 TONES = ("ok", "warn", "bad", "")
 
@@ -23,7 +25,7 @@ def anchor_id(*words: object) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(str(w) for w in words)).strip("-").lower()
 
 
-@dataclass(frozen=True)
+@frozen
 class Row:
     """One fact: a label, its value, its tone; `link` is the anchor of what it names."""
 
@@ -48,7 +50,7 @@ class Node:
     link: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class TableRow:
     """One row of a table: its cells, its tone, the `anchor` id it carries (a certificate's,
     where the report draws that certificate) and the anchor its first cell `link`s to."""
@@ -59,7 +61,7 @@ class TableRow:
     link: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Table:
     """Columns and rows; `kind` says what the rows are (`certificates`: one certificate a row,
     with the columns of `CERT_COLUMNS`)."""
@@ -71,7 +73,7 @@ class Table:
     brief: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class Facts:
     """A list of facts under an optional title."""
 
@@ -80,7 +82,7 @@ class Facts:
     brief: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class Tree:
     """Chains drawn as trees, roots at the top."""
 
@@ -89,7 +91,7 @@ class Tree:
     brief: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class CertView:
     """One certificate of the report: where it belongs (`role`: served, client, client chain,
     truststore, file), its number there (#1 counts from 1), `openssl x509 -text`-style rows, its
@@ -149,7 +151,7 @@ class LazyRows(Sequence[Row]):
         return f"LazyRows({self._made()!r})"
 
 
-@dataclass(frozen=True)
+@frozen
 class Details:
     """A certificate drawn in full (its rows), under its heading."""
 
@@ -165,7 +167,7 @@ class Details:
 Part = Facts | Table | Tree | Details
 
 
-@dataclass(frozen=True)
+@frozen
 class Section:
     """A block of facts the report collected (the live connection, the custom domain, ...):
     its title, a one-line `lead` (what was reached, the verdict) with its tone, and its parts."""

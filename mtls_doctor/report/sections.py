@@ -9,16 +9,15 @@ the JSON document), as plain strings."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.domain import DomainFacts
 from mtls_doctor.model.finding import Fix
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import Outcome, ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.model.verdict import Verdict, VerdictReason
-from mtls_doctor.pki.revocation import RevocationResult
 from mtls_doctor.report.certs import (
     cert_table,
     cert_view,
@@ -27,9 +26,7 @@ from mtls_doctor.report.certs import (
     served_vs_configured,
     verdict_tree,
 )
-from mtls_doctor.report.domain import domain_section
 from mtls_doctor.report.parts import Details, Facts, Part, Row, Section, Table, Tree
-from mtls_doctor.report.revocation import revocation_section
 from mtls_doctor.safe import safe_names
 
 #: how much of an HTTP body a report shows
@@ -197,7 +194,9 @@ def fact_sections(report: Report) -> list[Section]:
     if isinstance(probe, ProbeResult):
         out.append(probe_section(probe))
     domain = p.get("domain")
-    if isinstance(domain, DomainFacts):
+    if isinstance(domain, DomainFacts):  # (imported for the reports that have one)
+        from mtls_doctor.report.domain import domain_section
+
         out.append(domain_section(domain))
     served = served_section(report)
     if served is not None:
@@ -206,8 +205,12 @@ def fact_sections(report: Report) -> list[Section]:
     if isinstance(verdict, Verdict):
         out.append(verdict_section(verdict))
     revocation = p.get("revocation")
-    if isinstance(revocation, RevocationResult):
-        out.append(revocation_section(revocation))
+    if revocation is not None:  # `verify-client --revocation` (pki.revocation is heavy)
+        from mtls_doctor.pki.revocation import RevocationResult
+        from mtls_doctor.report.revocation import revocation_section
+
+        if isinstance(revocation, RevocationResult):
+            out.append(revocation_section(revocation))
     client = p.get("client_certificate")
     if isinstance(client, CertSummary):
         out.append(client_section(client, _certificates(p.get("sent_chain"))))
@@ -252,7 +255,7 @@ def fact_sections(report: Report) -> list[Section]:
 # -- explain -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class StepView:
     """A question of the walkthrough that was answered, how, and on what evidence."""
 
@@ -262,7 +265,7 @@ class StepView:
     detected: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class QuestionView:
     """The question the walkthrough stopped at: its node, the answers it takes, how to tell."""
 
@@ -272,7 +275,7 @@ class QuestionView:
     help: str
 
 
-@dataclass(frozen=True)
+@frozen
 class WalkthroughView:
     """`explain`'s answer: what was recognised, the walkthrough walked as far as it went, and
     its fix; or (`id` empty) what was recognised without a walkthrough and the walkthroughs

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -25,6 +24,7 @@ from mtls_doctor import __version__
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.checks import CHECKS, CheckSpec
 from mtls_doctor.model.finding import Check, CheckStatus, Finding, Fix, Severity
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.model.probe import ProbeResult
 from mtls_doctor.model.report import Report
 from mtls_doctor.report.certs import (
@@ -158,7 +158,7 @@ def evidence_rows(evidence: Mapping[str, Any]) -> list[Row]:
     return rows
 
 
-@dataclass(frozen=True)
+@frozen
 class FindingView:
     """One finding as every renderer shows it: its number in the report's order, anchor,
     severity, words, readable evidence rows, fix, walkthrough, the checks that own it, and the
@@ -243,7 +243,7 @@ def finding_view(finding: Finding, number: int = 0, *, checks: Sequence[Check] |
 # -- checks ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckView:
     """One check: id, title, status and tone, detail, anchor, and the findings it owns
     (anchor, finding id)."""
@@ -267,7 +267,7 @@ def check_views(checks: Sequence[Check], findings: Sequence[FindingView]) -> lis
 # -- the whole report --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Counts:
     """How many findings of each severity, and how many checks could not be decided."""
 
@@ -284,7 +284,7 @@ class Counts:
         return f"{n(self.errors, 'error')}, {n(self.warnings, 'warning')}, {self.info} info"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReportView:
     """A report ready to draw: the header (`title`, `target`, `source`, what was `collected`
     and why a collector did not finish, the counts), the findings in order, the checks, the

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.shell.core import Arg, Command, path
 
 #: the version id S3 gives a new upload, until the user reads it (`put_object` prints it)
@@ -66,7 +66,7 @@ def s3_uri(bucket: str, key: str) -> str:
 
 # --- API Gateway custom domains -------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@frozen
 class Domain:
     """A custom domain name as commands address it: its name and region, which API describes it
     (`rest`: apigateway; `http`/`websocket`: apigatewayv2), for apigatewayv2 updates (which

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from mtls_doctor.model.frozen import frozen
 
 _PROGRAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@dataclass(frozen=True)
+@frozen
 class Env:
     """An environment variable the shell expands inside an argument (`"${NAME}"`): how a
     password reaches a program that takes it only on its command line, without being printed."""
@@ -38,7 +39,7 @@ class Env:
         return bool(name) and _ENV_NAME.fullmatch(name or "") is not None
 
 
-@dataclass(frozen=True)
+@frozen
 class Word:
     """One argument made of literal text and `Env` references, e.g. `client.p12:"${PASS}"`."""
 
@@ -49,7 +50,7 @@ class Word:
 Arg = str | Word
 
 
-@dataclass(frozen=True)
+@frozen
 class Command:
     """One program run: `argv[0]` is the program (a plain name, never a value from outside),
     the rest its arguments; `stdin` is read from a file (`< FILE`), `stdout` written to one
@@ -77,7 +78,7 @@ class Command:
         return Pipeline((self, *rest))
 
 
-@dataclass(frozen=True)
+@frozen
 class Pipeline:
     """Commands joined by `|`, each reading the output of the one before."""
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import Any
 
+from mtls_doctor.model.frozen import frozen
 from mtls_doctor.shell.core import Command, Pipeline, Shell
 
 #: `{{` / `}}` (literal braces) or a `{placeholder}`
@@ -62,7 +63,7 @@ def _placeholders_json(doc: Any) -> list[str]:
     return []
 
 
-@dataclass(frozen=True)
+@frozen
 class WordTemplate:
     """One argument (or file name) with placeholders; `doc` is set for a JSON word."""
 
@@ -91,7 +92,7 @@ def _word(text: str) -> WordTemplate:
     return WordTemplate(text)
 
 
-@dataclass(frozen=True)
+@frozen
 class CommandTemplate:
     """A command with placeholders: the program (a literal), its arguments, redirections."""
 
@@ -112,7 +113,7 @@ class CommandTemplate:
                        stdout=f(self.stdout), append=self.append, stderr=f(self.stderr))
 
 
-@dataclass(frozen=True)
+@frozen
 class Template:
     """A parsed command template: one command, or a pipeline of them."""
 
