@@ -142,6 +142,25 @@ def test_predicted_and_live_side_by_side(nginx, server_pki, tmp_path):
     f = next(f for f in report.findings if f.id == "MTLS_CLIENT_CERT_REJECTED")
     assert f.evidence["predicted"] == "ISSUER_NOT_IN_TRUSTSTORE"
     assert f.evidence["live"] == "rejected"
+    # its verify-client command checks the rogue against the truststore the domain uses
+    ts = report.payload["domain"].truststore_object
+    command = next(c for c in f.fix.commands if "verify-client" in c)
+    assert "<truststore.pem>" not in command and ts.bucket in command and ts.key in command
+    assert str(server_pki.rogue_pem) in command
+
+
+def test_a_rejected_client_is_checked_against_the_truststore_given(nginx, server_pki, tmp_path):
+    """With --truststore, the rejected client's verify-client command names that file."""
+    snap = tmp_path / "snap.json"
+    snap.write_text(dumps(facts_for(server_pki, "api.example.test", "fqdn")))
+    bundle = tmp_path / "bundle with space.pem"
+    bundle.write_bytes(server_pki.ca_pem.read_bytes())
+    rogue = dataclasses.replace(options(nginx, "api.example.test", snap, server_pki),
+                                cert=str(server_pki.rogue_pem), key=str(server_pki.rogue_key),
+                                truststore=str(bundle))
+    f = next(f for f in run_diagnosis(rogue).findings if f.id == "MTLS_CLIENT_CERT_REJECTED")
+    command = next(c for c in f.fix.commands if "verify-client" in c)
+    assert command.endswith(f"--truststore '{bundle}'")
 
 
 def test_serial_forms_compare():

@@ -12,6 +12,7 @@ from mtls_doctor.model.finding import Finding, Fix
 from mtls_doctor.model.probe import Outcome, ProbeResult
 from mtls_doctor.model.verdict import Verdict
 from mtls_doctor.pki.hostname import name_covers
+from mtls_doctor.probe.findings import ProbeInputs, verify_client_command
 from mtls_doctor.probe.target import hostport
 from mtls_doctor.shell import aws, openssl, render_all
 
@@ -160,6 +161,26 @@ def predicted_vs_live(findings: Sequence[Finding], verdict: Verdict | None,
                 f, detail=f.detail + note,
                 evidence={**f.evidence, "predicted": verdict.reason.value,
                           "live": live.value})
+        out.append(f)
+    return out
+
+
+def name_truststore(findings: Sequence[Finding], inputs: ProbeInputs | None,
+                    truststore: str | None) -> list[Finding]:
+    """MTLS_CLIENT_CERT_REJECTED's verify-client command names the truststore the diagnosis
+    judged the client against (--truststore, or the version the domain uses), not the
+    placeholder the probe alone can give."""
+    if inputs is None or truststore is None:
+        return list(findings)
+    placeholder = verify_client_command(inputs)
+    known = verify_client_command(inputs, truststore)
+    out = []
+    for finding in findings:
+        f = finding
+        if (f.id == "MTLS_CLIENT_CERT_REJECTED" and f.fix is not None
+                and placeholder in f.fix.commands):
+            f = dataclasses.replace(f, fix=dataclasses.replace(f.fix, commands=tuple(
+                known if c == placeholder else c for c in f.fix.commands)))
         out.append(f)
     return out
 

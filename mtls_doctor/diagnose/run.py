@@ -13,6 +13,7 @@ from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose.rules import (
     dedupe,
     explain_unrequested,
+    name_truststore,
     predicted_vs_live,
     served_vs_configured,
 )
@@ -319,9 +320,24 @@ def _merge(o: DiagnoseOptions, reports: dict[str, Report], got: Collected,
     checks.extend(derive_checks(checks_of("diagnose"), cross, cross_evidence(probe, facts)))
     findings = explain_unrequested([*findings, *cross], facts)
     findings = predicted_vs_live(findings, verdict, probe)
+    findings = name_truststore(findings, got.probe.inputs if got.probe is not None else None,
+                               _truststore_source(o, facts))
     payload["attempts"] = got.attempts
     return Report(command="diagnose", generated_at=o.now, checks=tuple(checks),
                   findings=tuple(dedupe(findings)), payload=payload)
+
+
+def _truststore_source(o: DiagnoseOptions, facts: DomainFacts | None) -> str | None:
+    """The truststore the client is judged against, as `--truststore` reads it: the option,
+    else the version the domain uses (its latest, when it pins none); None when neither."""
+    if o.truststore:
+        return o.truststore
+    ts = facts.truststore_object if facts is not None else None
+    if ts is None:
+        return None
+    from mtls_doctor.aws.findings import s3_uri
+
+    return s3_uri(ts.bucket, ts.key, ts.configured_version)
 
 
 def cross_evidence(probe: ProbeResult | None, facts: DomainFacts | None) -> dict[str, Attempt]:

@@ -28,6 +28,15 @@ class ProbeInputs:
     password_env: str | None = None
 
 
+def verify_client_command(p: ProbeInputs, truststore: str | None = None) -> str:
+    """`mtls-doctor verify-client` for the client certificate the probe presented, against
+    `truststore` (a file or an `s3://` source); the probe alone does not know the domain's
+    truststore, so without one it names a placeholder the diagnosis fills in."""
+    return render(doctor.verify_client(p.cert or "<client-cert.pem>",
+                                       truststore or "<truststore.pem>",
+                                       key=None if p.pkcs12 else p.key))
+
+
 def s_client_command(p: ProbeInputs) -> str:
     """The `openssl s_client` line that shows the same handshake."""
     t = p.target
@@ -165,8 +174,7 @@ def _mtls_findings(r: ProbeResult, p: ProbeInputs) -> list[Finding]:
             fix=_fix("Check the client against the truststore the server uses.", p,
                      ("Predict API Gateway's verdict and see why with mtls-doctor verify-client, "
                       "against the truststore the domain uses.",),
-                     (render(doctor.verify_client(p.cert or "<client-cert.pem>", "<truststore.pem>",
-                                                  key=None if p.pkcs12 else p.key)),))))
+                     (verify_client_command(p),))))
     return out
 
 
