@@ -144,6 +144,7 @@ def test_predicted_and_live_side_by_side(nginx, server_pki, tmp_path):
     assert f.evidence["live"] == "rejected"
     # its verify-client command checks the rogue against the truststore the domain uses
     ts = report.payload["domain"].truststore_object
+    assert f.fix is not None
     command = next(c for c in f.fix.commands if "verify-client" in c)
     assert "<truststore.pem>" not in command and ts.bucket in command and ts.key in command
     assert str(server_pki.rogue_pem) in command
@@ -159,6 +160,7 @@ def test_a_rejected_client_is_checked_against_the_truststore_given(nginx, server
                                 cert=str(server_pki.rogue_pem), key=str(server_pki.rogue_key),
                                 truststore=str(bundle))
     f = next(f for f in run_diagnosis(rogue).findings if f.id == "MTLS_CLIENT_CERT_REJECTED")
+    assert f.fix is not None
     command = next(c for c in f.fix.commands if "verify-client" in c)
     assert command.endswith(f"--truststore '{bundle}'")
 
