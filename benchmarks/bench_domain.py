@@ -14,9 +14,13 @@ endpoint. Measured through the proxy:
 
   * one call: median of boto3 `apigatewayv2 get_domain_name` calls (client already built);
   * the whole `python -m mtls_doctor domain NAME --region us-east-1 --format json` process
-    (start-up included, byte-code caches allowed as after `pip install`), median of 5.
+    (start-up included, byte-code caches allowed as after `pip install`), median of 5;
+  * issue 15's floor: a fresh `python -c` that imports boto3, builds the apigatewayv2 client and
+    makes one get_domain_name through the same proxy (interpreter start, import, one round
+    trip), paired run by run with the whole `domain` process (benchmarks/paired.py).
 
-Targets: the whole process at most 4x one call's latency (the first issue), and, for issue 11's
+Targets: the whole process at most 4x one call's latency (the first issue), at most 1.3x the
+fresh `python -c` floor (issue 15), and, for issue 11's
 extra calls (routing rules, stages, authorizers), at most 1.2x the time of the code before them:
 `--compare DIR` times the checkout in DIR (e.g. `git archive 788fe47 | tar -x -C DIR`) against
 this one, interleaved run by run on the same moto and proxy, and prints the ratio.
@@ -47,6 +51,10 @@ from moto.server import ThreadedMotoServer
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.*: the test suite's PKI and delaying proxy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from paired import Pairs, paired, show  # noqa: E402
 
 from tests.pki_factory import PKI  # noqa: E402
 from tests.servers import Server, delaying_proxy  # noqa: E402
@@ -121,6 +129,24 @@ def one_call(endpoint: str, runs: int) -> float:
     return statistics.median(samples)
 
 
+#: issue 15's floor: interpreter start, boto3 import, one client, one round trip
+FLOOR = ("import boto3; boto3.client('apigatewayv2', region_name={region!r})"
+         ".get_domain_name(DomainName={name!r})")
+
+
+def against_floor(env: dict[str, str], runs: int) -> Pairs:
+    """The whole `domain` process beside a fresh `python -c` making the one call it starts
+    with, in turns (benchmarks/paired.py): the ratio issue 15 sets at most 1.3x."""
+    ours = [sys.executable, "-m", "mtls_doctor", "domain", NAME, "--region", REGION,
+            "--format", "json"]
+    floor = [sys.executable, "-c", FLOOR.format(region=REGION, name=NAME)]
+    check = subprocess.run(floor, capture_output=True, text=True, env=env, check=False,
+                           timeout=120, cwd=ROOT)
+    if check.returncode:
+        raise SystemExit(f"the floor command failed: {check.stderr.strip()[-300:]}")
+    return paired(ours, floor, runs, env=env)
+
+
 def whole_process(env: dict[str, str], runs: int, *extra: str
                   ) -> tuple[float, list[float], dict[str, Any]]:
     """Median seconds of the whole `domain` process, every sample, and the last report."""
@@ -166,6 +192,7 @@ def main() -> int:
             t_direct, _, _ = whole_process(child_env(f"http://127.0.0.1:{port}", Path(tmp)),
                                            args.runs)
             t_offline, _, _ = whole_process(env, args.runs, "--aws-snapshot", snapshot)
+            floor = against_floor(env, args.runs)
             compared = (interleaved(env, args.runs, Path(args.compare).resolve())
                         if args.compare else None)
     finally:
@@ -188,6 +215,9 @@ def main() -> int:
     print(f"  straight to moto (boto3 clients, no latency)      : {t_direct * 1000:8.1f} ms")
     print(f"  added by the proxy                                : {(t_tool - t_direct) * 1000:8.1f} ms"
           f"   = {(t_tool - t_direct) / call:.1f} sequential calls")
+    print(f"issue 15: whole process beside a fresh `python -c` (boto3 import, client, one "
+          f"get_domain_name), paired medians of {args.runs}:")
+    show("mtls-doctor domain", "python -c floor", floor, 1.3)
     if compared is not None:
         this, other = compared
         print(f"against {args.compare} (interleaved, median of {args.runs} each):")

@@ -59,13 +59,14 @@ class Pairs:
 
 
 def paired(a: Sequence[str], b: Sequence[str], runs: int, warmup: int = 1, *,
-           stdin_a: bytes | None = None, stdin_b: bytes | None = None) -> Pairs:
+           stdin_a: bytes | None = None, stdin_b: bytes | None = None,
+           env: dict[str, str] | None = None) -> Pairs:
     """Run A and B in turn `runs` times (after `warmup` uncounted rounds); `stdin_a`/`stdin_b`
-    are written to each run's standard input."""
+    are written to each run's standard input; `env` replaces ENV for both."""
     for _ in range(warmup):
-        run_once(a, stdin=stdin_a)
-        run_once(b, stdin=stdin_b)
-    pairs = [(run_once(a, stdin=stdin_a), run_once(b, stdin=stdin_b)) for _ in range(runs)]
+        run_once(a, env, stdin_a)
+        run_once(b, env, stdin_b)
+    pairs = [(run_once(a, env, stdin_a), run_once(b, env, stdin_b)) for _ in range(runs)]
     med = statistics.median
     return Pairs(
         Sample(med(x.wall for x, _ in pairs), med(x.cpu for x, _ in pairs)),

@@ -396,6 +396,10 @@ class Seen:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a kept-alive client connection never blocks stop()
     block_on_close = False
+    #: connections waiting to be accepted (socketserver's default is 5): a scan opens dozens at
+    #: once, and a connection the listen queue drops is retried by the client's kernel a second
+    #: later, a stall no AWS endpoint causes
+    request_queue_size = 128
 
     def __init__(self, proxy: FaultProxy) -> None:
         self.proxy = proxy
@@ -419,6 +423,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # an answer goes out in two writes (head, body): with Nagle's algorithm the body waits
+        # for the client's delayed ACK of the head, some 40 ms a call that AWS does not add
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.proxy._track(self.connection, add=True)
 
     def finish(self) -> None:

@@ -112,9 +112,16 @@ class FleetLab:
         acm = self.client(account, "acm", region)
         cert = acm.request_certificate(DomainName=name, ValidationMethod="DNS")["CertificateArn"]
         if kind == "rest":
-            self.client(account, "apigateway", region).create_domain_name(
+            gw = self.client(account, "apigateway", region)
+            gw.create_domain_name(
                 domainName=name, regionalCertificateArn=cert, securityPolicy="TLS_1_2",
                 endpointConfiguration={"types": ["REGIONAL"]})
+            # moto 5 answers GetBasePathMappings with a 500 for a REST domain that never had a
+            # mapping (AWS answers an empty list), which botocore retries with back-off: a
+            # mapping made and deleted again leaves the empty list AWS gives
+            api = gw.create_rest_api(name=f"gone-{name}")["id"]
+            gw.create_base_path_mapping(domainName=name, restApiId=api, basePath="gone")
+            gw.delete_base_path_mapping(domainName=name, basePath="gone")
         else:
             s3 = self.client(account, "s3", region)
             key = f"{name}/truststore.pem"

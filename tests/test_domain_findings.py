@@ -1069,7 +1069,8 @@ def test_enabled_versioning_pins_as_before():
     (URI, KEY),
 ])
 def test_percent_encoded_keys_are_decoded(uri, key):
-    from mtls_doctor.aws.findings import s3_uri, split_s3_uri
+    from mtls_doctor.aws.findings import s3_uri
+    from mtls_doctor.aws.uris import split_s3_uri
 
     assert split_s3_uri(uri) == (BUCKET, key)
     assert s3_uri(BUCKET, key) == uri  # and written back the same way

@@ -1,24 +1,40 @@
-"""boto3 clients and one wrapper for every AWS call: every call is an `Attempt` (ok or why not),
+"""botocore clients and one wrapper for every AWS call: every call is an `Attempt` (ok or why not),
 bounded by the command's one deadline, so that an AccessDenied, a throttle or a hang on one call
 never stops the others and never reads as an answer about the domain."""
 
 from __future__ import annotations
 
 import json
+import queue
 import re
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, TypeVar
-
-import boto3
-import botocore.exceptions
-import botocore.parsers
-from botocore.config import Config
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.evidence import Attempt, Status
+
+# botocore's HTTP layer imports urllib3.contrib.pyopenssl (so pyOpenSSL and most of
+# cryptography: a third of botocore's import time) only to take back urllib3's own SSLContext,
+# which is what it falls back to when that import fails; nothing here injects pyOpenSSL into
+# urllib3, so both are the same class. The import fails while botocore is imported, and only then.
+_PYOPENSSL = "urllib3.contrib.pyopenssl"
+_BLOCKED = _PYOPENSSL not in sys.modules
+if _BLOCKED:
+    sys.modules[_PYOPENSSL] = None  # type: ignore[assignment]
+try:
+    import botocore.exceptions
+    import botocore.loaders
+    import botocore.parsers
+    import botocore.session
+    from botocore.config import Config
+finally:
+    if _BLOCKED:
+        del sys.modules[_PYOPENSSL]
 
 T = TypeVar("T")
 
@@ -105,12 +121,35 @@ def require(answer: Any, *keys: str) -> dict[str, Any]:
     return answer
 
 
+#: botocore's data loaders, one per AWS_DATA_PATH for the whole process: every session (the
+#: caller's, each role a scan assumes, each run of the TUI) reads and parses the endpoint and
+#: service model files once, not once each
+_LOADERS: dict[str | None, botocore.loaders.Loader] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def new_session(profile: str | None = None) -> botocore.session.Session:
+    """A botocore session: the standard chain of credentials and configuration (`profile`, else
+    the environment's), on the process's data loader. boto3's session adds only its resource
+    layer, which nothing here uses, for the cost of importing it. An unknown profile raises
+    ProfileNotFound here, as boto3's session does, not at the first call."""
+    session = botocore.session.Session(profile=profile)
+    session.get_scoped_config()
+    path = session.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(path)
+        if loader is None:
+            loader = _LOADERS[path] = botocore.loaders.create_loader(path)
+    session.register_component("data_loader", loader)
+    return session
+
+
 def check_profile(profile: str | None) -> None:
     """An unknown `--profile` is bad input (exit 2), found before anything runs."""
     if not profile:
         return
     try:
-        boto3.Session(profile_name=profile)
+        new_session(profile)
     except botocore.exceptions.ProfileNotFound:
         raise InputError(f"--profile {profile}: no such AWS profile in the config or "
                          "credentials files") from None
@@ -153,6 +192,49 @@ def _note_retry(response: Any = None, caught_exception: Any = None, **_: Any) ->
                 "HTTPStatusCode": getattr(http, "status_code", None)}})
 
 
+class _Workers:
+    """Daemon threads that run `spawn`'s jobs, kept for the next job once one is done (starting
+    a thread costs more than most jobs' own work here). A job never waits for a worker: with
+    none idle a new one starts, since a job may block as long as the deadline allows and one
+    that hangs past it is left behind in its worker. A worker idle for IDLE seconds ends.
+
+    `idle` counts the workers that are between jobs and not yet promised one: `submit` takes a
+    promise (or starts a worker) before it queues the job, so every queued job has a worker."""
+
+    IDLE = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        self._jobs.put(job)
+        if start:
+            threading.Thread(target=self._work, name="mtls-doctor-aws", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=self.IDLE)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # no job is promised to the workers waiting: end
+                        self._idle -= 1
+                        return
+                continue  # a job was promised just now: it is on its way
+            job()
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = _Workers()
+
+
 def spawn(fn: Callable[..., T], *args: Any) -> Future[T]:
     """Run `fn` in a daemon thread: a call that hangs past the deadline is left behind and
     never holds the process open (an executor's threads are joined at exit)."""
@@ -166,7 +248,7 @@ def spawn(fn: Callable[..., T], *args: Any) -> Future[T]:
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
             future.set_exception(exc)
 
-    threading.Thread(target=work, name="mtls-doctor-aws", daemon=True).start()
+    _WORKERS.submit(work)
     return future
 
 
@@ -181,16 +263,35 @@ def wait_for(future: Future[T], deadline: Deadline) -> T:
                 raise
 
 
+@dataclass(eq=False)
+class Early(Generic[T]):
+    """One call started by `Aws.attempt` or `Aws.prefetch`: what it is, what AWS last said
+    while botocore retried it (`box`), and its future (None: the deadline had passed, so it
+    never started)."""
+
+    call: str
+    action: str
+    region: str | None
+    box: dict[str, Any]
+    unrecognised: Attempt | None = None
+    future: Future[T] | None = None
+    key: object = field(default_factory=object)
+
+
 class Aws:
-    """Clients per (service, region) on one boto3 session, every attempt so far, and the
+    """Clients per (service, region) on one botocore session, every attempt so far, and the
     command's deadline, which bounds each call's socket timeouts and every wait."""
 
-    def __init__(self, profile: str | None, deadline: Deadline) -> None:
+    def __init__(self, profile: str | None, deadline: Deadline,
+                 session: botocore.session.Session | None = None) -> None:
         try:
-            self.session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+            self.session = session or new_session(profile)
         except botocore.exceptions.ProfileNotFound:
             raise InputError(f"--profile {profile}: no such AWS profile") from None
         self.deadline = deadline
+        #: what `has_credentials` found, once it found some (a list: shared by the views of
+        #: the fleet scan, like the session it is about)
+        self._credentials_found: list[bool] = []
         self._clients: dict[tuple[str, str | None, int], Any] = {}
         self._client_locks: dict[tuple[str, str | None, int], threading.Lock] = {}
         self._lock = threading.Lock()
@@ -203,13 +304,20 @@ class Aws:
     @property
     def default_region(self) -> str | None:
         """The profile's or the environment's region."""
-        region = self.session.region_name
+        region = self.session.get_config_variable("region")
         return str(region) if region else None
 
     def has_credentials(self) -> bool:
-        """Whether boto3's chain finds any credentials (no call is made for static ones)."""
+        """Whether boto3's chain finds any credentials (no call is made for static ones). Once
+        found, the answer is kept: every later caller (each domain of a scan) has it at once,
+        without waiting for the session, which building a client holds."""
+        if self._credentials_found:
+            return True
         with self._session_lock:
-            return self.session.get_credentials() is not None
+            found = self.session.get_credentials() is not None
+        if found:
+            self._credentials_found.append(True)
+        return found
 
     def _config(self, attempts: int) -> Config:
         left = max(1.0, self.deadline.left())
@@ -226,8 +334,8 @@ class Aws:
         with lock:
             if key not in self._clients:
                 with self._session_lock:
-                    client = self.session.client(service, region_name=region,
-                                                 config=self._config(attempts))
+                    client = self.session.create_client(service, region_name=region,
+                                                        config=self._config(attempts))
                 client.meta.events.register("after-call.*", _check_answer)
                 client.meta.events.register("needs-retry.*", _note_retry)
                 self._clients[key] = client
@@ -246,10 +354,35 @@ class Aws:
         that says why not). `operation` names the API call, `action` the IAM action;
         `unrecognised` is what credentials the region does not recognise mean (the scan's
         opt-in regions)."""
-        call = f"{service}.{operation}"
-        box: dict[str, Any] = {}
+        return self._end(self._begin(service, region, operation, action, fn, attempts,
+                                     unrecognised, tracked=True))
+
+    def prefetch(self, service: str, region: str | None, operation: str, action: str,
+                 fn: Callable[[Any], T], *, attempts: int = MAX_ATTEMPTS) -> Early[T]:
+        """Start `fn(client)` before it is known to be needed (a list that needs only the
+        domain's name, made while the domain itself is asked for). Nothing is recorded until
+        `take` adopts it: a call that is never taken is in no record and decides nothing."""
+        return self._begin(service, region, operation, action, fn, attempts, None,
+                           tracked=False)
+
+    def take(self, early: Early[T]) -> tuple[T | None, Attempt]:
+        """Adopt a prefetched call: from now on it is one of this command's calls (`settle`
+        names it if it is still in flight), and its answer or failure is recorded like any
+        `attempt`'s."""
+        if early.future is not None:
+            with self._lock:
+                self._inflight[early.key] = (early.call, early.action, early.region, early.box)
+        return self._end(early)
+
+    def _begin(self, service: str, region: str | None, operation: str, action: str,
+               fn: Callable[[Any], T], attempts: int, unrecognised: Attempt | None, *,
+               tracked: bool) -> Early[T]:
+        """Start the call in its own thread (not at all when the deadline has passed); a
+        `tracked` one is in flight for `settle` from now on."""
+        early: Early[T] = Early(f"{service}.{operation}", action, region, {}, unrecognised)
         if self.deadline.left() <= 0:  # not even started: timed out (or cancelled) as it is
-            return None, self.record(self._cut_short(call, action, region, box))
+            return early
+        box = early.box
 
         def run() -> T:
             _seen.box = box
@@ -258,20 +391,29 @@ class Aws:
             finally:
                 _seen.box = None
 
-        key = object()
-        with self._lock:
-            self._inflight[key] = (call, action, region, box)
-        future = spawn(run)
+        if tracked:
+            with self._lock:
+                self._inflight[early.key] = (early.call, action, region, box)
+        early.future = spawn(run)
+        return early
+
+    def _end(self, early: Early[T]) -> tuple[T | None, Attempt]:
+        """Wait for a started call within the deadline and record how it ended."""
+        call, action, region, box = early.call, early.action, early.region, early.box
+        if early.future is None:
+            with self._lock:
+                self._inflight.pop(early.key, None)
+            return None, self.record(self._cut_short(call, action, region, box))
         try:
-            result = wait_for(future, self.deadline)
+            result = wait_for(early.future, self.deadline)
         except TimeoutError:
-            return None, self._done(key, self._cut_short(call, action, region, box))
+            return None, self._done(early.key, self._cut_short(call, action, region, box))
         except Exception as exc:  # noqa: BLE001 - every failure of a call is data, not a crash
             failed = classify(call, action, exc, region)
-            if unrecognised is not None and failed.code in REGION_DISABLED_CODES:
-                failed = unrecognised
-            return None, self._done(key, failed)
-        got = self._done(key, Attempt(call, Status.OK, "", action, "", region))
+            if early.unrecognised is not None and failed.code in REGION_DISABLED_CODES:
+                failed = early.unrecognised
+            return None, self._done(early.key, failed)
+        got = self._done(early.key, Attempt(call, Status.OK, "", action, "", region))
         return (result if got.status is Status.OK else None), got
 
     def _done(self, key: object, attempt: Attempt) -> Attempt:

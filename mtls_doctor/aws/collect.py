@@ -11,6 +11,7 @@ never read as an answer about the domain.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -20,15 +21,14 @@ from typing import Any
 
 from mtls_doctor.aws.base import Collector
 from mtls_doctor.aws.calls import Aws, require, spawn
-from mtls_doctor.aws.findings import arn_region
-from mtls_doctor.aws.fleet import Listings
+from mtls_doctor.aws.fleet import Listed, Listings
 from mtls_doctor.aws.s3truststore import read_truststore
-from mtls_doctor.aws.served import Served, read_served
+from mtls_doctor.aws.served import Served, prefetch_mappings, read_served
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
 from mtls_doctor.probe.net import DnsAnswer, lookup
-from mtls_doctor.shell.aws import ACM_KEY_TYPES
+from mtls_doctor.shell.aws import ACM_KEY_TYPES, arn_region
 
 _REGIONAL = re.compile(r"^d-[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
 #: describe at most this many same-name certificates when looking for issuer conflicts
@@ -141,16 +141,52 @@ class _Collector(Collector):
 
     # --- the domain in one region, both APIs at once ---------------------------------------
     def look(self, region: str, *, attempts: int = 3) -> _Lookup:
+        return self.start_look(region, attempts=attempts)()
+
+    def start_look(self, region: str, *, attempts: int = 3) -> Callable[[], _Lookup]:
+        """Ask both APIs for the domain now; the function returned waits for the answers."""
         rest_f = spawn(lambda: self.aws.attempt("apigateway", region, "GetDomainName",
                                                 "apigateway:GET", _get_rest(self.name),
                                                 attempts=attempts))
         http_f = spawn(lambda: self.aws.attempt("apigatewayv2", region, "GetDomainName",
                                                 "apigateway:GET", _get_http(self.name),
                                                 attempts=attempts))
-        rest, rest_a = rest_f.result()  # each attempt is bound by the deadline itself
-        http, http_a = http_f.result()
-        return _Lookup(region, _rest_view(rest) if rest else None,
-                       _http_view(http) if http else None, (rest_a, http_a))
+
+        def answers() -> _Lookup:
+            rest, rest_a = rest_f.result()  # each attempt is bound by the deadline itself
+            http, http_a = http_f.result()
+            return _Lookup(region, _rest_view(rest) if rest else None,
+                           _http_view(http) if http else None, (rest_a, http_a))
+        return answers
+
+    def listed(self, region: str, listed: Listed) -> _Lookup:
+        """The domain as the scan's listings described it (a GetDomainNames item has
+        GetDomainName's shape: it is not asked for again). The listing that read it is in
+        this domain's record; an API whose listing could not be read is asked for the domain
+        itself, except for a private domain, which only the REST API knows (by its id)."""
+        rest = _rest_view(listed.rest) if listed.rest is not None else None
+        attempts: list[Attempt] = []
+        http: _View | None = None
+        if listed.rest_attempt.status is Status.OK:
+            attempts.append(self.aws.record(listed.rest_attempt))
+        elif rest is None:
+            got, got_a = self.aws.attempt("apigateway", region, "GetDomainName",
+                                          "apigateway:GET", _get_rest(self.name))
+            rest = _rest_view(got) if got else None
+            attempts.append(got_a)
+        if rest is not None and rest.domain_name_id:
+            pass  # a private custom domain: the HTTP API does not describe it
+        elif listed.http is not None:
+            http = _http_view(listed.http)
+            attempts.append(self.aws.record(listed.http_attempt))
+        elif listed.http_attempt.status is Status.OK:
+            attempts.append(self.aws.record(listed.http_attempt))
+        else:
+            got, got_a = self.aws.attempt("apigatewayv2", region, "GetDomainName",
+                                          "apigateway:GET", _get_http(self.name))
+            http = _http_view(got) if got else None
+            attempts.append(got_a)
+        return _Lookup(region, rest, http, tuple(attempts))
 
     def private(self, region: str) -> tuple[_Lookup | None, Attempt]:
         """A private custom domain of this name in the region: GetDomainName knows one only by
@@ -314,14 +350,63 @@ def _not_looked_up(c: Collector, why: Attempt) -> None:
                             if why.status is Status.NOT_FOUND else why)
 
 
-def _find(c: _Collector, region: str | None, source: str
+def _found(home: _Lookup) -> Attempt:
+    """The `domain` fact of a domain found in its region."""
+    rest = home.rest
+    if rest is not None and rest.domain_name_id and home.http is None:
+        return Attempt("domain", Status.OK, f"a private custom domain (domainNameId "
+                       f"{rest.domain_name_id})", region=home.region)
+    return ok("domain", home.region)
+
+
+def _client_ready(aws: Aws, service: str, region: str) -> None:
+    """Build (or wait for) a client before it is needed; a failure to build one is left to the
+    call that needs it, which records it."""
+    with contextlib.suppress(Exception):
+        aws.client(service, region)
+
+
+def _warm(aws: Aws, region: str) -> None:
+    """The clients of the calls that follow the domain lookup (ACM, S3), built while it is in
+    flight."""
+    for service in ("acm", "s3"):
+        _client_ready(aws, service, region)
+
+
+def _locate(c: _Collector, region: str | None, source: str, listed: Listed | None,
+            meanwhile: Callable[[], object] | None
+            ) -> tuple[_Lookup | None, str | None, str, Attempt, tuple[str, ...]]:
+    """`_find`, with what can start at once started at once: the domain in its region (or as
+    the scan's listings gave it), both APIs' mapping lists with it (they need only the name),
+    then the clients of the next calls and `meanwhile` (the caller's own work) while all of
+    that is in flight."""
+    if listed is not None and region:
+        home = c.listed(region, listed)
+        if home.found:
+            return home, region, source, _found(home), ()
+    started = None
+    if region:
+        started = c.start_look(region)
+        prefetch_mappings(c, region)
+        # the lookup's clients first (its calls leave as soon as they are built), then the
+        # next calls' clients and the caller's work, while the lookup is in flight
+        for service in ("apigateway", "apigatewayv2"):
+            _client_ready(c.aws, service, region)
+        spawn(_warm, c.aws, region)
+    if meanwhile is not None:
+        meanwhile()
+    return _find(c, region, source, started)
+
+
+def _find(c: _Collector, region: str | None, source: str,
+          started: Callable[[], _Lookup] | None = None
           ) -> tuple[_Lookup | None, str | None, str, Attempt, tuple[str, ...]]:
     """Where the domain is: (its lookup, region, how the region was chosen, the `domain` fact,
-    other regions that know the name)."""
+    other regions that know the name). `started`: the lookup in `region`, already asked."""
     aws = c.aws
     home: _Lookup | None = None
     if region:
-        home = c.look(region)
+        home = started() if started is not None else c.look(region)
         if home.found:
             return home, region, source, ok("domain", region), ()
         failure = _first_failure(home.attempts)
@@ -368,12 +453,17 @@ def _absent(regions: Sequence[str]) -> Attempt:
 
 def collect_domain(name: str, *, region: str | None, profile: str | None,
                    deadline: Deadline | None = None, timeout: float = 30.0,
-                   aws: Aws | None = None, listings: Listings | None = None) -> DomainFacts:
+                   aws: Aws | None = None, listings: Listings | None = None,
+                   listed: Listed | None = None,
+                   meanwhile: Callable[[], object] | None = None) -> DomainFacts:
     """Everything AWS and DNS say about the custom domain `name`, within the deadline (or
     `timeout` seconds). Never raises for AWS trouble: failures are attempts. `aws` (the fleet
     scan: an assumed role's session, clients shared between domains) replaces the calls made
     with `profile`; its deadline is the one used. `listings` (the fleet scan: one per account)
-    shares the account-wide listings (ACM's certificates, the region's APIs) between domains."""
+    shares the account-wide listings (ACM's certificates, the region's APIs) between domains;
+    `listed` (the fleet scan) is the domain as its region's listings described it, which
+    replaces asking for it again. `meanwhile` is run in this thread once the first calls are
+    on their way (the `domain` command loads its report's modules then)."""
     deadline = aws.deadline if aws is not None else deadline or Deadline(timeout)
     name = name.strip().rstrip(".").lower()
     aws = aws if aws is not None else Aws(profile, deadline)
@@ -392,11 +482,8 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         lookup_, found_region, domain_fact = None, region, why
         others: tuple[str, ...] = ()
     else:
-        if region:
-            # build the clients the next stage needs while the domain calls are in flight
-            for service in ("acm", "s3"):
-                spawn(aws.client, service, region)
-        lookup_, found_region, source, domain_fact, others = _find(c, region, source)
+        lookup_, found_region, source, domain_fact, others = _locate(c, region, source, listed,
+                                                                     meanwhile)
     c.evidence["domain"] = domain_fact
     dns = c.wait(dns_f, "dns")
     if lookup_ is None:
@@ -438,10 +525,10 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     c.wait(cert_f, "certificate")
     c.wait(own_f, "ownership_certificate")
     mine = certificates.get(view.certificate_arn or "")
-    listed = c.wait(list_f, "issuer_conflicts") if list_f is not None else None
-    if mine is not None and listed is not None:
+    summaries = c.wait(list_f, "issuer_conflicts") if list_f is not None else None
+    if mine is not None and summaries is not None:
         own = {a for a in (view.certificate_arn, view.ownership_arn) if a}
-        got = c.wait(spawn(c.conflicts, mine, own, listed), "issuer_conflicts")
+        got = c.wait(spawn(c.conflicts, mine, own, summaries), "issuer_conflicts")
         if got is not None:
             conflicts, c.evidence["issuer_conflicts"] = got
     else:

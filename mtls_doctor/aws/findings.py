@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from urllib.parse import unquote
 
 from mtls_doctor.aws import findings_served as served
+from mtls_doctor.aws.uris import split_s3_uri
 from mtls_doctor.model.catalog import make_finding
 from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mtls, TruststoreObject
@@ -54,13 +54,6 @@ def _names_of(cert: AcmCertificate) -> tuple[str, ...]:
 def covers(names: Iterable[str], host: str) -> bool:
     """Whether one of the names covers `host` (RFC 6125: exact, or a one-label wildcard)."""
     return any(name_covers(name, host) for name in names)
-
-
-def split_s3_uri(uri: str) -> tuple[str, str] | None:
-    """`s3://bucket/key` into (bucket, key), the key percent-decoded (`my%20ca.pem` is the
-    object `my ca.pem`); None when it is not one."""
-    m = re.match(r"^s3://([^/]+)/(.+)$", uri.strip())
-    return (m.group(1), unquote(m.group(2))) if m else None
 
 
 def s3_uri(bucket: str, key: str, version: str | None = None) -> str:

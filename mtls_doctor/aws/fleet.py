@@ -10,12 +10,12 @@ import copy
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import boto3
 from botocore.config import Config
 
-from mtls_doctor.aws.calls import Aws, wait_for
+from mtls_doctor.aws.calls import Aws, new_session, wait_for
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.evidence import Attempt, Status
 
@@ -37,12 +37,12 @@ class FleetAws(Aws):
     def assumed(cls, credentials: dict[str, Any], region: str | None,
                 deadline: Deadline) -> FleetAws:
         """An account reached through sts:AssumeRole (`credentials` as STS answers them)."""
-        aws = cls(None, deadline)
-        aws.session = boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials.get("SessionToken"), region_name=region)
-        return aws
+        session = new_session()
+        session.set_credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                                credentials.get("SessionToken"))
+        if region:
+            session.set_config_variable("region", region)
+        return cls(None, deadline, session)
 
     def view(self) -> FleetAws:
         """The same session, clients and deadline, with its own record of attempts and calls
@@ -60,13 +60,29 @@ class FleetAws(Aws):
 
 
 #: what the views of one account share with it: the session, its lock and the clients
-_SHARED = frozenset({"session", "deadline", "_session_lock", "_clients", "_client_locks"})
+_SHARED = frozenset({"session", "deadline", "_session_lock", "_clients", "_client_locks",
+                     "_credentials_found"})
 _LOCK = type(threading.Lock())
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One custom domain as its region's GetDomainNames listings gave it (the fleet scan): each
+    API's item (None: that API's listing does not hold it) and how each listing went. An item
+    has GetDomainName's shape (botocore's models: both answer the DomainName structure), so a
+    domain listed is read from its item, not asked for again; an API whose listing failed is
+    asked (`aws.collect`)."""
+
+    rest: dict[str, Any] | None
+    http: dict[str, Any] | None
+    rest_attempt: Attempt
+    http_attempt: Attempt
 
 
 class Listings:
     """The listings of one account that every domain in a region would make alike (ACM's
-    certificates, the region's APIs), made once per scan and given to each domain that asks.
+    certificates, the region's APIs, a truststore bucket's versioning), made once per scan and
+    given to each domain that asks.
 
     The first domain to ask makes the call through its own `Aws` view (so its record holds
     the attempt); every other domain waits for that answer and records the same attempt as its
@@ -75,13 +91,15 @@ class Listings:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._calls: dict[tuple[str, str, str], Future[tuple[Any, Attempt]]] = {}
+        self._calls: dict[tuple[str, str, str, str], Future[tuple[Any, Attempt]]] = {}
 
     def get(self, aws: Aws, service: str, region: str, operation: str, action: str,
-            call: Callable[[], tuple[T | None, Attempt]]) -> tuple[T | None, Attempt]:
+            call: Callable[[], tuple[T | None, Attempt]], tag: str = ""
+            ) -> tuple[T | None, Attempt]:
         """`call()` (an `aws.attempt` of `service`.`operation` in `region`) made once: its
-        answer and attempt, recorded in `aws` whichever domain made it."""
-        key = (service, region, operation)
+        answer and attempt, recorded in `aws` whichever domain made it. `tag` tells apart the
+        calls of one operation that ask about different things (a bucket)."""
+        key = (service, region, operation, tag)
         with self._lock:
             future = self._calls.get(key)
             mine = future is None

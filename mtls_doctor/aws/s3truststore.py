@@ -8,7 +8,7 @@ from typing import Any
 
 from mtls_doctor.aws.base import Collector
 from mtls_doctor.aws.calls import spawn
-from mtls_doctor.aws.findings import split_s3_uri
+from mtls_doctor.aws.uris import split_s3_uri
 from mtls_doctor.model.domain import Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok
 from mtls_doctor.source import MAX_BYTES
@@ -47,9 +47,17 @@ def read_truststore(c: Collector, region: str, mtls: Mtls) -> TruststoreObject |
         return None
     bucket, key = where
     aws = c.aws
-    versioning_f = spawn(aws.attempt, "s3", region, "GetBucketVersioning",
-                         "s3:GetBucketVersioning",
-                         lambda s3: s3.get_bucket_versioning(Bucket=bucket))
+
+    def ask_versioning() -> tuple[dict[str, Any] | None, Attempt]:
+        return aws.attempt("s3", region, "GetBucketVersioning", "s3:GetBucketVersioning",
+                           lambda s3: s3.get_bucket_versioning(Bucket=bucket))
+
+    # the fleet scan asks once per bucket, whatever the number of domains whose truststore
+    # is in it (`aws.fleet.Listings`)
+    shared = getattr(c, "listings", None)
+    versioning_f = spawn(ask_versioning) if shared is None else spawn(
+        shared.get, aws, "s3", region, "GetBucketVersioning", "s3:GetBucketVersioning",
+        ask_versioning, bucket)
     versions_f = spawn(aws.attempt, "s3", region, "ListObjectVersions",
                        "s3:ListBucketVersions", lambda s3: versions_of(s3, bucket, key))
     get_args = {"Bucket": bucket, "Key": key}

@@ -250,33 +250,50 @@ def _all(pages: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 # --- the lists -------------------------------------------------------------------------------------
 
-def _list_mappings(c: Collector, region: str, kind: str, domain_name_id: str | None,
-                   per: _PerApi) -> tuple[list[tuple[str, str | None, str]] | None, Attempt]:
-    """The domain's mappings as (api id, stage, base path); each starts its API's calls."""
+def _mappings_request(name: str, kind: str, domain_name_id: str | None
+                      ) -> tuple[str, str, str, Callable[[Any], list[dict[str, Any]]]]:
+    """The list of the domain's mappings of one API (`kind` rest: GetBasePathMappings, else
+    GetApiMappings), every page: (service, operation, prefetch tag, the call)."""
     if kind == "rest":
-        args = {"domainName": c.name, **({"domainNameId": domain_name_id}
-                                         if domain_name_id else {})}
+        args = {"domainName": name, **({"domainNameId": domain_name_id}
+                                       if domain_name_id else {})}
 
         def rest_list(client: Any) -> list[dict[str, Any]]:
             return _all(client.get_paginator("get_base_path_mappings").paginate(**args),
                         "items")
 
-        got, attempt = c.aws.attempt("apigateway", region, "GetBasePathMappings",
-                                     "apigateway:GET", rest_list)
+        return "apigateway", "GetBasePathMappings", domain_name_id or "", rest_list
+
+    def http_list(client: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        args = {"DomainName": name}
+        while True:  # GetApiMappings has NextToken but no botocore paginator
+            page = client.get_api_mappings(**args)
+            items.extend(page.get("Items", []))
+            if not page.get("NextToken"):
+                return items
+            args["NextToken"] = page["NextToken"]
+
+    return "apigatewayv2", "GetApiMappings", "", http_list
+
+
+def prefetch_mappings(c: Collector, region: str) -> None:
+    """Start both APIs' lists of the domain's mappings with the domain lookup (they need only
+    its name), so that the mapped APIs are asked for as soon as the domain has answered; the
+    list `read_served` then wants is taken, the other never recorded."""
+    for kind in ("rest", "http"):
+        service, operation, tag, fn = _mappings_request(c.name, kind, None)
+        c.prefetch(service, region, operation, "apigateway:GET", fn, tag)
+
+
+def _list_mappings(c: Collector, region: str, kind: str, domain_name_id: str | None,
+                   per: _PerApi) -> tuple[list[tuple[str, str | None, str]] | None, Attempt]:
+    """The domain's mappings as (api id, stage, base path); each starts its API's calls."""
+    service, operation, tag, fn = _mappings_request(c.name, kind, domain_name_id)
+    got, attempt = c.call(service, region, operation, "apigateway:GET", fn, tag)
+    if kind == "rest":
         raw = [(m["restApiId"], m.get("stage"), m.get("basePath", "(none)")) for m in got or []]
     else:
-        def http_list(client: Any) -> list[dict[str, Any]]:
-            items: list[dict[str, Any]] = []
-            args = {"DomainName": c.name}
-            while True:  # GetApiMappings has NextToken but no botocore paginator
-                page = client.get_api_mappings(**args)
-                items.extend(page.get("Items", []))
-                if not page.get("NextToken"):
-                    return items
-                args["NextToken"] = page["NextToken"]
-
-        got, attempt = c.aws.attempt("apigatewayv2", region, "GetApiMappings",
-                                     "apigateway:GET", http_list)
         raw = [(m["ApiId"], m.get("Stage"), m.get("ApiMappingKey") or "(none)")
                for m in got or []]
     if got is None:

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mtls_doctor.aws.findings import s3_uri
-from mtls_doctor.commands.common import source_info
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.errors import InputError
-from mtls_doctor.model.certificate import CertSummary
 from mtls_doctor.model.checks import checks_of, derive_checks
 from mtls_doctor.model.domain import DomainFacts, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
-from mtls_doctor.model.finding import Finding
 from mtls_doctor.model.report import Report
-from mtls_doctor.pki.fixes import UploadTarget
-from mtls_doctor.pki.load import load_certificates
-from mtls_doctor.pki.truststore import lint_truststore
+
+if TYPE_CHECKING:
+    from mtls_doctor.model.certificate import CertSummary
+    from mtls_doctor.model.finding import Finding
+
+#: what the report of a domain needs beyond the collection (certificate decoding and linting,
+#: the rules): loaded while the first AWS calls are in flight (`load_report_modules`)
+REPORT_MODULES = ("mtls_doctor.aws.findings", "mtls_doctor.commands.common",
+                  "mtls_doctor.pki.fixes", "mtls_doctor.pki.load", "mtls_doctor.pki.truststore")
+
+
+def load_report_modules() -> None:
+    """Import REPORT_MODULES (in the thread that later uses them: while it would only wait)."""
+    for name in REPORT_MODULES:
+        importlib.import_module(name)
 
 
 def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
@@ -58,6 +68,11 @@ def check_evidence(facts: DomainFacts, linted: bool) -> dict[str, Attempt]:
 def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
                   ) -> tuple[dict[str, Any] | None, tuple[CertSummary, ...], tuple[Finding, ...]]:
     """Decode and lint the configured truststore version, when it could be read."""
+    from mtls_doctor.commands.common import source_info
+    from mtls_doctor.pki.fixes import UploadTarget
+    from mtls_doctor.pki.load import load_certificates
+    from mtls_doctor.pki.truststore import lint_truststore
+
     ts = facts.truststore_object
     if ts is None or ts.content is None:
         return None, (), ()
@@ -72,6 +87,8 @@ def truststore_of(facts: DomainFacts, at: datetime, warn_days: int
 def truststore_name(ts: TruststoreObject) -> str:
     """The truststore version that was read, as an `s3://` source; an unpinned domain's is the
     latest, which may not be the one API Gateway uses."""
+    from mtls_doctor.aws.findings import s3_uri
+
     if ts.configured_version:
         return s3_uri(ts.bucket, ts.key, ts.configured_version)
     latest = f"?versionId={ts.latest_version}" if ts.latest_version else ""
@@ -90,15 +107,18 @@ def replay(snapshot: str, name: str) -> DomainFacts:
 
 
 def collect_or_load(name: str, *, region: str | None, profile: str | None,
-                    deadline: Deadline, snapshot: str | DomainFacts | None) -> DomainFacts:
-    """Facts from AWS, or from a snapshot (a file, or one already read with `replay`)."""
+                    deadline: Deadline, snapshot: str | DomainFacts | None,
+                    meanwhile: Callable[[], object] | None = None) -> DomainFacts:
+    """Facts from AWS, or from a snapshot (a file, or one already read with `replay`);
+    `meanwhile` runs while the first AWS calls are in flight (`collect_domain`)."""
     if isinstance(snapshot, DomainFacts):
         return snapshot
     if snapshot is not None:
         return replay(snapshot, name)
     from mtls_doctor.aws.collect import collect_domain
 
-    return collect_domain(name, region=region, profile=profile, deadline=deadline)
+    return collect_domain(name, region=region, profile=profile, deadline=deadline,
+                          meanwhile=meanwhile)
 
 
 def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | None = None,
@@ -109,7 +129,8 @@ def run_domain_command(name: str, *, at: datetime, now: datetime, region: str | 
     from mtls_doctor.aws.snapshot import dumps
 
     facts = collect_or_load(name, region=region, profile=profile,
-                            deadline=deadline or Deadline(timeout), snapshot=snapshot)
+                            deadline=deadline or Deadline(timeout), snapshot=snapshot,
+                            meanwhile=load_report_modules)
     if save is not None:
         try:
             Path(save).write_text(dumps(facts), encoding="utf-8")

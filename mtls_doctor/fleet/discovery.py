@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mtls_doctor.aws.calls import spawn
-from mtls_doctor.aws.fleet import FleetAws
+from mtls_doctor.aws.fleet import FleetAws, Listed
 from mtls_doctor.fleet.model import AccountResult, Discovered, RegionResult
 from mtls_doctor.model.evidence import Attempt, Status
 
@@ -40,9 +40,10 @@ def _name(value: Any) -> str | None:
 
 
 def discover(aws: FleetAws, account: AccountResult, region: str
-             ) -> tuple[list[Discovered], RegionResult]:
+             ) -> tuple[list[tuple[Discovered, Listed]], RegionResult]:
     """Every custom domain of the account in `region`, by name (a private domain by name and
-    id), with the APIs that list it; and how the two listings went."""
+    id), with the APIs that list it and their items (which `collect_domain` reads instead of
+    asking for the domain again); and how the two listings went."""
     # the account's credentials were just proven (caller identity or AssumeRole), so a region
     # that does not recognise them is an opt-in region the account has not enabled
     rest_f = spawn(lambda: aws.attempt("apigateway", region, "GetDomainNames", "apigateway:GET",
@@ -63,6 +64,7 @@ def discover(aws: FleetAws, account: AccountResult, region: str
         private_id = item.get("domainNameId") if str(endpoint).upper() == "PRIVATE" else None
         entry = found.setdefault((name, private_id), {"apis": [], "endpoint": endpoint})
         entry["apis"].append("rest")
+        entry.setdefault("rest", item)
     for item in http or []:
         name = _name(item.get("DomainName"))
         if name is None:
@@ -71,8 +73,10 @@ def discover(aws: FleetAws, account: AccountResult, region: str
         entry = found.setdefault((name, None), {"apis": [], "endpoint":
                                                 configs[0].get("EndpointType")})
         entry["apis"].append("http")
-    domains = [Discovered(account.label, account.account_id, region, name, tuple(e["apis"]),
-                          e["endpoint"], private_id)
+        entry.setdefault("http", item)
+    domains = [(Discovered(account.label, account.account_id, region, name, tuple(e["apis"]),
+                           e["endpoint"], private_id),
+                Listed(e.get("rest"), e.get("http"), rest_a, http_a))
                for (name, private_id), e in sorted(found.items(), key=lambda kv: (kv[0][0],
                                                                                    kv[0][1] or ""))]
     return domains, RegionResult(account.label, account.account_id, region, (rest_a, http_a),

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from mtls_doctor.aws.calls import spawn, wait_for
-from mtls_doctor.aws.fleet import FleetAws, Listings
+from mtls_doctor.aws.fleet import FleetAws, Listed, Listings
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.fleet import accounts as acc
 from mtls_doctor.fleet.discovery import discover
@@ -26,6 +26,10 @@ T = TypeVar("T")
 #: domains (and listings) read at once: enough to hide the latency of many regions, few enough
 #: that adaptive retries can pace an account that is being throttled
 MAX_PARALLEL = 16
+#: told how the scan goes, from its threads (the TUI's progress line): ("listings", n) once the
+#: accounts are known, n account/region listings to make; ("listed", n) a listing answered with
+#: n domains; ("read", 1) a domain was read (or its reading ended in failure)
+Progress = Callable[[str, int], None]
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,10 @@ def _accounts(base: FleetAws, options: ScanOptions, facts: ScanFacts
     return [acc.caller(base)]
 
 
-def collect_scan(options: ScanOptions, deadline: Deadline) -> ScanFacts:
-    """Find every custom domain of the accounts and regions, and read each in full."""
+def collect_scan(options: ScanOptions, deadline: Deadline,
+                 progress: Progress | None = None) -> ScanFacts:
+    """Find every custom domain of the accounts and regions, and read each in full (telling
+    `progress` how it goes)."""
     from mtls_doctor.aws.collect import collect_domain
 
     facts = ScanFacts(timeout=deadline.seconds)
@@ -90,15 +96,23 @@ def collect_scan(options: ScanOptions, deadline: Deadline) -> ScanFacts:
     facts.accounts = [a for a, _ in reached]
     regions: Sequence[str] = options.regions or base.regions("apigateway")
     pool = _Pool(options.parallel)
+    tell = progress or (lambda event, n: None)
+    tell("listings", len(regions) * sum(aws is not None for _, aws in reached))
 
-    def read(where: Discovered, aws: FleetAws, shared: Listings) -> DomainFacts:
-        return collect_domain(where.name, region=where.region, profile=None, aws=aws.view(),
-                              listings=shared)
+    def read(where: Discovered, listed: Listed, aws: FleetAws, shared: Listings
+             ) -> DomainFacts:
+        try:
+            return collect_domain(where.name, region=where.region, profile=None,
+                                  aws=aws.view(), listings=shared, listed=listed)
+        finally:
+            tell("read", 1)
 
     def list_then_read(account: AccountResult, aws: FleetAws, region: str, shared: Listings
                        ) -> tuple[RegionResult, list[tuple[Discovered, Future[DomainFacts]]]]:
         found, result = discover(aws, account, region)
-        return result, [(where, pool.submit(read, where, aws, shared)) for where in found]
+        tell("listed", len(found))
+        return result, [(where, pool.submit(read, where, listed, aws, shared))
+                        for where, listed in found]
 
     # one set of account-wide listings per account (ACM's certificates, the region's APIs):
     # asked once, whatever the number of its domains
