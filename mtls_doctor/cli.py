@@ -213,6 +213,8 @@ def _scan_parser(sub: Any) -> None:
                    help="also write the whole scan's AWS facts to FILE (JSON, one file)")
     p.add_argument("--aws-snapshot", metavar="FILE",
                    help="replay a scan saved with --save instead of calling AWS")
+    p.add_argument("--no-tui", action="store_true",
+                   help="print the report instead of opening the fleet view at a terminal")
     _timeout(p)
     _aws(p)
     _common(p, password=False, formats=(*FORMATS, "junit"))
@@ -521,16 +523,42 @@ def _diagnose_options(args: argparse.Namespace, at: datetime, now: datetime) -> 
 
 
 def _wants_tui(args: argparse.Namespace) -> bool:
-    """`diagnose`, `demo` and a bare HOST open the TUI at a terminal, unless a report was asked
-    for (`--format`, `-o`, `--redact`) or refused (`--no-tui`)."""
-    return (args.command in ("diagnose", "demo") and not args.no_tui and args.format is None
-            and not args.output and not args.redact
+    """`diagnose`, `demo`, a bare HOST and `scan` open the TUI at a terminal, unless a report
+    was asked for (`--format`, `-o`, `--redact`) or refused (`--no-tui`)."""
+    return (args.command in ("diagnose", "demo", "scan") and not args.no_tui
+            and args.format is None and not args.output and not args.redact
             and sys.stdin.isatty() and sys.stdout.isatty())
+
+
+def _run_fleet_tui(args: argparse.Namespace) -> int:
+    """`scan` at a terminal: the fleet view, the scan running in its thread."""
+    from mtls_doctor.commands.scan import check_scan_options, run_scan_command
+    from mtls_doctor.tui import run_fleet_tui
+
+    check_scan_options(regions=args.regions, role_arns=args.role_arn,
+                       organization_role=args.organization_role, snapshot=args.aws_snapshot,
+                       region=args.region, profile=args.profile)
+
+    def scan(deadline: Deadline, progress: Any) -> Report:
+        now = datetime.now(UTC).replace(microsecond=0)
+        return run_scan_command(at=args.at or now, now=now, regions=args.regions,
+                                role_arns=args.role_arn, external_id=args.external_id,
+                                organization_role=args.organization_role,
+                                profile=args.profile, region=args.region,
+                                warn_days=args.warn_days, fail_on=args.fail_on, save=args.save,
+                                snapshot=args.aws_snapshot, deadline=deadline,
+                                progress=progress)
+
+    what = f"replay of {args.aws_snapshot}" if args.aws_snapshot else "scan"
+    return run_fleet_tui(scan, timeout=args.timeout, inputs=_inputs(args) + _outputs(args),
+                         what=what)
 
 
 def _run_tui(args: argparse.Namespace) -> int:
     from mtls_doctor.tui import run_tui
 
+    if args.command == "scan":
+        return _run_fleet_tui(args)
     if args.command == "demo":
         return run_tui(demo=True)
     if args.host:

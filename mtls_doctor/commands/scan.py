@@ -3,6 +3,7 @@ one row each, an expiry calendar, and a CI gate (`--fail-on`, JUnit XML)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def run_scan_command(*, at: datetime, now: datetime, regions: str | None = None,
                      region: str | None = None, warn_days: int = 30, fail_on: str = "error",
                      save: str | None = None, snapshot: str | None = None,
                      deadline: Deadline | None = None, timeout: float = 30.0,
-                     parallel: int | None = None) -> Report:
-    """Scan (or replay a scan snapshot) and report it."""
+                     parallel: int | None = None,
+                     progress: Callable[[str, int], None] | None = None) -> Report:
+    """Scan (or replay a scan snapshot) and report it. `progress` (the TUI's) is told how the
+    scan goes (`fleet.scan.Progress`), then ("diagnosing", n) before the n domains read are
+    diagnosed."""
     from mtls_doctor.fleet.assemble import scan_report
 
     if snapshot is not None:
@@ -71,7 +75,7 @@ def run_scan_command(*, at: datetime, now: datetime, regions: str | None = None,
         options = ScanOptions(parse_regions(regions, default), tuple(role_arns or ()),
                               external_id, organization_role, profile,
                               parallel or MAX_PARALLEL)
-        facts = collect_scan(options, deadline)
+        facts = collect_scan(options, deadline, progress)
     if save is not None:
         from mtls_doctor.fleet.snapshot import dumps
 
@@ -79,4 +83,25 @@ def run_scan_command(*, at: datetime, now: datetime, regions: str | None = None,
             Path(save).write_text(dumps(facts), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {save}: {exc.strerror}") from None
+    if progress is not None:
+        progress("diagnosing", len(facts.domains))
     return scan_report(facts, at=at, now=now, warn_days=warn_days, fail_on=fail_on)
+
+
+def check_scan_options(*, regions: str | None, role_arns: list[str] | None,
+                       organization_role: str | None, snapshot: str | None,
+                       region: str | None = None, profile: str | None = None) -> None:
+    """What can be refused at once, before the TUI opens (exit 2 with one line): account
+    options, --regions (or, without it, no region at all), a scan snapshot that is missing or
+    unreadable (it is read again, and parsed, by the scan)."""
+    if snapshot is not None:
+        from mtls_doctor.source import read_file
+
+        read_file(snapshot, "scan snapshot")
+        return
+    check_accounts(role_arns, organization_role)
+    if regions is None and region is None:
+        from mtls_doctor.aws.fleet import FleetAws
+
+        region = FleetAws(profile, Deadline(5.0)).default_region
+    parse_regions(regions, region)

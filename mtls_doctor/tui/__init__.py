@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mtls_doctor.diagnose.run import DiagnoseOptions
     from mtls_doctor.model.report import Report
+    from mtls_doctor.tui.fleet_app import Scan
 
 #: how long the process waits, after a quit mid-run, for the cancelled collectors to return
 GRACE = 0.3
@@ -44,6 +45,26 @@ def run_tui(options: DiagnoseOptions | None = None, *, demo: bool = False) -> in
     print(exit_summary(app.target if ran else None, app.report, code,
                        app.last_export, cancelled=app.cancelled,
                        failed=app.error is not None), flush=True)
+    if app.error is not None and code in (2, 3):
+        _say_failure(app.error, code, app.error_detail)
+    if app.cancelled:
+        end_without(app.run_threads, code)
+    return code
+
+
+def run_fleet_tui(scan: Scan, *, timeout: float, inputs: Sequence[str] = (),
+                  what: str = "scan") -> int:
+    """`scan` at a terminal: the fleet view until the user quits; the exit code (the scan's;
+    130 when quit mid-scan; 2 or 3 when the scan failed, with its one line on stderr), after
+    the one-line summary, as `run_tui` does. A quit mid-scan cancels the scan's deadline and
+    ends the process at once if a call does not notice (`end_without`)."""
+    from mtls_doctor.tui.fleet_app import FleetApp
+
+    app = FleetApp(scan, timeout=timeout, inputs=inputs, what=what)
+    result = app.run()
+    code = result if isinstance(result, int) else 0
+    print(exit_summary(app.scan_target, app.scan_report, code, app.last_export,
+                       cancelled=app.cancelled, failed=app.error is not None), flush=True)
     if app.error is not None and code in (2, 3):
         _say_failure(app.error, code, app.error_detail)
     if app.cancelled:
@@ -111,4 +132,4 @@ def end_without(threads: Sequence[threading.Thread], code: int, grace: float = G
         os._exit(code)
 
 
-__all__ = ["end_without", "exit_summary", "run_tui"]
+__all__ = ["end_without", "exit_summary", "run_fleet_tui", "run_tui"]

@@ -256,18 +256,10 @@ class DashboardScreen(Screen[None]):
 
     def action_quit(self) -> None:
         """Quit; while collectors run, ask first (quitting cancels the run: exit 130)."""
-        from mtls_doctor.tui.screens.quit import QuitScreen
+        from mtls_doctor.tui.screens.quit import quit_or_ask
 
         app = cast("MtlsDoctorApp", self.app)
-        if not app.running:
-            app.exit(app.exit_code)
-            return
-
-        def answered(really: bool | None) -> None:
-            if really:
-                app.call_later(app.action_quit)
-
-        app.push_screen(QuitScreen(), answered)
+        quit_or_ask(app, app.exit_code, "Collectors are still running." if app.running else None)
 
     def action_walkthrough(self) -> None:
         """The highlighted finding's walkthrough."""

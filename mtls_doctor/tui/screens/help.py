@@ -71,7 +71,9 @@ HELP_KEYS = (
 
 
 class HelpScreen(ModalScreen[None]):
-    """The key bindings."""
+    """The key bindings (`KEYS`: key and what it does; a key without a text is a heading)."""
+
+    KEYS: ClassVar[tuple[tuple[str, str], ...]] = HELP_KEYS
 
     DEFAULT_CSS = """
     HelpScreen {
@@ -102,7 +104,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(justify="right", no_wrap=True, style="bold cyan")
         table.add_column(ratio=1)
-        for key, what in HELP_KEYS:
+        for key, what in self.KEYS:
             if key and not what:  # a heading
                 table.add_row("", Text(key, style="bold"))
             else:

@@ -1,10 +1,11 @@
-"""The question before quitting while collectors still run: quitting cancels the run."""
+"""The question before quitting while collectors (or a scan) still run: quitting cancels the
+run."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -43,9 +44,13 @@ class QuitScreen(ModalScreen[bool]):
         Binding("q", "answer(False)", "Keep running", show=False),
     ]
 
+    def __init__(self, running: str = "Collectors are still running.") -> None:
+        super().__init__()
+        self.running = running
+
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-dialog"):
-            yield Label("Collectors are still running.", id="quit-title")
+            yield Label(self.running, id="quit-title")
             yield Label("Quit and cancel the run? (y/n)  Nothing will be reported (exit 130).")
             with Horizontal(id="quit-buttons"):
                 yield Button("Quit (y)", variant="warning", id="quit-yes", compact=True)
@@ -60,3 +65,17 @@ class QuitScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "quit-yes")
+
+
+def quit_or_ask(app: App[Any], code: int, running: str | None) -> None:
+    """Quit with `code`; while something runs (`running` says what), ask first: a yes goes to
+    the app's `action_quit`, which cancels the run (exit 130)."""
+    if running is None:
+        app.exit(code)
+        return
+
+    def answered(really: bool | None) -> None:
+        if really:
+            app.call_later(app.action_quit)
+
+    app.push_screen(QuitScreen(running), answered)
