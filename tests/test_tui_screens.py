@@ -432,6 +432,44 @@ def test_a_screen_over_the_dashboard_hides_it_and_a_resize_meanwhile_reaches_it(
     with_report(test)
 
 
+def test_the_footer_is_made_again_only_when_its_keys_change() -> None:
+    """A walkthrough shown again with the same keys keeps its footer's key widgets (Textual
+    made them all again each time, the larger part of opening the screen); focus on a widget
+    with keys of its own changes what the footer shows."""
+    from textual.widgets._footer import FooterKey
+
+    from mtls_doctor.tui.widgets.footer import KeyFooter
+
+    def keys(screen: Screen[Any]) -> list[FooterKey]:
+        return list(screen.query_one(KeyFooter).query(FooterKey))
+
+    async def walk(app: MtlsDoctorApp, pilot: Pilot[int], finding_id: str) -> WalkthroughScreen:
+        assert app.dashboard.findings_list.select_id(finding_id)
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        screen = current(app)
+        assert isinstance(screen, WalkthroughScreen)
+        return screen
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        screen = await walk(app, pilot, "TRUSTSTORE_MISSING_ISSUER")
+        shown = keys(screen)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert await walk(app, pilot, "CLIENT_REJECTED") is screen
+        again = keys(screen)
+        assert [k.description for k in again] == [k.description for k in shown]
+        assert all(a is b for a, b in zip(again, shown, strict=True))  # not made again
+        screen.query_one("#commands", CommandList).focus()  # its own key: enter copies
+        await pilot.pause(0.1)
+        assert "Copy command" in [k.description for k in keys(screen)]
+        screen.query_one("#steps", OptionList).focus()
+        await pilot.pause(0.1)
+        assert "Copy command" not in [k.description for k in keys(screen)]
+
+    with_report(test)
+
+
 async def open_export(app: MtlsDoctorApp, pilot: Pilot[int]) -> ExportScreen:
     app.action_export()
     await pilot.pause()

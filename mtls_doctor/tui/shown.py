@@ -47,6 +47,8 @@ class Shown:
     def of(cls, report: Report) -> Shown:
         """Build the view of `report` (once: call it off the event loop for a big report)."""
         view = build(report)
+        for cert in view.certificates:  # rows are made when first read (`LazyRows`): here,
+            len(cert.rows)  # not on the event loop, where the viewer's filter reads them all
         return cls(report, view, tuple(ordered_findings(report)))
 
     def finding(self, shown: FindingView | Finding) -> Finding:

@@ -27,7 +27,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     OptionList,
@@ -40,6 +39,7 @@ from mtls_doctor.report.view import CertView
 from mtls_doctor.tui import render
 from mtls_doctor.tui.screens.start import FOCUS_BINDINGS
 from mtls_doctor.tui.sections import facts_renderable, tone_style
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 
 def where(cert: CertView) -> str:
@@ -169,7 +169,7 @@ class CertificatesScreen(Screen[None]):
             yield OptionList(id="cert-list")
             with VerticalScroll(id="cert-pane"):
                 yield Static(id="cert-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cert-pane").border_title = "Certificate"

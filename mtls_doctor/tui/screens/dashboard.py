@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from mtls_doctor.diagnose.run import CollectorRun
 from mtls_doctor.model.report import Report
@@ -24,6 +24,7 @@ from mtls_doctor.tui.screens.finding import FindingScreen, copy_commands
 from mtls_doctor.tui.shown import Shown
 from mtls_doctor.tui.widgets import ChecksPane, FindingPane, FindingsList, FindingsPane, TargetBar
 from mtls_doctor.tui.widgets.detail import WAITING
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from mtls_doctor.probe.run import ProbeStep
@@ -114,7 +115,7 @@ class DashboardScreen(Screen[None]):
             yield ChecksPane(id="checks-pane")
         # every key fits at 80 columns: the palette's hint only from PALETTE_HINT on (ctrl+p
         # still opens it, and `?` lists it)
-        yield Footer(compact=True, show_command_palette=self.app.size.width >= PALETTE_HINT)
+        yield KeyFooter(compact=True, show_command_palette=self.app.size.width >= PALETTE_HINT)
 
     def on_mount(self) -> None:
         self._ready = True
@@ -130,7 +131,7 @@ class DashboardScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
-        footer, hint = self.query_one(Footer), event.size.width >= PALETTE_HINT
+        footer, hint = self.query_one(KeyFooter), event.size.width >= PALETTE_HINT
         if footer.show_command_palette != hint:
             footer.show_command_palette = hint
             footer.refresh(recompose=True)  # textual reads it only when it composes

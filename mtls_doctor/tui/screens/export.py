@@ -16,7 +16,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Input,
     Label,
     RadioButton,
@@ -29,6 +28,7 @@ from mtls_doctor.safe import check_output
 from mtls_doctor.tui import render
 from mtls_doctor.tui.messages import ExportRequested
 from mtls_doctor.tui.screens.start import FOCUS_BINDINGS
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 FORMATS = ("text", "json", "markdown", "html")
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "html": "html"}
@@ -140,7 +140,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             with Horizontal(id="export-buttons"):
                 yield Button("Write", variant="primary", id="export-write", compact=True)
                 yield Button("Cancel", id="export-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#export-message", Static).display = False

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from mtls_doctor.report.view import FindingView
 from mtls_doctor.tui import render
 from mtls_doctor.tui.shown import Shown
 from mtls_doctor.tui.widgets import CommandList, FindingPane
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 
 def copy_commands(node: DOMNode, finding: FindingView | None) -> None:
@@ -64,7 +65,7 @@ class FindingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield FindingPane(shown=self.shown_report, extras=True, id="finding-pane")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._ready = True

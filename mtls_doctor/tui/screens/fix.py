@@ -57,7 +57,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, RichLog, Static
+from textual.widgets import Header, Input, RichLog, Static
 
 from mtls_doctor.apply.plan import FixPlan, Outcome, Plan, StepResult
 from mtls_doctor.apply.view import outcome_section, plan_section
@@ -67,6 +67,7 @@ from mtls_doctor.tui import render
 from mtls_doctor.tui.screens.start import FOCUS_BINDINGS
 from mtls_doctor.tui.sections import sections_renderable
 from mtls_doctor.tui.widgets import CommandList
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 #: what the person types to roll back after a failure
 ROLLBACK_WORD = "yes"
@@ -202,7 +203,7 @@ class FixScreen(Screen[None]):
         yield CommandList(id="fix-commands")
         yield Static(id="fix-state")
         yield Input(id="fix-consent", compact=True, select_on_focus=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         pane = self.query_one("#fix-pane")

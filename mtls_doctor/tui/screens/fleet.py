@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from mtls_doctor.fleet.model import ScanPayload
 from mtls_doctor.fleet.view import FLEET_COLUMNS, NONE, UNKNOWN, scan_sections
@@ -37,6 +37,7 @@ from mtls_doctor.tui.screens.dashboard import DashboardScreen
 from mtls_doctor.tui.screens.help import HELP_KEYS, HelpScreen
 from mtls_doctor.tui.sections import table_renderable, tone_style
 from mtls_doctor.tui.widgets import FindingsPane
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from mtls_doctor.tui.fleet_app import FleetApp
@@ -269,7 +270,7 @@ class FleetScreen(Screen[None]):
             with TabPane("Accounts & regions", id="accounts"), \
                     VerticalScroll(id="accounts-scroll"):
                 yield Static(id="accounts-body", classes="fleet-part-lead")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._ready = True

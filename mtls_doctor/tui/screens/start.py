@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -31,6 +30,7 @@ from textual.widgets import (
 
 from mtls_doctor.diagnose.run import DiagnoseOptions
 from mtls_doctor.tui import form, render
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 #: priority focus moves: the keys typed after them go to the field they focus
 FOCUS_BINDINGS: list[BindingType] = [
@@ -123,7 +123,7 @@ class StartScreen(Screen[DiagnoseOptions]):
             with Horizontal(id="start-buttons"):
                 yield Button("Run", variant="primary", id="start-run", compact=True)
                 yield Button("Quit", id="start-quit", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for widget in self.query(".start-error"):

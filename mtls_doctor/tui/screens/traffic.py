@@ -30,7 +30,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Input,
     Static,
@@ -44,6 +43,7 @@ from mtls_doctor.traffic.view import traffic_sections
 from mtls_doctor.tui import render
 from mtls_doctor.tui.screens.start import FOCUS_BINDINGS
 from mtls_doctor.tui.sections import facts_renderable, tone_style
+from mtls_doctor.tui.widgets.footer import KeyFooter
 
 #: the tabs, in order (the keys 1-6 choose them): pane id and title
 TABS = (("stages", "Stages"), ("refusals", "Refusals"), ("clients", "Clients"),
@@ -169,7 +169,7 @@ class TrafficScreen(Screen[None]):
                         yield Static(id="traffic-window-facts")
                     if pane in TABLES:
                         yield DataTable(id=TABLES[pane], cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         lead = self.view.lead

@@ -23,7 +23,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
-    Footer,
     Header,
     OptionList,
     Static,
@@ -34,6 +33,7 @@ from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
 from mtls_doctor.tui.messages import RecheckRequested
 from mtls_doctor.tui.widgets import CommandList
+from mtls_doctor.tui.widgets.footer import KeyFooter
 from mtls_doctor.walkthroughs import (
     QuestionNode,
     Step,
@@ -216,7 +216,7 @@ class WalkthroughScreen(Screen[None]):
                 yield Static(Text("re-check:"), id="recheck-label")
                 yield CommandList(id="recheck-command")
         yield Static(id="recheck")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._ready = True
