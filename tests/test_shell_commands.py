@@ -622,6 +622,9 @@ def test_generated_hostile_values_stay_one_argument(tmp_path_factory: pytest.Tem
     # a name the command line accepts: no control or format characters, lower case as stored
     name = "".join(c for c in values[0].lower() if c.isprintable() and not c.isspace())
     assume(name.lower() == name and name.strip(".") == name)
+    # one label: the hosted-zone lookup names the parent of the domain, so a dot inside the
+    # value legitimately cuts it there (the command stays quoted; the markers would not)
+    assume("." not in name)
     values = [name, *values[1:]]
     tmp = tmp_path_factory.mktemp("hypo")
     plants = domain_plants(lambda i: values[i])
