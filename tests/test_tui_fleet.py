@@ -667,15 +667,20 @@ def test_scan_at_a_terminal_opens_the_fleet_view(scan_file: Path,
     assert line.endswith("; exit 1")
 
 
-@pytest.mark.parametrize("extra", [["--no-tui"], ["--format", "json"]])
-def test_scan_prints_its_report_when_asked(scan_file: Path, extra: list[str],
-                                           monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def tui_must_not_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a terminal (faked), with the fleet app failing the test if it opens."""
     def run(self: FleetApp, *args: Any, **kwargs: Any) -> int:
         raise AssertionError("the TUI opened")
 
     monkeypatch.setattr(FleetApp, "run", run)
     terminal(monkeypatch)
+
+
+@pytest.mark.parametrize("extra", [["--no-tui"], ["--format", "json"]])
+def test_scan_prints_its_report_when_asked(scan_file: Path, extra: list[str],
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    tui_must_not_open(monkeypatch)
     assert cli.main(["scan", "--aws-snapshot", str(scan_file), *extra]) == 1
     assert "api.example.test" in capsys.readouterr().out
 
@@ -683,11 +688,7 @@ def test_scan_prints_its_report_when_asked(scan_file: Path, extra: list[str],
 def test_bad_scan_input_is_exit_2_before_the_tui(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    def run(self: FleetApp, *args: Any, **kwargs: Any) -> int:
-        raise AssertionError("the TUI opened")
-
-    monkeypatch.setattr(FleetApp, "run", run)
-    terminal(monkeypatch)
+    tui_must_not_open(monkeypatch)
     assert cli.main(["scan", "--aws-snapshot", str(tmp_path / "none.json")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert cli.main(["scan", "--role-arn", "not-an-arn"]) == 2
