@@ -86,24 +86,29 @@ def as_mapping(obj: Any) -> Mapping[str, Any] | None:
     return None
 
 
-def document(report: Report) -> dict[str, Any]:
-    """The report as the contract's JSON object."""
+def _typed_document(report: Report) -> dict[str, Any]:
+    """The contract's JSON object with its values still typed (checks, findings, payload):
+    what `document` makes plain and `render_json` writes in one pass."""
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "command": report.command,
         "tool_version": __version__,
         "generated_at": iso(report.generated_at),
-        "checks": to_primitive(report.checks),
-        "findings": to_primitive(report.findings),
+        "checks": report.checks,
+        "findings": report.findings,
         "summary": {
             "errors": report.count(Severity.ERROR),
             "warnings": report.count(Severity.WARNING),
             "info": report.count(Severity.INFO),
         },
     }
-    for key, value in report.payload.items():
-        doc[key] = to_primitive(value)
+    doc.update(report.payload)
     return doc
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The report as the contract's JSON object."""
+    return {key: to_primitive(value) for key, value in _typed_document(report).items()}
 
 
 class _NotPlain(Exception):
@@ -255,20 +260,7 @@ def render_json(report: Report) -> str:
     document cannot drive the terminal it is printed to. Written in one pass from the typed
     report (`_write`) where it can be; else `document` then `dumps`, which write the same."""
     if not _C_INDENTS:
-        head: dict[str, Any] = {
-            "schema": SCHEMA,
-            "command": report.command,
-            "tool_version": __version__,
-            "generated_at": iso(report.generated_at),
-            "checks": report.checks,
-            "findings": report.findings,
-            "summary": {
-                "errors": report.count(Severity.ERROR),
-                "warnings": report.count(Severity.WARNING),
-                "info": report.count(Severity.INFO),
-            },
-        }
-        head.update(report.payload)
+        head = _typed_document(report)
         if all(type(k) is str for k in head):  # else json.dumps decides, as `dumps` lets it
             try:
                 return _write(head, 0) + "\n"
