@@ -224,8 +224,13 @@ def finding_label(f: FindingView, *, id_width: int = 0, wide: bool = True) -> Te
                          overflow="ellipsis")
 
 
+def words_match(texts: Iterable[str], query: str) -> bool:
+    """Whether every word of the filter `query` (any case) appears in one of `texts`."""
+    hay = " ".join(texts).lower()
+    return all(word in hay for word in query.lower().split())
+
+
 def finding_matches(f: FindingView, query: str) -> bool:
     """Whether the findings filter `query` keeps `f`: every word of it (any case) appears in
     the id, the severity, the title or the detail."""
-    hay = " ".join((f.id, str(f.severity), f.title, f.detail)).lower()
-    return all(word in hay for word in query.lower().split())
+    return words_match((f.id, str(f.severity), f.title, f.detail), query)

@@ -78,15 +78,9 @@ FLEET_KEYS = (
 )
 
 
-def row_text(row: TableRow) -> str:
-    """A row's cells as one lower-case text, for the filter."""
-    return " ".join(row.cells).lower()
-
-
 def matches(row: TableRow, query: str) -> bool:
     """Whether the filter `query` keeps the row: every word of it (any case) is in a cell."""
-    hay = row_text(row)
-    return all(word in hay for word in query.lower().split())
+    return render.words_match(row.cells, query)
 
 
 def _cell_key(cell: str) -> tuple[int, float, str]:
