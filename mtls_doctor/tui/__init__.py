@@ -14,13 +14,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mtls_doctor.diagnose.run import DiagnoseOptions
     from mtls_doctor.model.report import Report
+    from mtls_doctor.tui.app import MtlsDoctorApp
     from mtls_doctor.tui.fleet_app import Scan
 
 #: how long the process waits, after a quit mid-run, for the cancelled collectors to return
@@ -39,17 +40,7 @@ def run_tui(options: DiagnoseOptions | None = None, *, demo: bool = False) -> in
     from mtls_doctor.tui.app import MtlsDoctorApp
 
     app = MtlsDoctorApp(options, demo=demo)
-    result = app.run()
-    code = result if isinstance(result, int) else 0
-    ran = app.run_id > 0
-    print(exit_summary(app.target if ran else None, app.report, code,
-                       app.last_export, cancelled=app.cancelled,
-                       failed=app.error is not None), flush=True)
-    if app.error is not None and code in (2, 3):
-        _say_failure(app.error, code, app.error_detail)
-    if app.cancelled:
-        end_without(app.run_threads, code)
-    return code
+    return _run(app, lambda: (app.target if app.run_id > 0 else None, app.report))
 
 
 def run_fleet_tui(scan: Scan, *, timeout: float, inputs: Sequence[str] = (),
@@ -61,10 +52,18 @@ def run_fleet_tui(scan: Scan, *, timeout: float, inputs: Sequence[str] = (),
     from mtls_doctor.tui.fleet_app import FleetApp
 
     app = FleetApp(scan, timeout=timeout, inputs=inputs, what=what)
+    return _run(app, lambda: (app.scan_target, app.scan_report))
+
+
+def _run(app: MtlsDoctorApp, shown: Callable[[], tuple[str | None, Report | None]]) -> int:
+    """Run `app` until the user quits, then print the one-line summary (`shown()`: what was
+    diagnosed, None before any run, and its report), the failure's line when the run could
+    not run, and end the process at once if a cancelled run still holds it; the exit code."""
     result = app.run()
     code = result if isinstance(result, int) else 0
-    print(exit_summary(app.scan_target, app.scan_report, code, app.last_export,
-                       cancelled=app.cancelled, failed=app.error is not None), flush=True)
+    target, report = shown()
+    print(exit_summary(target, report, code, app.last_export, cancelled=app.cancelled,
+                       failed=app.error is not None), flush=True)
     if app.error is not None and code in (2, 3):
         _say_failure(app.error, code, app.error_detail)
     if app.cancelled:
