@@ -466,14 +466,7 @@ def run(args: argparse.Namespace) -> Report:
                                   warn_days=args.warn_days, save=args.save,
                                   snapshot=args.aws_snapshot)
     if args.command == "scan":
-        from mtls_doctor.commands.scan import run_scan_command
-
-        return run_scan_command(at=at, now=now, regions=args.regions, role_arns=args.role_arn,
-                                external_id=args.external_id,
-                                organization_role=args.organization_role, profile=args.profile,
-                                region=args.region, warn_days=args.warn_days,
-                                fail_on=args.fail_on, save=args.save, snapshot=args.aws_snapshot,
-                                deadline=_deadline(args))
+        return _scan(args, at, now, _deadline(args))
     if args.command == "fix":
         return _run_fix(args, at, now)
     if args.command == "traffic":
@@ -532,9 +525,22 @@ def _wants_tui(args: argparse.Namespace) -> bool:
             and sys.stdin.isatty() and sys.stdout.isatty())
 
 
+def _scan(args: argparse.Namespace, at: datetime, now: datetime, deadline: Deadline,
+          progress: Any = None) -> Report:
+    """`scan` as its options ask, headless or in the fleet view (`progress`: the view's)."""
+    from mtls_doctor.commands.scan import run_scan_command
+
+    return run_scan_command(at=at, now=now, regions=args.regions, role_arns=args.role_arn,
+                            external_id=args.external_id,
+                            organization_role=args.organization_role, profile=args.profile,
+                            region=args.region, warn_days=args.warn_days,
+                            fail_on=args.fail_on, save=args.save, snapshot=args.aws_snapshot,
+                            deadline=deadline, progress=progress)
+
+
 def _run_fleet_tui(args: argparse.Namespace) -> int:
     """`scan` at a terminal: the fleet view, the scan running in its thread."""
-    from mtls_doctor.commands.scan import check_scan_options, run_scan_command
+    from mtls_doctor.commands.scan import check_scan_options
     from mtls_doctor.tui import run_fleet_tui
 
     check_scan_options(regions=args.regions, role_arns=args.role_arn,
@@ -543,13 +549,7 @@ def _run_fleet_tui(args: argparse.Namespace) -> int:
 
     def scan(deadline: Deadline, progress: Any) -> Report:
         now = datetime.now(UTC).replace(microsecond=0)
-        return run_scan_command(at=args.at or now, now=now, regions=args.regions,
-                                role_arns=args.role_arn, external_id=args.external_id,
-                                organization_role=args.organization_role,
-                                profile=args.profile, region=args.region,
-                                warn_days=args.warn_days, fail_on=args.fail_on, save=args.save,
-                                snapshot=args.aws_snapshot, deadline=deadline,
-                                progress=progress)
+        return _scan(args, args.at or now, now, deadline, progress)
 
     what = f"replay of {args.aws_snapshot}" if args.aws_snapshot else "scan"
     return run_fleet_tui(scan, timeout=args.timeout, inputs=_inputs(args) + _outputs(args),
