@@ -124,7 +124,7 @@ class FleetApp(MtlsDoctorApp):
         self.scan_timeout = timeout
         self.scan_inputs = list(inputs)
         self.what = what
-        self.fleet = FleetScreen(what)
+        self.fleet = FleetScreen()
         self.dashboard = DomainDashboard("", [])
         #: the scan's report once it is in (None before, or when it failed)
         self.scan_report: Report | None = None

@@ -233,10 +233,8 @@ class FleetScreen(Screen[None]):
             self.region = region
             self.name = name
 
-    def __init__(self, what: str = "scan") -> None:
+    def __init__(self) -> None:
         super().__init__()
-        #: what is scanned (the title line says it)
-        self.what = what
         self.view: FleetView | None = None
         #: the column the fleet is sorted by (None: the scan's order) and in which order
         self.sort_column: int | None = None
