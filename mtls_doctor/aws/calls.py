@@ -5,11 +5,12 @@ never stops the others and never reads as an answer about the domain."""
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -27,6 +28,7 @@ _BLOCKED = _PYOPENSSL not in sys.modules
 if _BLOCKED:
     sys.modules[_PYOPENSSL] = None  # type: ignore[assignment]
 try:
+    import botocore
     import botocore.exceptions
     import botocore.loaders
     import botocore.parsers
@@ -121,10 +123,72 @@ def require(answer: Any, *keys: str) -> dict[str, Any]:
     return answer
 
 
+class _Services(Sequence[str]):
+    """The services botocore has a `type_name` model for (`Loader.list_available_services`),
+    listed only when iterated: whether one service is among them is answered from that
+    service's own directory."""
+
+    def __init__(self, loader: Loader, type_name: str) -> None:
+        self._loader = loader
+        self._type = type_name
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            return bool(self._loader.list_api_versions(name, self._type))
+        except botocore.exceptions.DataNotFoundError:
+            return False
+
+    def _all(self) -> list[str]:
+        return list(botocore.loaders.Loader.list_available_services(self._loader, self._type))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class Loader(botocore.loaders.Loader):  # type: ignore[misc]  # botocore has no types
+    """botocore's data loader, shared by the threads of a run and cheap on a cold start.
+
+    botocore keeps each file it loads, but not under a lock: threads that build clients at once
+    (a scan builds some twenty) each read and parse the same files before the first has kept
+    them. Here a load holds the loader's lock, so that the others wait for it and find it kept.
+    And each service model botocore loads first checks the service against the list of all
+    services that have that kind of model, which walks some 420 directories per kind (about
+    10 ms); here that check looks in the one service's directory (`_Services`)."""
+
+    def __init__(self, extra_search_paths: list[str] | None = None) -> None:
+        super().__init__(extra_search_paths=extra_search_paths)
+        self._load_lock = threading.RLock()
+
+    def list_available_services(self, type_name: str) -> Sequence[str]:
+        return _Services(self, type_name)
+
+    def load_service_model(self, service_name: str, type_name: str,
+                           api_version: str | None = None) -> Any:
+        with self._load_lock:
+            return super().load_service_model(service_name, type_name, api_version)
+
+    def load_data_with_path(self, name: str) -> Any:
+        with self._load_lock:
+            return super().load_data_with_path(name)
+
+
+def _loader(path: str | None) -> Loader:
+    """A `Loader` on the search path of AWS_DATA_PATH (`path`), as `create_loader` makes it."""
+    if path is None:
+        return Loader()
+    return Loader([os.path.expanduser(os.path.expandvars(p)) for p in path.split(os.pathsep)])
+
+
 #: botocore's data loaders, one per AWS_DATA_PATH for the whole process: every session (the
 #: caller's, each role a scan assumes, each run of the TUI) reads and parses the endpoint and
 #: service model files once, not once each
-_LOADERS: dict[str | None, botocore.loaders.Loader] = {}
+_LOADERS: dict[str | None, Loader] = {}
 _LOADERS_LOCK = threading.Lock()
 
 
@@ -139,9 +203,30 @@ def new_session(profile: str | None = None) -> botocore.session.Session:
     with _LOADERS_LOCK:
         loader = _LOADERS.get(path)
         if loader is None:
-            loader = _LOADERS[path] = botocore.loaders.create_loader(path)
+            loader = _LOADERS[path] = _loader(path)
     session.register_component("data_loader", loader)
     return session
+
+
+_APP_ID_UNSAFE = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~-]")
+
+
+def user_agent(session: botocore.session.Session) -> str:
+    """What every call says it is, in CloudTrail's userAgent: mtls-doctor and its version first
+    (whoever reads the trail sees which tool read, or changed, the account), then botocore and
+    Python, and the app id the user configured (AWS_SDK_UA_APP_ID, `sdk_ua_app_id`). Given to
+    botocore as one fixed string (its `user_agent`), which it does not build again from its
+    parts twice for every request."""
+    import platform
+
+    from mtls_doctor import __version__
+
+    parts = [f"mtls-doctor/{__version__}", f"Botocore/{botocore.__version__}",
+             f"Python/{platform.python_version()}"]
+    app = session.get_config_variable("user_agent_appid")
+    if app:
+        parts.append("app/" + _APP_ID_UNSAFE.sub("-", str(app))[:50])
+    return " ".join(parts)
 
 
 def check_profile(profile: str | None) -> None:
@@ -323,7 +408,7 @@ class Aws:
         left = max(1.0, self.deadline.left())
         return Config(retries={"mode": "standard", "total_max_attempts": attempts},
                       connect_timeout=min(5.0, left), read_timeout=left,
-                      max_pool_connections=32)
+                      max_pool_connections=32, user_agent=user_agent(self.session))
 
     def client(self, service: str, region: str | None, attempts: int = MAX_ATTEMPTS) -> Any:
         """A client (created once, one lock per client so that different services are built in
