@@ -67,15 +67,19 @@ def run_scan_command(*, at: datetime, now: datetime, regions: str | None = None,
         facts = load_snapshot(snapshot)
     else:
         from mtls_doctor.aws.fleet import FleetAws
+        from mtls_doctor.commands.domain import domain_report
         from mtls_doctor.fleet.scan import MAX_PARALLEL, ScanOptions, collect_scan
 
         check_accounts(role_arns, organization_role)
         deadline = deadline or Deadline(timeout)
-        default = region or FleetAws(profile, deadline).default_region
+        # the profile's region only when --regions does not say (a session costs some 10 ms)
+        default = region if regions is not None else (
+            region or FleetAws(profile, deadline).default_region)
         options = ScanOptions(parse_regions(regions, default), tuple(role_arns or ()),
                               external_id, organization_role, profile,
                               parallel or MAX_PARALLEL)
-        facts = collect_scan(options, deadline, progress)
+        facts = collect_scan(options, deadline, progress, lambda f: domain_report(
+            f, at=at, now=now, warn_days=warn_days))
     if save is not None:
         from mtls_doctor.fleet.snapshot import dumps
 

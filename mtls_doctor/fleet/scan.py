@@ -1,7 +1,8 @@
 """Run a fleet scan: accounts, then each account/region's listing, then each domain's diagnosis
 (`aws.collect.collect_domain` + `commands.domain.domain_report`, the very code path of `domain`),
 all through one bounded pool and within the command's one deadline. Listing a region and
-diagnosing its domains overlap: a domain is read as soon as its region has answered."""
+diagnosing its domains overlap: a domain is read as soon as its region has answered, and
+diagnosed as soon as it is read, while the other domains' calls are still in flight."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ MAX_PARALLEL = 16
 #: accounts are known, n account/region listings to make; ("listed", n) a listing answered with
 #: n domains; ("read", 1) a domain was read (or its reading ended in failure)
 Progress = Callable[[str, int], None]
+#: a domain's report from its facts (`commands.domain.domain_report` with the scan's dates)
+Judge = Callable[[DomainFacts], Any]
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class ScanFacts:
     organization: Attempt | None = None
     #: the --timeout the scan ran under (a domain it left unread says so)
     timeout: float = 0.0
+    #: the reports of the domains diagnosed as soon as they were read (`collect_scan`'s
+    #: `judge`); `diagnose` makes the others'. Never saved: a snapshot holds facts only.
+    reports: dict[Discovered, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 class _Pool:
@@ -85,9 +91,10 @@ def _accounts(base: FleetAws, options: ScanOptions, facts: ScanFacts
 
 
 def collect_scan(options: ScanOptions, deadline: Deadline,
-                 progress: Progress | None = None) -> ScanFacts:
+                 progress: Progress | None = None, judge: Judge | None = None) -> ScanFacts:
     """Find every custom domain of the accounts and regions, and read each in full (telling
-    `progress` how it goes)."""
+    `progress` how it goes); with `judge`, diagnose each in the thread that read it, as soon
+    as it is read (its diagnosis is CPU work that then overlaps the others' waits for AWS)."""
     from mtls_doctor.aws.collect import collect_domain
 
     facts = ScanFacts(timeout=deadline.seconds)
@@ -102,10 +109,13 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
     def read(where: Discovered, listed: Listed, aws: FleetAws, shared: Listings
              ) -> DomainFacts:
         try:
-            return collect_domain(where.name, region=where.region, profile=None,
-                                  aws=aws.view(), listings=shared, listed=listed)
+            got = collect_domain(where.name, region=where.region, profile=None,
+                                 aws=aws.view(), listings=shared, listed=listed)
         finally:
             tell("read", 1)
+        if judge is not None:
+            facts.reports[where] = judge(got)
+        return got
 
     def list_then_read(account: AccountResult, aws: FleetAws, region: str, shared: Listings
                        ) -> tuple[RegionResult, list[tuple[Discovered, Future[DomainFacts]]]]:
@@ -148,8 +158,16 @@ def _cut(deadline: Deadline) -> Any:
 
 def diagnose(facts: ScanFacts, *, at: datetime, now: datetime, warn_days: int
              ) -> list[tuple[Discovered, DomainFacts | None, Any]]:
-    """Each domain's report, by `domain`'s own rules (`commands.domain.domain_report`)."""
+    """Each domain's report, by `domain`'s own rules (`commands.domain.domain_report`): the
+    one made as it was read, else made now (a replayed scan; a domain whose diagnosis the
+    deadline overtook)."""
     from mtls_doctor.commands.domain import domain_report
 
-    return [(where, f, domain_report(f, at=at, now=now, warn_days=warn_days)
-             if f is not None else None) for where, f in facts.domains]
+    def report(where: Discovered, f: DomainFacts | None) -> Any:
+        if f is None:
+            return None
+        made = facts.reports.get(where)
+        return made if made is not None else domain_report(f, at=at, now=now,
+                                                           warn_days=warn_days)
+
+    return [(where, f, report(where, f)) for where, f in facts.domains]
