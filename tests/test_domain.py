@@ -1116,6 +1116,63 @@ def test_versions_are_read_page_by_page(aws, certs):
     assert marker["IsLatest"] and {v["Key"] for v in got} == {KEY}
 
 
+def test_one_bucket_listing_holds_the_keys_it_lists_in_full(aws, certs):
+    """A scan lists the versions of all the truststores it was told of in a bucket at once: a
+    page that other objects fill before it reaches a key leaves that key to its own listing,
+    and every key gets exactly the versions its own listing gives."""
+    from mtls_doctor.aws.calls import Aws
+    from mtls_doctor.aws.fleet import Listings
+    from mtls_doctor.aws.s3truststore import VERSIONS_PER_KEY, _versions, versions_of
+    from mtls_doctor.deadline import Deadline
+
+    aws.bucket()
+    first, last = "ts/a.pem", "ts/z.pem"
+    for _ in range(2):
+        aws.put(certs.good, key=first)
+    for i in range(2 * VERSIONS_PER_KEY):  # other objects between the two keys
+        aws.put(b"x", key=f"ts/m-{i:02d}")
+    aws.put(certs.good, key=last)
+    aws.client("s3").delete_object(Bucket=BUCKET, Key=last)
+    shared, reader = Listings(), Aws(None, Deadline(30))
+    shared.expect_truststores(REGION, [(BUCKET, first), (BUCKET, last)])
+    got = {key: _versions(reader, shared, REGION, BUCKET, key) for key in (first, last)}
+    s3 = aws.client("s3")
+    for key, (versions, attempt) in got.items():
+        assert attempt.status.value == "ok"
+        assert versions == versions_of(s3, BUCKET, key)
+    assert len(got[first][0]) == 2 and any(v.get("IsDeleteMarker") for v in got[last][0])
+    listed = [s.path for s in aws.proxy.seen("s3", "ListObjectVersions")]
+    # the bucket's page under the keys' common prefix, then the key it did not reach in full
+    assert len(listed) == 2 and "prefix=ts%2F&" in listed[0] + "&"
+    assert "z.pem" in listed[1]
+    # keys the one page reaches in full: one listing for both
+    shared = Listings()
+    shared.expect_truststores(REGION, [(BUCKET, first), (BUCKET, "ts/m-03")])
+    before = len(aws.proxy.seen("s3", "ListObjectVersions"))
+    for key in (first, "ts/m-03"):
+        versions, _ = _versions(reader, shared, REGION, BUCKET, key)
+        assert versions == versions_of(s3, BUCKET, key)
+    assert len(aws.proxy.seen("s3", "ListObjectVersions")) == before + 1
+
+
+def test_domains_of_a_scan_that_share_a_truststore_read_it_once(aws, certs):
+    from mtls_doctor.aws.collect import _Collector
+    from mtls_doctor.aws.fleet import FleetAws, Listings
+    from mtls_doctor.aws.s3truststore import read_truststore
+    from mtls_doctor.deadline import Deadline
+    from mtls_doctor.model.domain import Mtls
+
+    aws.bucket()
+    version = aws.put(certs.good)
+    shared, account = Listings(), FleetAws(None, Deadline(30))
+    shared.expect_truststores(REGION, [(BUCKET, KEY)])
+    read = [read_truststore(_Collector(account.view(), name, listings=shared), REGION,
+                            Mtls(URI, version, ())) for name in ("a.test", "b.test")]
+    assert all(r is not None and r.content == certs.good for r in read)
+    assert len(aws.proxy.seen("s3", "GetObject")) == 1
+    assert len(aws.proxy.seen("s3", "ListObjectVersions")) == 1
+
+
 # --- ACM ------------------------------------------------------------------------------------------
 
 def test_certificate_expiring_soon(cli, aws, certs):

@@ -359,6 +359,21 @@ def test_one_acm_listing_per_region_for_all_its_domains(
         assert [a.call for a in f.attempts].count("acm.ListCertificates") == 1
 
 
+def test_one_versions_listing_per_bucket_for_all_its_truststores(
+        fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with FaultProxy(moto_endpoint) as proxy:
+        facts = _scan_one_region(proxy.url, monkeypatch, tmp_path)
+        listed = proxy.seen("s3", "ListObjectVersions")
+    stores = [f for _, f in facts.domains if f is not None and f.truststore_object is not None]
+    assert len(stores) >= 3
+    assert len({f.truststore_object.bucket for f in stores}) == len(listed) == 1
+    for f in stores:  # each domain's record holds the listing its versions came from
+        assert f.evidence["truststore_versions"].status.value == "ok"
+        assert [a.call for a in f.attempts].count("s3.ListObjectVersions") == 1
+        assert f.truststore_object.latest_version is not None
+
+
 def test_a_failed_shared_listing_fails_every_domain_that_needed_it(
         fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -372,6 +387,20 @@ def test_a_failed_shared_listing_fails_every_domain_that_needed_it(
         fact = f.evidence["issuer_conflicts"]
         assert fact.status.value == "denied" and fact.call == "acm.ListCertificates"
         assert fact in f.attempts
+
+
+def test_a_refused_bucket_listing_leaves_every_truststore_undecided(
+        fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with FaultProxy(moto_endpoint) as proxy:
+        proxy.fail("s3", "ListObjectVersions", "denied")
+        facts = _scan_one_region(proxy.url, monkeypatch, tmp_path)
+        listed = proxy.seen("s3", "ListObjectVersions")
+    stores = [f for _, f in facts.domains if f is not None and f.truststore_object is not None]
+    assert stores and len(listed) == 1
+    for f in stores:  # the refusal in each, never "no versions"
+        fact = f.evidence["truststore_versions"]
+        assert fact.status.value == "denied" and fact.call == "s3.ListObjectVersions"
 
 
 def test_a_scan_with_no_account_to_scan_passes_nothing() -> None:

@@ -24,6 +24,7 @@ from mtls_doctor.aws.calls import Aws, require, spawn
 from mtls_doctor.aws.fleet import Listed, Listings
 from mtls_doctor.aws.s3truststore import read_truststore
 from mtls_doctor.aws.served import Served, prefetch_mappings, read_served
+from mtls_doctor.aws.uris import split_s3_uri
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.model.domain import AcmCertificate, DomainFacts, Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok, skipped
@@ -97,6 +98,15 @@ def _http_view(d: dict[str, Any]) -> _View:
                  c.get("OwnershipVerificationCertificateArn"), c.get("ApiGatewayDomainName"),
                  c.get("HostedZoneId"), mtls, None, d.get("RoutingMode"), None,
                  c.get("IpAddressType"))
+
+
+def listed_truststore(listed: Listed) -> tuple[str, str] | None:
+    """The (bucket, key) of the truststore of a domain as the scan's listings described it:
+    that of the view `collect_domain` reads it from (the one with mutual TLS, REST first)."""
+    views = (_rest_view(listed.rest) if listed.rest is not None else None,
+             _http_view(listed.http) if listed.http is not None else None)
+    mtls = next((v.mtls for v in views if v is not None and v.mtls is not None), None)
+    return split_s3_uri(mtls.truststore_uri) if mtls is not None else None
 
 
 def _get_rest(name: str, domain_name_id: str | None = None) -> Callable[[Any], dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -81,8 +81,8 @@ class Listed:
 
 class Listings:
     """The listings of one account that every domain in a region would make alike (ACM's
-    certificates, the region's APIs, a truststore bucket's versioning), made once per scan and
-    given to each domain that asks.
+    certificates, the region's APIs, a truststore bucket's versioning and its truststores'
+    versions), made once per scan and given to each domain that asks.
 
     The first domain to ask makes the call through its own `Aws` view (so its record holds
     the attempt); every other domain waits for that answer and records the same attempt as its
@@ -92,6 +92,19 @@ class Listings:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[tuple[str, str, str, str], Future[tuple[Any, Attempt]]] = {}
+        self._keys: dict[tuple[str, str], set[str]] = {}
+
+    def expect_truststores(self, region: str, where: Iterable[tuple[str, str]]) -> None:
+        """The (bucket, key) of the truststores of a region's domains, told before any of them
+        is read: their versions are then listed once per bucket (`truststore_keys`)."""
+        with self._lock:
+            for bucket, key in where:
+                self._keys.setdefault((region, bucket), set()).add(key)
+
+    def truststore_keys(self, region: str, bucket: str) -> tuple[str, ...]:
+        """The keys of the region's truststores in `bucket`, sorted (empty: none was told)."""
+        with self._lock:
+            return tuple(sorted(self._keys.get((region, bucket), ())))
 
     def get(self, aws: Aws, service: str, region: str, operation: str, action: str,
             call: Callable[[], tuple[T | None, Attempt]], tag: str = ""

@@ -1,13 +1,18 @@
 """The truststore object in S3, as API Gateway would meet it: the bucket's versioning, every
 version of the key (delete markers included), and the bytes of the version the domain uses.
-The three calls go at once."""
+The three calls go at once. In a fleet scan, each is asked once for all the domains of an
+account and region that need it (`aws.fleet.Listings`): the versioning once per bucket, the
+versions of all their truststores in one listing per bucket, an object version once."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from typing import Any
 
 from mtls_doctor.aws.base import Collector
-from mtls_doctor.aws.calls import spawn
+from mtls_doctor.aws.calls import Aws, spawn
+from mtls_doctor.aws.fleet import Listings
 from mtls_doctor.aws.uris import split_s3_uri
 from mtls_doctor.model.domain import Mtls, TruststoreObject
 from mtls_doctor.model.evidence import Attempt, Status, ok
@@ -34,6 +39,52 @@ def versions_of(c: Any, bucket: str, key: str, page_size: int | None = None
     return out
 
 
+#: a shared bucket listing asks for at most this many versions and delete markers per key told
+VERSIONS_PER_KEY = 20
+
+
+def bucket_versions(c: Any, bucket: str, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The versions of each of `keys` (sorted) in `bucket` from one ListObjectVersions page
+    under their common prefix, for the keys that page holds in full: all of them, unless it is
+    truncated, then those before its NextKeyMarker (S3 lists keys in order; the marker's key
+    may go on in the next page). A key left out is listed on its own (`versions_of`), so a
+    bucket that holds much more than truststores costs one small page more, never a crawl."""
+    prefix = os.path.commonprefix(list(keys))  # noqa: RUF071 - a key prefix, not a path's
+    page = c.list_object_versions(Bucket=bucket, Prefix=prefix,
+                                  MaxKeys=min(1000, VERSIONS_PER_KEY * len(keys)))
+    if page.get("IsTruncated"):
+        marker = page.get("NextKeyMarker")
+        keys = [k for k in keys if marker is not None and k < str(marker)]
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+    for v in [*page.get("Versions", []),
+              *({**m, "IsDeleteMarker": True} for m in page.get("DeleteMarkers", []))]:
+        if v.get("Key") in out:
+            out[v["Key"]].append(v)
+    return out
+
+
+def _versions(aws: Aws, shared: Listings | None, region: str, bucket: str, key: str
+              ) -> tuple[list[dict[str, Any]] | None, Attempt]:
+    """Every version of the key: from the scan's one listing of the bucket when the key is
+    among the truststores it was told of and the listing holds it in full, else listed on its
+    own. A failed bucket listing is this key's failure too (the same permission, the same
+    bucket)."""
+    def alone() -> tuple[list[dict[str, Any]] | None, Attempt]:
+        return aws.attempt("s3", region, "ListObjectVersions", "s3:ListBucketVersions",
+                           lambda s3: versions_of(s3, bucket, key))
+
+    keys = shared.truststore_keys(region, bucket) if shared is not None else ()
+    if shared is None or key not in keys:
+        return alone()
+    listing, attempt = shared.get(
+        aws, "s3", region, "ListObjectVersions", "s3:ListBucketVersions",
+        lambda: aws.attempt("s3", region, "ListObjectVersions", "s3:ListBucketVersions",
+                            lambda s3: bucket_versions(s3, bucket, keys)), bucket)
+    if listing is None:
+        return None, attempt
+    return (listing[key], attempt) if key in listing else alone()
+
+
 def read_truststore(c: Collector, region: str, mtls: Mtls) -> TruststoreObject | None:
     """Versioning, versions and content of the domain's truststore object; `truststore_object`
     and `truststore_versions` go into the evidence."""
@@ -58,8 +109,7 @@ def read_truststore(c: Collector, region: str, mtls: Mtls) -> TruststoreObject |
     versioning_f = spawn(ask_versioning) if shared is None else spawn(
         shared.get, aws, "s3", region, "GetBucketVersioning", "s3:GetBucketVersioning",
         ask_versioning, bucket)
-    versions_f = spawn(aws.attempt, "s3", region, "ListObjectVersions",
-                       "s3:ListBucketVersions", lambda s3: versions_of(s3, bucket, key))
+    versions_f = spawn(_versions, aws, shared, region, bucket, key)
     get_args = {"Bucket": bucket, "Key": key}
     if mtls.truststore_version:
         get_args["VersionId"] = mtls.truststore_version
@@ -69,7 +119,14 @@ def read_truststore(c: Collector, region: str, mtls: Mtls) -> TruststoreObject |
         return obj["Body"].read(MAX_BYTES), obj.get("VersionId"), obj.get("LastModified")
 
     action = "s3:GetObjectVersion" if mtls.truststore_version else "s3:GetObject"
-    got, got_a = aws.attempt("s3", region, "GetObject", action, get)
+
+    def ask_object() -> tuple[tuple[bytes, Any, Any] | None, Attempt]:
+        return aws.attempt("s3", region, "GetObject", action, get)
+
+    # domains of a scan that use the same object version read it once
+    got, got_a = ask_object() if shared is None else shared.get(
+        aws, "s3", region, "GetObject", action, ask_object,
+        f"{bucket}/{key}?versionId={mtls.truststore_version or ''}")
     versioning, versioning_a = c.wait(versioning_f, "truststore_versions") or (None, None)
     versions, versions_a = c.wait(versions_f, "truststore_versions") or (None, None)
     c.evidence["truststore_object"] = got_a

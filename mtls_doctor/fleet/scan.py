@@ -95,7 +95,7 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
     """Find every custom domain of the accounts and regions, and read each in full (telling
     `progress` how it goes); with `judge`, diagnose each in the thread that read it, as soon
     as it is read (its diagnosis is CPU work that then overlaps the others' waits for AWS)."""
-    from mtls_doctor.aws.collect import collect_domain
+    from mtls_doctor.aws.collect import collect_domain, listed_truststore
 
     facts = ScanFacts(timeout=deadline.seconds)
     base = FleetAws(options.profile, deadline)
@@ -121,6 +121,9 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
                        ) -> tuple[RegionResult, list[tuple[Discovered, Future[DomainFacts]]]]:
         found, result = discover(aws, account, region)
         tell("listed", len(found))
+        # the region's truststores, before any is read: their versions are listed per bucket
+        shared.expect_truststores(region, filter(None, (listed_truststore(listed)
+                                                        for _, listed in found)))
         return result, [(where, pool.submit(read, where, listed, aws, shared))
                         for where, listed in found]
 
