@@ -614,6 +614,43 @@ def test_dns_elsewhere(cli, aws, certs, acm_issues_at_once):
     assert run.rc == 1
 
 
+def test_a_resolver_that_says_nothing_in_time_leaves_dns_undecided(cli, aws, certs,
+                                                                    acm_issues_at_once):
+    """No answer from the resolver is not "the name does not resolve": the DNS check is
+    undecided (and the exit code says so), where a name that does not resolve skips it."""
+    healthy_http(aws, certs)
+    aws.dns.table[NAME] = DnsAnswer(None, (), (), timed_out=True)
+    late = domain(cli, "--region", REGION)
+    aws.dns.table.pop(NAME)
+    absent = domain(cli, "--region", REGION)
+    late_check, absent_check = ({c["id"]: c for c in run.doc["checks"]}["domain.dns"]
+                                for run in (late, absent))
+    assert late_check["status"] == "unknown", late_check
+    assert f"no answer for {NAME}" in json.dumps(late_check)
+    assert late.rc == 1
+    assert absent_check["status"] != "unknown" and "does not resolve" in json.dumps(absent_check)
+    assert "DOMAIN_DNS_ELSEWHERE" not in late.ids() + absent.ids()
+
+
+def test_lookup_tells_no_answer_in_time_from_no_such_name(monkeypatch):
+    import socket
+    import time
+
+    from mtls_doctor.probe import net
+
+    def slow(name):
+        time.sleep(2)
+        raise socket.gaierror(socket.EAI_AGAIN, "temporary failure")
+
+    def nxdomain(name):
+        raise socket.gaierror(socket.EAI_NONAME, "no such name")
+
+    monkeypatch.setattr(socket, "gethostbyname_ex", slow)
+    assert net.lookup("slow.example", 0.2) == DnsAnswer(None, (), (), timed_out=True)
+    monkeypatch.setattr(socket, "gethostbyname_ex", nxdomain)
+    assert net.lookup("absent.example", 0.2) is None
+
+
 # --- REST domains in moto -------------------------------------------------------------------------
 
 def test_rest_domain_in_moto_with_mappings(cli, aws, certs, acm_issues_at_once):

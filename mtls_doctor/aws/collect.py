@@ -349,6 +349,19 @@ def _dt(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def _resolved(c: Collector, future: Future[DnsAnswer | None]) -> tuple[DnsAnswer | None, bool]:
+    """The lookup's answer (None: the name does not resolve, or no answer in time) and whether
+    the resolver said nothing in time (which is never "does not resolve")."""
+    answer = c.wait(future, "dns")
+    if answer is not None and answer.timed_out:
+        return None, True
+    return answer, False
+
+
+def _no_dns_answer(name: str) -> Attempt:
+    return Attempt("dns", Status.TIMED_OUT, f"the resolver gave no answer for {name} in time")
+
+
 def _addresses(answer: DnsAnswer | None) -> tuple[str, ...]:
     return answer.addresses if answer else ()
 
@@ -481,7 +494,7 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     dns_f = spawn(lookup, name, deadline.within(5.0))
     source = "option"
     if region is None:
-        region = region_from_dns(c.wait(dns_f, "dns"))
+        region = region_from_dns(_resolved(c, dns_f)[0])
         source = "dns"
     if region is None:
         region, source = aws.default_region, "profile"
@@ -495,7 +508,7 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
         lookup_, found_region, source, domain_fact, others = _locate(c, region, source, listed,
                                                                      meanwhile)
     c.evidence["domain"] = domain_fact
-    dns = c.wait(dns_f, "dns")
+    dns, dns_late = _resolved(c, dns_f)
     if lookup_ is None:
         _not_looked_up(c, domain_fact)
         aws.settle()
@@ -549,17 +562,21 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     served = c.wait(served_f, "mappings") or Served()
     for fact in ("mapped_apis", "routing_rules", "stages", "authorizers"):
         c.evidence.setdefault(fact, Attempt(fact, Status.TIMED_OUT, "not finished in time"))
-    regional = c.wait(regional_f, "dns") if regional_f else None
+    regional, regional_late = _resolved(c, regional_f) if regional_f else (None, False)
     truststore = c.wait(ts_f, "truststore_object") if ts_f else None
     if "truststore_versions" not in c.evidence and ts_f is not None:
         c.evidence["truststore_versions"] = Attempt("truststore_versions", Status.TIMED_OUT,
                                                     "not finished in time")
-    if not dns or not view.regional_domain_name:
-        c.evidence.setdefault("dns", skipped("dns", f"{name} does not resolve"
-                                             if not dns else "the domain has no regional name"))
-    elif view.regional_domain_name and not regional and dns.canonical != view.regional_domain_name:
-        c.evidence.setdefault("dns", skipped("dns", f"{view.regional_domain_name} does not "
-                                             "resolve: nothing to compare"))
+    if not view.regional_domain_name:
+        c.evidence.setdefault("dns", skipped("dns", "the domain has no regional name"))
+    elif dns_late:
+        c.evidence.setdefault("dns", _no_dns_answer(name))
+    elif not dns:
+        c.evidence.setdefault("dns", skipped("dns", f"{name} does not resolve"))
+    elif not regional and dns.canonical != view.regional_domain_name:
+        c.evidence.setdefault("dns", _no_dns_answer(view.regional_domain_name) if regional_late
+                              else skipped("dns", f"{view.regional_domain_name} does not "
+                                           "resolve: nothing to compare"))
     c.evidence.setdefault("dns", ok("dns"))
     aws.settle()  # a call the deadline left unanswered is named in the report all the same
     return DomainFacts(

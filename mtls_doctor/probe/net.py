@@ -186,11 +186,14 @@ class DnsAnswer:
     canonical: str | None
     aliases: tuple[str, ...]
     addresses: tuple[str, ...]
+    #: the resolver gave no answer in time (then the rest is empty): not "does not resolve"
+    timed_out: bool = False
 
 
 def lookup(name: str, timeout: float | Deadline) -> DnsAnswer | None:
     """Resolve `name` with its CNAME chain within `timeout` seconds (or what is left of a
-    deadline); None when it does not resolve in time."""
+    deadline); None when it does not resolve, an answer that `timed_out` when the resolver
+    said nothing in time."""
     deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout)
     answer: list[DnsAnswer] = []
 
@@ -202,5 +205,6 @@ def lookup(name: str, timeout: float | Deadline) -> DnsAnswer | None:
         answer.append(DnsAnswer(canonical.rstrip(".").lower(),
                                 tuple(a.rstrip(".").lower() for a in aliases), tuple(addresses)))
 
-    _in_thread(work, deadline)
+    if not _in_thread(work, deadline):
+        return DnsAnswer(None, (), (), timed_out=True)
     return answer[0] if answer else None
