@@ -1210,6 +1210,23 @@ def test_domains_of_a_scan_that_share_a_truststore_read_it_once(aws, certs):
     assert len(aws.proxy.seen("s3", "ListObjectVersions")) == 1
 
 
+def test_domains_of_a_scan_that_share_a_certificate_describe_it_once(aws, acm_issues_at_once):
+    """A wildcard certificate serves many domains; ACM allows few DescribeCertificate calls a
+    second: a scan asks once, and each domain's record holds the attempt."""
+    from mtls_doctor.aws.collect import _Collector
+    from mtls_doctor.aws.fleet import FleetAws, Listings
+    from mtls_doctor.deadline import Deadline
+
+    arn = aws.request_cert()
+    shared, account = Listings(), FleetAws(None, Deadline(30))
+    views = [account.view() for _ in range(3)]
+    got = [_Collector(v, f"{n}.test", listings=shared).acm(REGION, arn)
+           for n, v in enumerate(views)]
+    assert all(cert is not None and cert.arn == arn and a.status.value == "ok" for cert, a in got)
+    assert len(aws.proxy.seen("acm", "DescribeCertificate")) == 1
+    assert all([a.call for a in v.attempts] == ["acm.DescribeCertificate"] for v in views)
+
+
 # --- ACM ------------------------------------------------------------------------------------------
 
 def test_certificate_expiring_soon(cli, aws, certs):

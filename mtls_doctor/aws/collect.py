@@ -267,11 +267,21 @@ class _Collector(Collector):
 
     # --- what depends on the domain ----------------------------------------------------------
     def acm(self, region: str, arn: str) -> tuple[AcmCertificate | None, Attempt]:
-        """One certificate, asked in the region of its ARN (an EDGE domain's is in us-east-1)."""
-        d, attempt = self.aws.attempt(
-            "acm", arn_region(arn) or region, "DescribeCertificate", "acm:DescribeCertificate",
-            lambda c: require(c.describe_certificate(CertificateArn=arn), "Certificate"))
-        return (_acm(d["Certificate"]) if d else None), attempt
+        """One certificate, asked in the region of its ARN (an EDGE domain's is in us-east-1);
+        in a scan, once for every domain that uses it (a wildcard certificate is often shared,
+        and ACM allows few DescribeCertificate calls a second)."""
+        where = arn_region(arn) or region
+
+        def call() -> tuple[AcmCertificate | None, Attempt]:
+            d, attempt = self.aws.attempt(
+                "acm", where, "DescribeCertificate", "acm:DescribeCertificate",
+                lambda c: require(c.describe_certificate(CertificateArn=arn), "Certificate"))
+            return (_acm(d["Certificate"]) if d else None), attempt
+
+        if self.listings is None:
+            return call()
+        return self.listings.get(self.aws, "acm", where, "DescribeCertificate",
+                                 "acm:DescribeCertificate", call, arn)
 
     def certificate(self, region: str, arn: str | None, fact: str, certificates: dict[str, Any]
                     ) -> None:
