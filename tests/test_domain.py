@@ -1153,20 +1153,22 @@ def test_versions_are_read_page_by_page(aws, certs):
     assert marker["IsLatest"] and {v["Key"] for v in got} == {KEY}
 
 
-def test_one_bucket_listing_holds_the_keys_it_lists_in_full(aws, certs):
+def test_one_bucket_listing_holds_the_keys_it_lists_in_full(aws, certs, monkeypatch):
     """A scan lists the versions of all the truststores it was told of in a bucket at once: a
     page that other objects fill before it reaches a key leaves that key to its own listing,
     and every key gets exactly the versions its own listing gives."""
+    from mtls_doctor.aws import s3truststore
     from mtls_doctor.aws.calls import Aws
     from mtls_doctor.aws.fleet import Listings
-    from mtls_doctor.aws.s3truststore import VERSIONS_PER_KEY, _versions, versions_of
+    from mtls_doctor.aws.s3truststore import _versions, versions_of
     from mtls_doctor.deadline import Deadline
 
+    monkeypatch.setattr(s3truststore, "BUCKET_PAGE", 10)  # S3's pages hold 1,000
     aws.bucket()
     first, last = "ts/a.pem", "ts/z.pem"
     for _ in range(2):
         aws.put(certs.good, key=first)
-    for i in range(2 * VERSIONS_PER_KEY):  # other objects between the two keys
+    for i in range(12):  # other objects between the two keys, past the page
         aws.put(b"x", key=f"ts/m-{i:02d}")
     aws.put(certs.good, key=last)
     aws.client("s3").delete_object(Bucket=BUCKET, Key=last)

@@ -389,18 +389,38 @@ def test_a_failed_shared_listing_fails_every_domain_that_needed_it(
         assert fact in f.attempts
 
 
-def test_a_refused_bucket_listing_leaves_every_truststore_undecided(
+def test_a_refused_bucket_listing_is_no_domain_s_failure(
+        fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A policy may let the scan list each truststore's own key and not the bucket under their
+    common prefix: each domain then lists its own, and reads as `domain` would read it."""
+    from mtls_doctor.aws.s3truststore import BUCKET_PAGE
+
+    with FaultProxy(moto_endpoint) as proxy:
+        proxy.fail("s3", "ListObjectVersions", "denied", query={"max-keys": str(BUCKET_PAGE)})
+        facts = _scan_one_region(proxy.url, monkeypatch, tmp_path)
+        refused = proxy.seen("s3", "ListObjectVersions", faulted=True)
+        listed = proxy.seen("s3", "ListObjectVersions")
+    stores = [f for _, f in facts.domains if f is not None and f.truststore_object is not None]
+    assert stores and len(refused) == 1 and len(listed) == 1 + len(stores)
+    for f in stores:
+        assert f.evidence["truststore_versions"].status.value == "ok"
+        assert not [a for a in f.attempts if a.failed]  # no AWS_ACCESS_DENIED for the bucket
+        assert f.truststore_object.latest_version is not None
+
+
+def test_a_refused_versions_listing_leaves_every_truststore_undecided(
         fleet: tuple[FleetLab, Any, list[Placed], Path], moto_endpoint: str,
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with FaultProxy(moto_endpoint) as proxy:
         proxy.fail("s3", "ListObjectVersions", "denied")
         facts = _scan_one_region(proxy.url, monkeypatch, tmp_path)
-        listed = proxy.seen("s3", "ListObjectVersions")
     stores = [f for _, f in facts.domains if f is not None and f.truststore_object is not None]
-    assert stores and len(listed) == 1
-    for f in stores:  # the refusal in each, never "no versions"
+    assert stores
+    for f in stores:  # each domain's own refusal, never "no versions"
         fact = f.evidence["truststore_versions"]
         assert fact.status.value == "denied" and fact.call == "s3.ListObjectVersions"
+        assert fact in f.attempts
 
 
 def test_a_scan_with_no_account_to_scan_passes_nothing() -> None:

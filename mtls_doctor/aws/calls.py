@@ -197,7 +197,12 @@ def new_session(profile: str | None = None) -> botocore.session.Session:
     the environment's), on the process's data loader. boto3's session adds only its resource
     layer, which nothing here uses, for the cost of importing it. An unknown profile raises
     ProfileNotFound here, as boto3's session does, not at the first call."""
+    from mtls_doctor import __version__
+
     session = botocore.session.Session(profile=profile)
+    # what botocore's own clients say (those that fetch credentials: a profile's role, SSO);
+    # this module's clients say `user_agent`
+    session.user_agent_name, session.user_agent_version = "mtls-doctor", __version__
     session.get_scoped_config()
     path = session.get_config_variable("data_path")
     with _LOADERS_LOCK:
@@ -450,6 +455,14 @@ class Aws:
         return self._begin(service, region, operation, action, fn, attempts, None,
                            tracked=False)
 
+    def quietly(self, service: str, region: str | None, operation: str, action: str,
+                fn: Callable[[Any], T], *, attempts: int = MAX_ATTEMPTS
+                ) -> tuple[T | None, Attempt]:
+        """`attempt`, recorded nowhere: a call made for several domains at once (a scan's
+        listing of a bucket), which each domain records only if it uses the answer."""
+        return self._end(self._begin(service, region, operation, action, fn, attempts, None,
+                                     tracked=False), record=False)
+
     def take(self, early: Early[T]) -> tuple[T | None, Attempt]:
         """Adopt a prefetched call: from now on it is one of this command's calls (`settle`
         names it if it is still in flight), and its answer or failure is recorded like any
@@ -482,23 +495,29 @@ class Aws:
         early.future = spawn(run)
         return early
 
-    def _end(self, early: Early[T]) -> tuple[T | None, Attempt]:
-        """Wait for a started call within the deadline and record how it ended."""
+    def _end(self, early: Early[T], record: bool = True) -> tuple[T | None, Attempt]:
+        """Wait for a started call within the deadline and record how it ended (unless not
+        to `record` it)."""
         call, action, region, box = early.call, early.action, early.region, early.box
+
+        def done(attempt: Attempt) -> Attempt:
+            return self._done(early.key, attempt) if record else attempt
+
         if early.future is None:
             with self._lock:
                 self._inflight.pop(early.key, None)
-            return None, self.record(self._cut_short(call, action, region, box))
+            cut = self._cut_short(call, action, region, box)
+            return None, self.record(cut) if record else cut
         try:
             result = wait_for(early.future, self.deadline)
         except TimeoutError:
-            return None, self._done(early.key, self._cut_short(call, action, region, box))
+            return None, done(self._cut_short(call, action, region, box))
         except Exception as exc:  # noqa: BLE001 - every failure of a call is data, not a crash
             failed = classify(call, action, exc, region)
             if early.unrecognised is not None and failed.code in REGION_DISABLED_CODES:
                 failed = early.unrecognised
-            return None, self._done(early.key, failed)
-        got = self._done(early.key, Attempt(call, Status.OK, "", action, "", region))
+            return None, done(failed)
+        got = done(Attempt(call, Status.OK, "", action, "", region))
         return (result if got.status is Status.OK else None), got
 
     def _done(self, key: object, attempt: Attempt) -> Attempt:

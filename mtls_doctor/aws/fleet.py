@@ -107,11 +107,12 @@ class Listings:
             return tuple(sorted(self._keys.get((region, bucket), ())))
 
     def get(self, aws: Aws, service: str, region: str, operation: str, action: str,
-            call: Callable[[], tuple[T | None, Attempt]], tag: str = ""
-            ) -> tuple[T | None, Attempt]:
+            call: Callable[[], tuple[T | None, Attempt]], tag: str = "", *,
+            record: bool = True) -> tuple[T | None, Attempt]:
         """`call()` (an `aws.attempt` of `service`.`operation` in `region`) made once: its
         answer and attempt, recorded in `aws` whichever domain made it. `tag` tells apart the
-        calls of one operation that ask about different things (a bucket)."""
+        calls of one operation that ask about different things (a bucket). Not to `record`:
+        `call` is an `aws.quietly`, and the caller records the attempt if it uses the answer."""
         key = (service, region, operation, tag)
         with self._lock:
             future = self._calls.get(key)
@@ -126,13 +127,14 @@ class Listings:
                 raise
             future.set_result(got)
             return got
+        keep = aws.record if record else (lambda attempt: attempt)
         try:
             answer, attempt = wait_for(future, aws.deadline)
         except TimeoutError:  # the call that makes it is bound by the deadline too
             cancelled = aws.deadline.cancelled
-            return None, aws.record(Attempt(
+            return None, keep(Attempt(
                 f"{service}.{operation}", Status.CANCELLED if cancelled else Status.TIMED_OUT,
                 "the run was cancelled" if cancelled else "no answer before the --timeout of "
                 f"{aws.deadline.seconds:g} s ran out", action, "" if cancelled else "Timeout",
                 region))
-        return answer, aws.record(attempt)
+        return answer, keep(attempt)

@@ -39,8 +39,8 @@ def versions_of(c: Any, bucket: str, key: str, page_size: int | None = None
     return out
 
 
-#: a shared bucket listing asks for at most this many versions and delete markers per key told
-VERSIONS_PER_KEY = 20
+#: entries (versions and delete markers) in the one page of a scan's listing of a bucket
+BUCKET_PAGE = 1000
 
 
 def bucket_versions(c: Any, bucket: str, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -48,10 +48,9 @@ def bucket_versions(c: Any, bucket: str, keys: Sequence[str]) -> dict[str, list[
     under their common prefix, for the keys that page holds in full: all of them, unless it is
     truncated, then those before its NextKeyMarker (S3 lists keys in order; the marker's key
     may go on in the next page). A key left out is listed on its own (`versions_of`), so a
-    bucket that holds much more than truststores costs one small page more, never a crawl."""
+    bucket that holds much more than truststores costs one page more, never a crawl."""
     prefix = os.path.commonprefix(list(keys))  # noqa: RUF071 - a key prefix, not a path's
-    page = c.list_object_versions(Bucket=bucket, Prefix=prefix,
-                                  MaxKeys=min(1000, VERSIONS_PER_KEY * len(keys)))
+    page = c.list_object_versions(Bucket=bucket, Prefix=prefix, MaxKeys=BUCKET_PAGE)
     if page.get("IsTruncated"):
         marker = page.get("NextKeyMarker")
         keys = [k for k in keys if marker is not None and k < str(marker)]
@@ -65,24 +64,31 @@ def bucket_versions(c: Any, bucket: str, keys: Sequence[str]) -> dict[str, list[
 
 def _versions(aws: Aws, shared: Listings | None, region: str, bucket: str, key: str
               ) -> tuple[list[dict[str, Any]] | None, Attempt]:
-    """Every version of the key: from the scan's one listing of the bucket when the key is
-    among the truststores it was told of and the listing holds it in full, else listed on its
-    own. A failed bucket listing is this key's failure too (the same permission, the same
-    bucket)."""
-    def alone() -> tuple[list[dict[str, Any]] | None, Attempt]:
+    """Every version of the key: from the scan's one listing of the bucket when the key is one
+    of several truststores it was told of there and that listing holds it in full, else
+    listed on its own. The bucket listing is recorded only by the domains whose versions
+    come from it: when it fails (a policy may allow listing each key's own prefix and not
+    their common one), each domain lists its own key, and its own answer is its fact."""
+    def own() -> tuple[list[dict[str, Any]] | None, Attempt]:
         return aws.attempt("s3", region, "ListObjectVersions", "s3:ListBucketVersions",
                            lambda s3: versions_of(s3, bucket, key))
 
+    def alone() -> tuple[list[dict[str, Any]] | None, Attempt]:
+        # the domains of a scan that use the same key list it once
+        return own() if shared is None else shared.get(
+            aws, "s3", region, "ListObjectVersions", "s3:ListBucketVersions", own,
+            f"{bucket}/{key}")
+
     keys = shared.truststore_keys(region, bucket) if shared is not None else ()
-    if shared is None or key not in keys:
+    if shared is None or key not in keys or len(keys) < 2:
         return alone()
     listing, attempt = shared.get(
         aws, "s3", region, "ListObjectVersions", "s3:ListBucketVersions",
-        lambda: aws.attempt("s3", region, "ListObjectVersions", "s3:ListBucketVersions",
-                            lambda s3: bucket_versions(s3, bucket, keys)), bucket)
-    if listing is None:
-        return None, attempt
-    return (listing[key], attempt) if key in listing else alone()
+        lambda: aws.quietly("s3", region, "ListObjectVersions", "s3:ListBucketVersions",
+                            lambda s3: bucket_versions(s3, bucket, keys)), bucket, record=False)
+    if listing is not None and key in listing:
+        return listing[key], aws.record(attempt)
+    return alone()
 
 
 def read_truststore(c: Collector, region: str, mtls: Mtls) -> TruststoreObject | None:
