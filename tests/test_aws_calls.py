@@ -117,3 +117,6 @@ def test_every_call_says_it_is_mtls_doctor(tmp_path: Path,
     assert agent.startswith(f"mtls-doctor/{__version__} Botocore/")
     assert "\r" not in agent and "\n" not in agent and ": " not in agent
     assert agent.endswith("app/team--X-Injected--1")
+    # and the clients botocore builds for itself (a profile's role, SSO) say it too
+    own = calls.new_session().create_client("sts", region_name="us-east-1")
+    assert own.meta.config.user_agent.startswith(f"mtls-doctor/{__version__} ")
