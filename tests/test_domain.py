@@ -630,6 +630,16 @@ def test_a_resolver_that_says_nothing_in_time_leaves_dns_undecided(cli, aws, cer
     assert late.rc == 1
     assert absent_check["status"] != "unknown" and "does not resolve" in json.dumps(absent_check)
     assert "DOMAIN_DNS_ELSEWHERE" not in late.ids() + absent.ids()
+    # the name points elsewhere, and the regional name, to compare with, gets no answer
+    aws.dns.table[NAME] = DnsAnswer("old-lb.example.net", (NAME,), ("192.0.2.99",))
+    aws.dns.table[REGIONAL] = DnsAnswer(None, (), (), timed_out=True)
+    unsure = domain(cli, "--region", REGION)
+    check = {c["id"]: c for c in unsure.doc["checks"]}["domain.dns"]
+    assert check["status"] == "unknown" and f"no answer for {REGIONAL}" in json.dumps(check)
+    assert "DOMAIN_DNS_ELSEWHERE" not in unsure.ids()
+    # once it answers, the comparison is made (test_dns_elsewhere)
+    aws.dns.table[REGIONAL] = DnsAnswer(REGIONAL, (), ("198.51.100.7",))
+    assert "DOMAIN_DNS_ELSEWHERE" in domain(cli, "--region", REGION).ids()
 
 
 def test_lookup_tells_no_answer_in_time_from_no_such_name(monkeypatch):

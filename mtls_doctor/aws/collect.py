@@ -359,6 +359,11 @@ def _dt(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+#: seconds a lookup is waited for: the system resolver sends a query again when 5 s pass
+#: without an answer (resolv.conf's default timeout), so a query lost once is still answered
+DNS_WAIT = 6.0
+
+
 def _resolved(c: Collector, future: Future[DnsAnswer | None]) -> tuple[DnsAnswer | None, bool]:
     """The lookup's answer (None: the name does not resolve, or no answer in time) and whether
     the resolver said nothing in time (which is never "does not resolve")."""
@@ -501,7 +506,7 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     name = name.strip().rstrip(".").lower()
     aws = aws if aws is not None else Aws(profile, deadline)
     c = _Collector(aws, name, listings=listings)
-    dns_f = spawn(lookup, name, deadline.within(5.0))
+    dns_f = spawn(lookup, name, deadline.within(DNS_WAIT))
     source = "option"
     if region is None:
         region = region_from_dns(_resolved(c, dns_f)[0])
@@ -552,7 +557,7 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     routing_mode = view.routing_mode or (other.routing_mode if other else None)
     served_f = spawn(read_served, c, region, view.api_type, routing_mode, view.domain_name_id,
                      view.mtls is not None)
-    regional_f = spawn(lookup, view.regional_domain_name, deadline.within(5.0)) \
+    regional_f = spawn(lookup, view.regional_domain_name, deadline.within(DNS_WAIT)) \
         if view.regional_domain_name else None
     conflicts: tuple[AcmCertificate, ...] = ()
     c.wait(cert_f, "certificate")
@@ -577,12 +582,12 @@ def collect_domain(name: str, *, region: str | None, profile: str | None,
     if "truststore_versions" not in c.evidence and ts_f is not None:
         c.evidence["truststore_versions"] = Attempt("truststore_versions", Status.TIMED_OUT,
                                                     "not finished in time")
-    if not view.regional_domain_name:
-        c.evidence.setdefault("dns", skipped("dns", "the domain has no regional name"))
-    elif dns_late:
+    if dns_late and view.regional_domain_name:
         c.evidence.setdefault("dns", _no_dns_answer(name))
-    elif not dns:
-        c.evidence.setdefault("dns", skipped("dns", f"{name} does not resolve"))
+    elif not dns or not view.regional_domain_name:
+        c.evidence.setdefault("dns", skipped("dns", f"{name} does not resolve"
+                                             if not dns and not dns_late
+                                             else "the domain has no regional name"))
     elif not regional and dns.canonical != view.regional_domain_name:
         c.evidence.setdefault("dns", _no_dns_answer(view.regional_domain_name) if regional_late
                               else skipped("dns", f"{view.regional_domain_name} does not "

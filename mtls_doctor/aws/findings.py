@@ -946,8 +946,9 @@ def _issuer_conflict(c: Ctx) -> list[Finding]:
 def _dns(c: Ctx) -> list[Finding]:
     f = c.facts
     regional = (f.regional_domain_name or "").lower().rstrip(".")
-    if not f.dns_addresses or not regional:
-        return []
+    looked_up = f.evidence.get("dns")
+    if not f.dns_addresses or not regional or (looked_up is not None and looked_up.failed):
+        return []  # nothing to compare; or a lookup with no answer in time: undecided
     canonical = (f.dns_canonical or "").lower().rstrip(".")
     if canonical == regional or set(f.dns_addresses) & set(f.regional_addresses):
         return []
