@@ -106,11 +106,16 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
     tell = progress or (lambda event, n: None)
     tell("listings", len(regions) * sum(aws is not None for _, aws in reached))
 
+    #: each domain's facts as soon as they are read, before its diagnosis: a domain read
+    #: just before the deadline is reported with them, diagnosed at the end
+    collected: dict[Discovered, DomainFacts] = {}
+
     def read(where: Discovered, listed: Listed, aws: FleetAws, shared: Listings
              ) -> DomainFacts:
         try:
-            got = collect_domain(where.name, region=where.region, profile=None,
-                                 aws=aws.view(), listings=shared, listed=listed)
+            got = collected[where] = collect_domain(where.name, region=where.region,
+                                                    profile=None, aws=aws.view(),
+                                                    listings=shared, listed=listed)
         finally:
             tell("read", 1)
         if judge is not None:
@@ -149,7 +154,7 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
         try:
             facts.domains.append((where, wait_for(future, deadline)))
         except TimeoutError:
-            facts.domains.append((where, None))
+            facts.domains.append((where, collected.get(where)))
     return facts
 
 
@@ -162,8 +167,9 @@ def _cut(deadline: Deadline) -> Any:
 def diagnose(facts: ScanFacts, *, at: datetime, now: datetime, warn_days: int
              ) -> list[tuple[Discovered, DomainFacts | None, Any]]:
     """Each domain's report, by `domain`'s own rules (`commands.domain.domain_report`): the
-    one made as it was read, else made now (a replayed scan; a domain whose diagnosis the
-    deadline overtook)."""
+    one made as it was read (with the same `at`, `now` and `warn_days`: `run_scan_command`
+    gives both), else made now (a replayed scan; a domain whose diagnosis the deadline
+    overtook)."""
     from mtls_doctor.commands.domain import domain_report
 
     def report(where: Discovered, f: DomainFacts | None) -> Any:
