@@ -311,3 +311,37 @@ def test_a_cancelled_run_says_so_and_passes_nothing_it_did_not_see():
     assert "cancelled" in checks["probe.tls"].detail
     assert [f.id for f in report.findings] == ["PROBE_TIMEOUT"]
     assert report.findings[0].evidence["step"] == "handshake"
+
+
+# --- the served chain's shape ------------------------------------------------------------------
+
+def test_a_private_ca_chain_without_its_root_is_not_called_incomplete() -> None:
+    """Leaf and intermediate, root not sent (as it should not be) and not held locally: the
+    chain is untrusted here, and says why; a leaf alone whose issuer is missing is incomplete."""
+    from datetime import UTC, datetime
+
+    from mtls_doctor.pki.server import chain_shape
+    from tests.pki_factory import PKI
+
+    pki = PKI(datetime.now(UTC))
+    root = pki.root("Private Root")
+    issuing = pki.intermediate(root, "Private Issuing CA")
+    leaf = pki.leaf(issuing, "api.example.test", sans=("DNS:api.example.test",),
+                    eku=("serverAuth",))
+    public = pki.root("Some Public Root")
+    now = datetime.now(UTC)
+
+    private = chain_shape([leaf.cert, issuing.cert], "api.example.test", now, [public.cert])
+    assert (private.ordered, private.complete, private.trusted) == (True, True, False)
+    assert "Private Issuing CA" in private.detail and "Private Root" in private.detail
+    assert "a root need not be sent" in private.detail
+
+    alone = chain_shape([leaf.cert], "api.example.test", now, [public.cert])
+    assert (alone.ordered, alone.complete) == (True, False)
+    assert "stops at" in alone.detail
+
+    held = chain_shape([leaf.cert, issuing.cert], "api.example.test", now, [root.cert])
+    assert (held.ordered, held.complete, held.trusted) == (True, True, True)
+
+    backwards = chain_shape([issuing.cert, leaf.cert], "api.example.test", now, [root.cert])
+    assert (backwards.ordered, backwards.complete) == (False, False)

@@ -151,7 +151,8 @@ def test_a_denied_certificate_read_leaves_the_comparison_to_the_user(demo: Repor
 
 def test_the_served_certificate_is_the_configured_one(demo: Report) -> None:
     """ACM's certificate with the served leaf's serial and names: the comparison says so, and
-    the walk goes on to the served chain, every step detected."""
+    the walk goes on to the served chain, every step detected: the demo's chain is complete
+    (its private root is not sent, as it need not be) and untrusted here."""
     domain, leaf = demo.payload["domain"], demo.payload["probe"].served_chain[0]
     names = tuple(s[4:] for s in leaf.sans if s.startswith("DNS:"))
     served = dataclasses.replace(domain.certificates[domain.certificate_arn], serial=leaf.serial,
@@ -163,8 +164,8 @@ def test_the_served_certificate_is_the_configured_one(demo: Report) -> None:
     done = walk(load_tree("wrong-certificate"), facts)
     assert [s.node for s in done.steps] == ["covers-host", "served-fqdn", "configured-wildcard",
                                             "served-is-configured", "served-expired",
-                                            "chain-complete"]
-    assert all(s.detected for s in done.steps) and done.leaf == "complete-chain"
+                                            "chain-complete", "trusted"]
+    assert all(s.detected for s in done.steps) and done.leaf == "untrusted"
 
 
 # --- placeholders: the values the run knows -------------------------------------------------------
