@@ -251,6 +251,37 @@ def test_apply_uploads_the_corrected_bundle_pins_it_and_clears_the_findings(
     assert ops == ["PutObject", "UpdateDomainName"]
 
 
+def test_a_stale_domain_s_correction_starts_from_the_newest_version(aws, certs,
+                                                                   acm_issues_at_once):
+    """The domain uses v1, with a SHA-1 root to drop; the user has since uploaded v2, which
+    adds a partner's root. The corrected bundle keeps what v2 added: a correction of v1 would
+    have thrown it away and pinned the result."""
+    cert = aws.request_cert()
+    aws.bucket()
+    v1 = aws.put(pem_bundle([certs.client_root, certs.client_ca, certs.weak_root]))
+    v2 = aws.put(pem_bundle([certs.client_root, certs.client_ca, certs.weak_root,
+                             certs.other_root]))
+    assert v1 and v2
+    aws.http_domain(cert, version=v1)
+    aws.http_api(disabled=True)
+    doc = fix()
+    plan = plans(doc)["truststore"]
+    assert "pin" not in plans(doc)  # one plan: the corrected newest, pinned
+    assert [r["subject"] for r in plan["diff"]["removed"]] == ["CN=Weak Root"]
+    assert plan["diff"]["before"].endswith(f"?versionId={v2}")
+    assert any(v2 in n and v1 in n for n in plan["notes"])
+    assert any(k.startswith("DOMAIN_TRUSTSTORE_STALE") for k in plan["addresses"])
+    done = fix(apply=True)
+    assert done["rc"] == 0, done["plan"]["outcome"]
+    new = moto_domain(NAME, REGION).mutual_tls_authentication["truststoreVersion"]
+    assert new not in (v1, v2)
+    body = aws.client("s3").get_object(Bucket=BUCKET, Key=KEY, VersionId=new)["Body"].read()
+    subjects = {c.cert.subject.rfc4514_string()
+                for c in load_certificates(body, "new").certificates if c.cert}
+    assert subjects == {c.cert.subject.rfc4514_string()
+                        for c in (certs.client_root, certs.client_ca, certs.other_root)}
+
+
 def test_failed_domain_update_rolls_back_the_upload(aws, certs, acm_issues_at_once):
     v1 = messy_http(aws, certs)
     aws.proxy.fail("apigatewayv2", "UpdateDomainName", "internal")

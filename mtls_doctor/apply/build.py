@@ -50,6 +50,10 @@ class Inputs:
     kinds: tuple[str, ...] = KINDS
 
 
+class _Unread(Exception):
+    """A version a plan needs could not be read."""
+
+
 @dataclass
 class _Build:
     facts: DomainFacts
@@ -88,6 +92,22 @@ class _Build:
                 "latest when this plan was made (what an update without a version read).")
 
     # --- a corrected truststore ----------------------------------------------------------------
+    def newest(self, ts: TruststoreObject) -> LoadedFile | None:
+        """The content of the key's newest version when the domain uses an older one (what the
+        user uploaded last, which a correction must start from), else None; raises `_Unread`
+        when it could not be read."""
+        latest = ts.latest_version
+        if not ts.configured_version or not latest or latest == ts.configured_version \
+                or ts.latest_delete_marker:
+            return None
+        name = s3_uri(ts.bucket, ts.key, latest)
+        if self.aws is None:
+            raise _Unread(f"{name} was not read (the facts come from a snapshot)")
+        data, attempt = read_version(self.aws, self.region, ts.bucket, ts.key, latest)
+        if data is None:
+            raise _Unread(f"could not read {name}: {attempt.describe()}")
+        return load_certificates(data, name, pkcs12_problems=True)
+
     def truststore(self) -> Plan | None:
         f = self.facts
         ts = f.truststore_object
@@ -96,12 +116,27 @@ class _Build:
         live = load_certificates(ts.content, truststore_name(ts), pkcs12_problems=True)
         fixed = correct(live, self.inputs.add_ca, self.inputs.at)
         if not fixed.diff.added and not fixed.diff.removed:
+            return None  # the version in use needs no correction
+        try:
+            newest = self.newest(ts)
+        except _Unread:
+            # a correction of the version in use would drop what the newest adds; the pin of
+            # the newest (its own plan) says what could not be read
             return None
-        removed = {r.sha256_fingerprint for r in fixed.diff.removed}
+        if newest is not None:
+            # a stale domain: the correction starts from the newest version, never from the
+            # older one in use (uploading that would leave out what was uploaded since)
+            fixed = correct(newest, self.inputs.add_ca, self.inputs.at)
+            if not fixed.diff.added and not fixed.diff.removed:
+                return None  # the newest needs none: pinning it is the plan
+        new = load_certificates(fixed.pem, "the corrected bundle")
+        # the entries the correction drops, and what the domain stops trusting: the findings
+        # about the version in use it clears
+        removed = {r.sha256_fingerprint for r in (
+            *fixed.diff.removed, *compare(live, new, self.inputs.at).removed)}
         addresses = tuple(
             finding_key(x.id, x.evidence) for x in self.findings
             if x.evidence.get("sha256_fingerprint") in removed) + self.keys(PIN_IDS)
-        new = load_certificates(fixed.pem, "the corrected bundle")
         enc, enc_check = self.encryption(ts.bucket)
         versioned = ts.versioning == "Enabled"
         checks = [Preflight("bucket versioning", "pass" if versioned else "fail",
@@ -116,6 +151,10 @@ class _Build:
                            "upload the corrected bundle as a new version")
         update = calls.pin(f, NEW_VERSION, "pin the new version on the domain",
                            undo=(back,))
+        base = (f"The correction starts from the newest version, {ts.latest_version} (the "
+                f"diff is against it): the domain still uses {ts.configured_version}, and "
+                "correcting that one would leave out what was uploaded since.",) \
+            if newest is not None else ()
         return Plan(
             "truststore", "truststore",
             f"upload a corrected truststore to {s3_uri(ts.bucket, ts.key)} and pin it",
@@ -124,9 +163,9 @@ class _Build:
                       "truststore_version": ts.configured_version,
                       "latest_version": ts.latest_version}, (back, *put.undo), note),
             diff=fixed.diff,
-            notes=("After the upload, mtls-doctor waits until S3 serves the new version "
+            notes=(*base, "After the upload, mtls-doctor waits until S3 serves the new version "
                    "(HeadObject), and after the update until the domain is AVAILABLE "
-                   "(GetDomainName), then reads its truststoreWarnings.",))
+                   "(GetDomainName), then reads its truststoreWarnings."))
 
     # --- the newest version pinned ----------------------------------------------------------------
     def pin_latest(self) -> Plan | None:
