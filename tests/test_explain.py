@@ -63,6 +63,15 @@ def test_bad_answer_is_one_clear_line(cli):
     assert run.rc == 2 and run.err.count("\n") == 1
 
 
+def test_an_answer_to_no_question_is_refused_not_ignored(cli):
+    """A typo in the node's name used to be dropped silently: the walk asked the same question
+    again and exited 0, as if the answer had been taken."""
+    run = cli("explain", "tlsv1 alert unknown ca", "--answer", "issuer-in-trustore=no",
+              json_out=False)
+    assert run.rc == 2 and run.err.count("\n") == 1
+    assert "'issuer-in-trustore'" in run.err and "issuer-in-truststore" in run.err
+
+
 def test_forced_walkthrough(cli):
     run = cli("explain", "--walkthrough", "disable-mtls")
     assert run.rc == 0 and run.doc["walkthrough"]["id"] == "disable-mtls"

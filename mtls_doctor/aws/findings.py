@@ -1073,7 +1073,8 @@ def _failures(facts: DomainFacts) -> list[Finding]:
             evidence={"calls": sorted({x.call for x in no_creds}),
                       "codes": sorted({x.code for x in no_creds})},
             fix=Fix("Configure credentials (--profile, AWS_PROFILE, SSO login, environment "
-                    "variables), or pass --no-aws.", (),
+                    "variables); `mtls-doctor diagnose HOST --no-aws` checks the rest without "
+                    "AWS.", (),
                     render_all((aws.caller_identity(), aws.configure_sso(),
                                 doctor.domain(facts.name, facts.region, "<profile>"))))))
     denied: dict[str, list[Attempt]] = {}

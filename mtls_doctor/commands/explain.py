@@ -108,6 +108,11 @@ def _sourced(step: Step, tree: Tree, facts: Mapping[str, Any], chosen: Recogniti
 
 
 def _walk(tree: Tree, entry: str, facts: Mapping[str, Any], answers: Mapping[str, str]) -> Walk:
+    questions = [q.id for q in tree.questions()]
+    unknown = [node for node in answers if node not in questions]
+    if unknown:  # a typo must not read as an answer that was taken
+        raise InputError(f"--answer {unknown[0]}=...: the walkthrough {tree.id} has no question "
+                         f"{unknown[0]!r}; its questions are {', '.join(questions)}")
     started = tree if entry == tree.start else dataclasses.replace(tree, start=entry)
     try:
         return walk(started, facts, dict(answers))
