@@ -933,6 +933,17 @@ GOOD_FORMAT = ('{"requestId":"$context.requestId","error":"$context.error.messag
                '"cert":"$context.identity.clientCert.subjectDN"}')
 
 
+@pytest.mark.parametrize("api_type", ["rest", "http"])
+def test_the_recommended_format_writes_what_traffic_judges_from(api_type):
+    """Following domain's (and fix's) access log advice must not lead to traffic's
+    TRAFFIC_CERTS_NOT_JUDGED: the format writes every variable traffic needs."""
+    from mtls_doctor.aws.findings_served import recommended_log_format
+    from mtls_doctor.traffic.findings import NEEDED
+
+    fmt = recommended_log_format(api_type)
+    assert [var for var in NEEDED.values() if var not in fmt] == []
+
+
 def test_access_log_missing_gives_the_exact_update_stage_command():
     f = one(run(FAULTS["DOMAIN_ACCESS_LOGS_MISSING"]()), "DOMAIN_ACCESS_LOGS_MISSING")
     fmt = f.evidence["recommended_format"]

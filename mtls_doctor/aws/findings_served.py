@@ -38,7 +38,9 @@ def label(api_type: str) -> str:
 
 def recommended_log_format(api_type: str) -> str:
     """An access log format (one JSON object per request) with what a refused mutual TLS
-    request needs: the client certificate API Gateway saw, and why it refused."""
+    request needs: the client certificate API Gateway saw, and why it refused. The
+    certificate's PEM is in it (about 1.5 KB a request): `traffic` judges each client, and
+    rehearses a truststore change, from it; without it, it can only count."""
     fields = {
         "requestId": "$context.requestId", "requestTime": "$context.requestTime",
         "ip": "$context.identity.sourceIp", "domainName": "$context.domainName",
@@ -52,6 +54,7 @@ def recommended_log_format(api_type: str) -> str:
         "clientCertSerial": "$context.identity.clientCert.serialNumber",
         "clientCertNotBefore": "$context.identity.clientCert.validity.notBefore",
         "clientCertNotAfter": "$context.identity.clientCert.validity.notAfter",
+        "clientCertPem": "$context.identity.clientCert.clientCertPem",
     }
     return json.dumps(fields, separators=(",", ":"))
 
@@ -238,6 +241,9 @@ def _access_log_finding(c: Ctx, st: Stage, missing: Sequence[str]) -> Finding:
                aws.get_stage(rest, st.api_id, st.stage, f.region,
                              "accessLogSettings" if rest else "AccessLogSettings")]
     steps.append(f"Log the stage's requests with this format (JSON, one line per request): {fmt}")
+    steps.append("Its clientCertPem (about 1.5 KB a request) lets `mtls-doctor traffic` judge "
+                 "each client and rehearse a truststore change; leave it out to keep the log "
+                 "small, and traffic can then only count them.")
     where = f"{c.where}, {label(st.api_type)} {st.api_id} stage {st.stage}"
     evidence: dict[str, Any] = {"api_id": st.api_id, "api_type": st.api_type,
                                 "stage": st.stage,
