@@ -317,11 +317,16 @@ def test_preflight_that_would_lock_out_a_client_refuses_apply(aws, certs, acm_is
     clients = tmp_path / "clients"
     clients.mkdir()
     (clients / "partner.pem").write_bytes(partner.pem)
+    # a CA bundle beside the clients (a newcomer's examples/ holds the truststore): not judged
+    (clients / "truststore.pem").write_bytes(pem_bundle([certs.client_root, certs.client_ca]))
     dry = fix(clients=str(clients))
     plan = plans(dry)["truststore"]
     assert [r["reason"] for r in plan["diff"]["removed"]] == ["TRUSTSTORE_NOT_CA"]
-    check = {p["name"]: p for p in plan["preflight"]}["client partner.pem"]
+    checks = {p["name"]: p for p in plan["preflight"]}
+    check = checks["client partner.pem"]
     assert check["status"] == "fail" and "accepted today" in check["detail"], check
+    bundle = checks["client truststore.pem"]
+    assert bundle["status"] == "warn" and bundle["detail"].startswith("not judged"), bundle
     assert dry["rc"] == 1
     doc = fix(apply=True, clients=str(clients))
     assert doc["rc"] == 1 and "refused" in doc["plan"]["outcome"]["message"]

@@ -14,6 +14,7 @@ from mtls_doctor.apply.plan import Preflight
 from mtls_doctor.errors import InputError
 from mtls_doctor.model.finding import Severity
 from mtls_doctor.pki.client import ClientFiles, verify_client
+from mtls_doctor.pki.describe import basic_constraints
 from mtls_doctor.pki.load import LoadedFile, load_certificates
 from mtls_doctor.pki.truststore import lint_truststore
 from mtls_doctor.safe import safe_names
@@ -76,6 +77,13 @@ def client_results(clients: Sequence[KnownClient], before: LoadedFile | None,
     read) and the new one: `fail` for a client the change would lock out."""
     out = []
     for c in clients:
+        first = c.file.certificates[0].cert if c.file.certificates else None
+        if first is not None and basic_constraints(first).ca:
+            # a CA bundle beside the clients (the truststore itself, often): no client to judge
+            out.append(Preflight(f"client {c.name}", "warn", "not judged: its first "
+                                 "certificate is a CA's (basicConstraints CA:TRUE), not a "
+                                 "client's"))
+            continue
         new = verify_client(ClientFiles(c.file), after, at).verdict
         old = verify_client(ClientFiles(c.file), before, at).verdict if before else None
         name = f"client {c.name}"
