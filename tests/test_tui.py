@@ -1752,3 +1752,24 @@ def test_a_plans_the_fix_and_typing_the_domain_applies_then_reruns(
 
     drive_domain(report, test)
     assert len(reruns) == 1
+
+
+def test_the_demo_lab_lives_as_long_as_the_app() -> None:
+    """The commands on screen name the lab's client files and port: the lab is not stopped
+    when the run ends, a rerun uses the same one, and quitting removes it."""
+    seen: list[Any] = []
+
+    async def test(app: MtlsDoctorApp, pilot: Pilot[int]) -> None:
+        await finished(app, pilot)
+        lab = app._lab
+        assert lab is not None and lab.client_cert.is_file() and lab.client_key.is_file()
+        assert any(str(lab.client_cert) in v for v in app.known.values() if v)
+        app.report = None
+        await pilot.press("r")
+        await finished(app, pilot)
+        assert app._lab is lab and lab.client_cert.is_file()
+        seen.append(lab)
+
+    drive(test)
+    [lab] = seen
+    assert not lab.client_cert.exists() and not lab.snapshot.exists()

@@ -87,6 +87,7 @@ from mtls_doctor.walkthroughs.facts import walk_facts
 
 if TYPE_CHECKING:
     from mtls_doctor.apply.execute import Pacing
+    from mtls_doctor.demo.lab import Lab
     from mtls_doctor.probe.run import ProbeStep
     from mtls_doctor.tui.screens.fix import FixScreen
     from mtls_doctor.tui.screens.traffic import TrafficScreen
@@ -148,6 +149,11 @@ class MtlsDoctorApp(App[int]):
         #: the exit code of the failed run (2: bad input, 3: a bug) and, for a bug, its traceback
         self.error_code = 0
         self.error_detail: str | None = None
+        #: the demo's lab, started by its first run and stopped when the app ends: the
+        #: commands on screen name its files and port
+        self._lab: Lab | None = None
+        self._lab_stack = contextlib.ExitStack()
+        self._lab_lock = threading.Lock()
         #: the current run's deadline (cancelled when the run is abandoned)
         self.deadline: Deadline | None = None
         #: a run was started and has neither its report nor its failure yet
@@ -240,7 +246,20 @@ class MtlsDoctorApp(App[int]):
         gc.freeze()
         self._frozen = True
 
+    def demo_lab(self) -> Lab:
+        """The demo's lab, started at the first call (from a run's thread)."""
+        from mtls_doctor.demo.lab import running_lab
+
+        with self._lab_lock:
+            if self._lab is None:
+                self._lab = self._lab_stack.enter_context(running_lab())
+            return self._lab
+
     def on_unmount(self) -> None:
+        self._cancel_run()  # a run still going posts nothing more (it may need the lab)
+        with self._lab_lock:
+            self._lab_stack.close()  # the lab's server stops, its files are removed
+            self._lab = None
         for deadline in self.aws_deadlines.values():
             deadline.cancel()
         if self._frozen:
@@ -315,7 +334,7 @@ class MtlsDoctorApp(App[int]):
                 from mtls_doctor.diagnose.demo import run_demo
 
                 report = run_demo(at=now, now=now, progress=progress, deadline=deadline,
-                                  probe_progress=stepped, lab_options=lab)
+                                  probe_progress=stepped, lab_options=lab, lab=self.demo_lab())
             else:
                 report = run_diagnosis(self._fresh(self.options, now), progress,
                                        deadline=deadline, probe_progress=stepped)
