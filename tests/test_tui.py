@@ -1378,7 +1378,13 @@ def test_enter_on_a_command_copies_that_command() -> None:
         assert isinstance(screen, FindingScreen) and screen.finding.fix is not None
         commands = screen.finding.fix.commands
         assert len(commands) > 1
-        assert app.focused is screen.query_one(CommandList)  # the commands have the focus
+        # the finding has the focus, its top in view; tab reaches the commands, in view
+        table = screen.query_one(CommandList)
+        assert app.focused is not table
+        await pilot.press("tab")
+        assert app.focused is table
+        await pilot.pause()
+        assert table.region.bottom <= screen.region.bottom and table.region.height > 0
         await pilot.press("down", "enter")
         assert app.clipboard == commands[1]
         await pilot.press("up", "enter")

@@ -15,7 +15,7 @@ from textual.widgets import Header
 from mtls_doctor.report.view import FindingView
 from mtls_doctor.tui import render
 from mtls_doctor.tui.shown import Shown
-from mtls_doctor.tui.widgets import CommandList, FindingPane
+from mtls_doctor.tui.widgets import FindingPane
 from mtls_doctor.tui.widgets.footer import KeyFooter
 
 
@@ -81,11 +81,11 @@ class FindingScreen(Screen[None]):
         pane = self.query_one(FindingPane)
         pane.border_title = f"{finding.severity.upper()} {finding.id}"
         pane.show(finding, shown)
-        commands = self.query_one(CommandList)
-        if finding.fix is not None and finding.fix.commands:
-            commands.focus(scroll_visible=False)  # the finding's top stays in view
-        else:
-            pane.focus(scroll_visible=False)
+        # the finding's top in view, and its keys: ↓ and page down read on; tab reaches the
+        # commands, scrolled into view, where enter copies one (a command list focused out of
+        # sight copied a line nobody had seen)
+        pane.scroll_home(animate=False)
+        pane.focus(scroll_visible=False)
 
     def action_close(self) -> None:
         """Back to the dashboard."""
