@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Checkbox, Input, OptionList, Static
 
 from mtls_doctor.deadline import Deadline
 from mtls_doctor.diagnose import demo as demo_command
@@ -238,7 +238,11 @@ def test_export_dialog_can_redact_what_it_writes(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.click("#fmt-json")
         app.screen.query_one("#export-path", Input).value = str(target)
+        box = app.screen.query_one("#export-redact", Checkbox)
+        assert str(box.label).startswith("Redact: off")  # its words say its state
         await pilot.click("#export-redact")
+        await pilot.pause()
+        assert str(box.label).startswith("Redact: on")
         await write_export(app, pilot)
         assert app.last_export == target.resolve()
         assert any("redacted json" in str(n.message) for n in app._notifications)

@@ -67,6 +67,12 @@ class FormatChoice(RadioSet):
         return self._selected
 
 
+def redact_label(on: bool) -> str:
+    """The redact box's words, which say its state."""
+    return ("Redact: on, hosts, buckets, accounts, ARNs hidden" if on else
+            "Redact: off, hosts, buckets, accounts, ARNs shown")
+
+
 class ExportScreen(ModalScreen[ExportChoice | None]):
     """Pick a format, a path and whether to redact, then Write. The dialog refuses a path that
     is one of the diagnosis's inputs (`inputs`: its certificate, key, chain, truststore or
@@ -134,8 +140,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
                     yield RadioButton(fmt, value=fmt == self.fmt, id=f"fmt-{fmt}")
             yield Input(default_export_path(self.fmt), placeholder="e.g. report.html",
                         id="export-path")
-            yield Checkbox("Redact host names, buckets, account ids, ARNs",
-                           id="export-redact", compact=True)
+            yield Checkbox(redact_label(False), id="export-redact", compact=True)
             yield Static("", id="export-message")
             with Horizontal(id="export-buttons"):
                 yield Button("Write", variant="primary", id="export-write", compact=True)
@@ -145,6 +150,10 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     def on_mount(self) -> None:
         self.query_one("#export-message", Static).display = False
         self.query_one("#export-format", FormatChoice).focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """The box's mark differs only by colour: its words say which way it is."""
+        event.checkbox.label = redact_label(event.value)
 
     @property
     def message(self) -> str:
