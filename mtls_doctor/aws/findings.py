@@ -526,7 +526,9 @@ def _publish_steps(c: Ctx, what: str) -> tuple[tuple[str, ...], tuple[str, ...]]
     ref = c.ref
     target = UploadTarget(bucket, key, c.configured_version, c.name, c.facts.region,
                           ref.api_type or "rest", ref.certificate_arn, ref.ownership_arn)
-    fix = with_upload("", (f"Then {what}.",), (render(doctor.truststore("truststore.pem")),),
+    # each step stands alone: a report prints a step shown for an earlier finding only once
+    fix = with_upload("", (f"{what[:1].upper()}{what[1:]}.",),
+                      (render(doctor.truststore("truststore.pem")),),
                       "truststore.pem", target)
     check = c.mtls_query("truststoreWarnings")
     return (*fix.steps, "Read the domain's truststoreWarnings again afterwards."), (*fix.commands,

@@ -11,6 +11,7 @@ intermediates would have completed the path (`CLIENT_CHAIN_IGNORED`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 
 from cryptography import x509
@@ -72,16 +73,20 @@ def _verdict(path: Path | None, leaf: CertSummary) -> Verdict:
 
 
 def _publishing(truststore: str, target: UploadTarget | None
-                ) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+                ) -> tuple[str, tuple[str, ...], Callable[..., tuple[str, ...]], tuple[str, ...]]:
     """Where a truststore fix edits (the file itself, or the S3 version downloaded first to
-    truststore.pem), the download command, and the steps and commands that publish the edit."""
+    truststore.pem), the download command, the steps in order around the edit (download, the
+    edit's steps, publish), and the commands that publish the edit."""
     work = "truststore.pem" if target is not None else truststore
     up_steps, publish = upload_steps(work, target)
-    if target is None:
-        return work, (), up_steps, publish
-    up_steps = (f"Download the truststore version the domain uses to {work}, then edit it.",
-                *up_steps)
-    return work, (target.download_command(work),), up_steps, publish
+    get = () if target is None else (
+        f"Download the truststore version the domain uses to {work}.",)
+
+    def steps(*edit: str) -> tuple[str, ...]:
+        return (*get, *edit, *up_steps)
+
+    fetch = () if target is None else (target.download_command(work),)
+    return work, fetch, steps, publish
 
 
 def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
@@ -92,7 +97,7 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
     p12 = files.cert.container is Container.PKCS12
     # the truststore as it is: the file given, or the version the domain uses
     current = target.source if target is not None else truststore
-    work, fetch, up_steps, publish = _publishing(truststore, target)
+    work, fetch, steps, publish = _publishing(truststore, target)
     host = target.domain if target is not None else "<domain-name>"
     live = render(curl.request(f"https://{host}/", cert=cert_file,
                                key=files.key_source or "<client-key.pem>", p12=p12))
@@ -106,16 +111,18 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
         missing = (v.problems[0].missing if v.problems else None) or "the issuing CA"
         return Fix("Put the client certificate's issuing CA, and every CA above it up to the "
                    "root, into the truststore (or issue the client from a CA already there).",
-                   (f"Get the certificate of the missing CA ({missing}) from its owner, check "
-                    "its fingerprint out of band, and append it (PEM) to the truststore bundle.",
-                    *up_steps),
+                   steps(f"Get the certificate of the missing CA ({missing}) from its owner, "
+                         "check its fingerprint out of band, and append it (PEM) to the "
+                         "truststore bundle."),
                    (*fetch, render(tools.concat((pem_file_for(missing),), work, append=True)),
                     check_edit, *publish, live))
     if r is VerdictReason.BAD_SIGNATURE:
         return Fix("The CA certificate in the truststore has the right name but not the key that "
                    "signed the client certificate: put the real issuing CA in the truststore, or "
                    "re-issue the client certificate from the CA that is there.",
-                   ("Compare the client's authority key id with the CA's subject key id.", *up_steps),
+                   ("Compare the client's authority key id with the CA's subject key id.",
+                    *steps("Put the CA certificate that signed the client in place of the one "
+                           "that only has its name.")),
                    (render(openssl.x509("-noout", "-ext", "authorityKeyIdentifier",
                                         infile=cert_file)),
                     *fetch, check_edit, *publish, live))
@@ -135,7 +142,8 @@ def _reject_fix(v: Verdict, files: ClientFiles, truststore: str,
     if r is VerdictReason.ISSUER_NOT_CA:
         return Fix("A certificate on the path is not allowed to issue (basicConstraints, keyUsage "
                    "keyCertSign or pathLenConstraint): replace it with the real CA certificate.",
-                   up_steps, (*fetch, check_edit, *publish, live))
+                   steps("Replace that certificate with the real CA certificate."),
+                   (*fetch, check_edit, *publish, live))
     return Fix("Replace the client certificate with a well-formed X.509 certificate from your CA.",
                (), (render(openssl.x509("-noout", "-text", infile=cert_file)), *retest))
 
@@ -225,7 +233,7 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
             names = ", ".join(f"{n.summary.subject} ({n.summary.location})" for n in missing)
             still = with_sent[0].primary()
             outcome = "would be accepted" if still is None else f"would still fail: {still.detail}"
-            work, fetch, up_steps, publish = _publishing(ts_name, target)
+            work, fetch, steps, publish = _publishing(ts_name, target)
             findings.append(make_finding(
                 "CLIENT_CHAIN_IGNORED",
                 f"the client sends {len(missing)} CA certificate(s) missing from the truststore",
@@ -237,8 +245,8 @@ def verify_client(files: ClientFiles, truststore: LoadedFile, at: datetime,
                 evidence={"add_to_truststore": [n.summary.subject for n in missing],
                           "fingerprints": [n.summary.sha256_fingerprint for n in missing]},
                 fix=Fix("Add the CA certificate(s) the client sends to the truststore.",
-                        ("Check each fingerprint with the CA's owner, then append it to the "
-                         "truststore bundle.", *up_steps),
+                        steps("Check each fingerprint with the CA's owner, then append it "
+                              "to the truststore bundle."),
                         (*fetch, *(c for n in missing if n.position
                                    for c in append_cert_commands(n.position, work)),
                          *publish))))
