@@ -45,6 +45,7 @@ from mtls_doctor.walkthroughs import (
     walk,
 )
 from mtls_doctor.walkthroughs.engine import heading_to
+from mtls_doctor.walkthroughs.trees import FACTS
 
 
 def step_how(tree: Tree, step: Step, facts: Mapping[str, Any]) -> str:
@@ -53,7 +54,8 @@ def step_how(tree: Tree, step: Step, facts: Mapping[str, Any]) -> str:
     node = tree.nodes.get(step.node)
     fact = node.fact if isinstance(node, QuestionNode) else None
     if step.detected:
-        return f"detected from {fact}" if fact else "detected"
+        spec = FACTS.get(fact) if fact else None  # the collector that found it, not its key
+        return f"detected by {spec.source.replace('|', ' or ')}" if spec else "detected"
     detected = detect(node, facts) if isinstance(node, QuestionNode) else None
     if detected is None:
         return "your answer"
