@@ -70,6 +70,22 @@ def test_every_mistake_is_found(cli, name):
             assert f["evidence"]["snippet"]["lines"], f["id"]
 
 
+def test_a_yaml_fix_step_is_yaml_that_still_parses(cli):
+    """A CloudFormation change on one line (a fix step) is in YAML's flow style, which is JSON:
+    joined, the indented lines were not YAML any more."""
+    run = iac(cli, str(DATA / "cloudformation-bad.yaml"))
+    steps = [(f, step) for f in run.doc["findings"] for step in f["fix"]["steps"]
+             if "set (yaml): " in step]
+    assert steps
+    for f, step in steps:
+        change = json.loads(step.split("set (yaml): ", 1)[1])
+        assert isinstance(change, dict) and change, step
+        # the same keys as the snippet's indented lines, which are what to paste
+        top = [ln.split(":")[0] for ln in f["evidence"]["snippet"]["lines"]
+               if ln and not ln.startswith(" ")]
+        assert list(change) == top, (change, top)
+
+
 @pytest.mark.parametrize("name", GOOD)
 def test_the_same_setups_done_right_pass_every_check(cli, name):
     run = iac(cli, str(DATA / name))

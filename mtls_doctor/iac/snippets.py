@@ -24,9 +24,15 @@ class Snippet:
 
     language: str
     lines: tuple[str, ...]
+    #: the change as one line that is still valid in its language (JSON, which is also YAML's
+    #: flow style); None where the language has none (HCL blocks need their newlines)
+    flow: str | None = None
 
     def one_line(self) -> str:
-        """The lines on one line, for a fix step."""
+        """The change on one line, for a fix step: its flow form, else the lines joined (to
+        read, not to paste: `lines` is what to paste)."""
+        if self.flow is not None:
+            return self.flow
         return " ".join(_ALIGN.sub(" = ", x.strip(), count=1) for x in self.lines if x.strip())
 
 
@@ -90,9 +96,10 @@ def yaml_lines(body: Any, indent: int = 0) -> list[str]:
 
 def cfn(body: Mapping[str, Any], json_source: bool) -> Snippet:
     """A CloudFormation property change in the template's own syntax."""
+    flow = json.dumps(body)  # valid JSON, and valid YAML (its flow style), on one line
     if json_source:
-        return Snippet("json", tuple(json.dumps(body, indent=2).splitlines()))
-    return Snippet("yaml", tuple(yaml_lines(body)))
+        return Snippet("json", tuple(json.dumps(body, indent=2).splitlines()), flow)
+    return Snippet("yaml", tuple(yaml_lines(body)), flow)
 
 
 def tf(body: Mapping[str, Any]) -> Snippet:
