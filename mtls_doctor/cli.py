@@ -76,9 +76,12 @@ def _timeout(p: argparse.ArgumentParser) -> None:
                    help="the whole command's deadline, every step and retry included (30)")
 
 
-def _aws(p: argparse.ArgumentParser) -> None:
+def _aws(p: argparse.ArgumentParser, *, by_name: bool = False) -> None:
+    """--region and --profile; `by_name`: a command about a custom domain, whose region may
+    come from its name's CNAME (d-xxxx.execute-api.REGION.amazonaws.com)."""
     g = p.add_argument_group("AWS")
-    g.add_argument("--region", metavar="R", help="AWS region (else from DNS, then the profile)")
+    g.add_argument("--region", metavar="R", help="AWS region (else from the name's DNS, then the "
+                   "profile)" if by_name else "AWS region (else the profile's)")
     g.add_argument("--profile", metavar="P", help="AWS profile (else boto3's usual chain)")
 
 
@@ -121,7 +124,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Find out why AWS API Gateway mutual TLS refuses a client, and how to fix it.",
-        epilog="Exit codes: 0 no error finding, 1 error finding(s), 2 could not run, 3 internal error.",
+        epilog="Exit codes: 0 no error finding and every check decided, 1 an error finding or a "
+               "check that could not be decided, 2 could not run, 3 internal error, 130 "
+               "quit mid-run.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -184,7 +189,7 @@ def _domain_parser(sub: Any) -> None:
     p.add_argument("--aws-snapshot", metavar="FILE",
                    help="use the facts saved with --save instead of calling AWS")
     _timeout(p)
-    _aws(p)
+    _aws(p, by_name=True)
     _common(p, password=False)
 
 
@@ -241,7 +246,7 @@ def _traffic_parser(sub: Any) -> None:
                    help="rehearse a rotation: judge every certificate seen against this bundle "
                         "(a file or s3://bucket/key[?versionId=V]) before it is uploaded")
     _timeout(p)
-    _aws(p)
+    _aws(p, by_name=True)
     _common(p, password=False)
 
 
@@ -284,7 +289,7 @@ def _diagnose_parser(sub: Any) -> None:
                    help="use AWS facts saved with `domain --save` instead of calling AWS")
     p.add_argument("--no-tui", action="store_true",
                    help="print the report instead of opening the TUI at a terminal")
-    _aws(p)
+    _aws(p, by_name=True)
     _common(p)
 
 
@@ -360,7 +365,7 @@ def _fix_parser(sub: Any) -> None:
     p.add_argument("--aws-snapshot", metavar="FILE",
                    help="plan from facts saved with `domain --save` (dry run only)")
     _timeout(p)
-    _aws(p)
+    _aws(p, by_name=True)
     _common(p, password=False)
 
 
