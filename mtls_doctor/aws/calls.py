@@ -463,6 +463,28 @@ class Aws:
         return self._end(self._begin(service, region, operation, action, fn, attempts, None,
                                      tracked=False), record=False)
 
+    def expect(self, call: str, action: str, region: str | None) -> object:
+        """A call another domain makes for this one too (a scan's shared listing): in flight
+        in this record from now on, so that `settle` names it if the deadline comes first.
+        `arrived` records how it ended."""
+        key = object()
+        with self._lock:
+            self._inflight[key] = (call, action, region, {})
+        return key
+
+    def arrived(self, key: object, attempt: Attempt) -> Attempt:
+        """How an expected call ended, recorded (unless `settle` recorded it as cut short: then
+        that record stands, and is returned)."""
+        return self._done(key, attempt)
+
+    def forget(self, key: object) -> Attempt | None:
+        """An expected call whose answer this domain will not use after all: no longer in
+        flight here. Returns the record `settle` made of it if the deadline came first (that
+        record stands: the report was made with it)."""
+        with self._lock:
+            self._inflight.pop(key, None)
+            return self._settled.pop(key, None)
+
     def take(self, early: Early[T]) -> tuple[T | None, Attempt]:
         """Adopt a prefetched call: from now on it is one of this command's calls (`settle`
         names it if it is still in flight), and its answer or failure is recorded like any

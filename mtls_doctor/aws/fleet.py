@@ -127,7 +127,12 @@ class Listings:
                 raise
             future.set_result(got)
             return got
-        keep = aws.record if record else (lambda attempt: attempt)
+        # in flight in this domain's record too, so that a deadline names it here as well
+        mark = aws.expect(f"{service}.{operation}", action, region) if record else None
+
+        def keep(attempt: Attempt) -> Attempt:
+            return aws.arrived(mark, attempt) if mark is not None else attempt
+
         try:
             answer, attempt = wait_for(future, aws.deadline)
         except TimeoutError:  # the call that makes it is bound by the deadline too
@@ -137,4 +142,5 @@ class Listings:
                 "the run was cancelled" if cancelled else "no answer before the --timeout of "
                 f"{aws.deadline.seconds:g} s ran out", action, "" if cancelled else "Timeout",
                 region))
-        return answer, keep(attempt)
+        kept = keep(attempt)  # cut short by `settle` meanwhile: that record stands
+        return (answer if kept.status is attempt.status else None), kept

@@ -82,13 +82,17 @@ def _versions(aws: Aws, shared: Listings | None, region: str, bucket: str, key: 
     keys = shared.truststore_keys(region, bucket) if shared is not None else ()
     if shared is None or key not in keys or len(keys) < 2:
         return alone()
+    # in flight in this domain's record while it waits, so that a deadline names the call
+    mark = aws.expect("s3.ListObjectVersions", "s3:ListBucketVersions", region)
     listing, attempt = shared.get(
         aws, "s3", region, "ListObjectVersions", "s3:ListBucketVersions",
         lambda: aws.quietly("s3", region, "ListObjectVersions", "s3:ListBucketVersions",
                             lambda s3: bucket_versions(s3, bucket, keys)), bucket, record=False)
     if listing is not None and key in listing:
-        return listing[key], aws.record(attempt)
-    return alone()
+        kept = aws.arrived(mark, attempt)  # cut short by `settle` meanwhile: that record stands
+        return (listing[key] if kept.status is attempt.status else None), kept
+    cut = aws.forget(mark)
+    return (None, cut) if cut is not None else alone()
 
 
 def read_truststore(c: Collector, region: str, mtls: Mtls) -> TruststoreObject | None:
