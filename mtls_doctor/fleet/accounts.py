@@ -6,10 +6,9 @@ that cannot be reached is a result with the attempt that says why, never the end
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
-from mtls_doctor.aws.calls import require, spawn, wait_for
+from mtls_doctor.aws.calls import require
 from mtls_doctor.aws.fleet import SESSION_NAME, FleetAws
 from mtls_doctor.fleet.model import AccountResult
 from mtls_doctor.model.evidence import Attempt, Status
@@ -78,23 +77,6 @@ def assume(base: FleetAws, role_arn: str, external_id: str | None, source: str =
         return AccountResult(label, account, source, attempt, role_arn, name), None
     aws = FleetAws.assumed(creds, base.default_region, base.deadline)
     return AccountResult(label, account, source, attempt, role_arn, name), aws
-
-
-def assume_all(base: FleetAws, roles: Sequence[tuple[str, str | None]], external_id: str | None,
-               source: str) -> list[tuple[AccountResult, FleetAws | None]]:
-    """Assume every (role ARN, account name) at once; each within the deadline."""
-    futures = [(arn, name, spawn(assume, base, arn, external_id, source, name))
-               for arn, name in roles]
-    out: list[tuple[AccountResult, FleetAws | None]] = []
-    for arn, name, future in futures:
-        try:
-            out.append(wait_for(future, base.deadline))
-        except TimeoutError:
-            why = Attempt("sts.AssumeRole", Status.TIMED_OUT, "not finished before the --timeout "
-                          f"of {base.deadline.seconds:g} s", "sts:AssumeRole", "Timeout")
-            account = role_account(arn)
-            out.append((AccountResult(account or arn, account, source, why, arn, name), None))
-    return out
 
 
 def organization(base: FleetAws, role_name: str

@@ -7,10 +7,12 @@ diagnosed as soon as it is read, while the other domains' calls are still in fli
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from mtls_doctor.aws.calls import spawn, wait_for
@@ -27,8 +29,8 @@ T = TypeVar("T")
 #: domains (and listings) read at once: enough to hide the latency of many regions, few enough
 #: that adaptive retries can pace an account that is being throttled
 MAX_PARALLEL = 16
-#: told how the scan goes, from its threads (the TUI's progress line): ("listings", n) once the
-#: accounts are known, n account/region listings to make; ("listed", n) a listing answered with
+#: told how the scan goes, from its threads (the TUI's progress line): ("listings", n) as each
+#: account is reached, n more account/region listings to make; ("listed", n) a listing answered with
 #: n domains; ("read", 1) a domain was read (or its reading ended in failure)
 Progress = Callable[[str, int], None]
 #: a domain's report from its facts (`commands.domain.domain_report` with the scan's dates)
@@ -79,32 +81,60 @@ class _Pool:
         return spawn(run)
 
 
+#: the domains a region's listing found, each with its reading
+_Reads = list[tuple[Discovered, Future[DomainFacts]]]
+#: a region's listing, then the readings it started
+_RegionJob = Future[tuple[RegionResult, _Reads]]
+#: seconds past the deadline a read or listing is still waited for: each is bound by the
+#: deadline itself and ends a moment after it, naming what it was waiting for (the contract
+#: allows the command 2 s past its --timeout)
+GRACE = 1.0
+
+
 def _accounts(base: FleetAws, options: ScanOptions, facts: ScanFacts
-              ) -> list[tuple[AccountResult, FleetAws | None]]:
+              ) -> list[tuple[str | None, Callable[[], tuple[AccountResult, FleetAws | None]]]]:
+    """How to reach each account (role ARN, or None for the caller's own): run at once, each
+    in its own thread, so that one that hangs holds up no other."""
     if options.role_arns:
-        return acc.assume_all(base, [(arn, None) for arn in options.role_arns],
-                              options.external_id, "role")
-    if options.organization_role:
+        roles: Sequence[tuple[str, str | None]] = [(arn, None) for arn in options.role_arns]
+        source = "role"
+    elif options.organization_role:
         roles, facts.organization = acc.organization(base, options.organization_role)
-        return acc.assume_all(base, roles, options.external_id, "organization")
-    return [acc.caller(base)]
+        source = "organization"
+    else:
+        return [(None, lambda: acc.caller(base))]
+    return [(arn, partial(acc.assume, base, arn, options.external_id, source, name))
+            for arn, name in roles]
+
+
+def _settled(future: Future[T], deadline: Deadline, grace: list[float]) -> T:
+    """`future`'s result within the deadline and, for one bound by it too, the short `grace`
+    after it (a one-element list: the end of the grace, set when first needed); TimeoutError
+    after that, or at once when the run was cancelled."""
+    try:
+        return wait_for(future, deadline)
+    except TimeoutError:
+        if deadline.cancelled:
+            raise
+        if not grace:
+            grace.append(time.monotonic() + GRACE)
+        return future.result(timeout=max(0.0, grace[0] - time.monotonic()))
 
 
 def collect_scan(options: ScanOptions, deadline: Deadline,
                  progress: Progress | None = None, judge: Judge | None = None) -> ScanFacts:
     """Find every custom domain of the accounts and regions, and read each in full (telling
     `progress` how it goes); with `judge`, diagnose each in the thread that read it, as soon
-    as it is read (its diagnosis is CPU work that then overlaps the others' waits for AWS)."""
+    as it is read (its diagnosis is CPU work that then overlaps the others' waits for AWS).
+    Each account's listings start as soon as that account is reached."""
     from mtls_doctor.aws.collect import collect_domain, listed_truststore
 
     facts = ScanFacts(timeout=deadline.seconds)
     base = FleetAws(options.profile, deadline)
-    reached = _accounts(base, options, facts)
-    facts.accounts = [a for a, _ in reached]
+    ways = _accounts(base, options, facts)
     regions: Sequence[str] = options.regions or base.regions("apigateway")
     pool = _Pool(options.parallel)
     tell = progress or (lambda event, n: None)
-    tell("listings", len(regions) * sum(aws is not None for _, aws in reached))
 
     #: each domain's facts as soon as they are read, before its diagnosis: a domain read
     #: just before the deadline is reported with them, diagnosed at the end
@@ -122,37 +152,69 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
             facts.reports[where] = judge(got)
         return got
 
+    #: each region's listing and the readings it started, as soon as it has them: a listing
+    #: that ends after the scan stopped waiting for it is still reported as it went
+    listed_by: dict[tuple[str, str], tuple[RegionResult, _Reads]] = {}
+
     def list_then_read(account: AccountResult, aws: FleetAws, region: str, shared: Listings
-                       ) -> tuple[RegionResult, list[tuple[Discovered, Future[DomainFacts]]]]:
+                       ) -> tuple[RegionResult, _Reads]:
         found, result = discover(aws, account, region)
-        tell("listed", len(found))
         # the region's truststores, before any is read: their versions are listed per bucket
         shared.expect_truststores(region, filter(None, (listed_truststore(listed)
                                                         for _, listed in found)))
-        return result, [(where, pool.submit(read, where, listed, aws, shared))
-                        for where, listed in found]
+        done = listed_by[(account.label, region)] = (result, [
+            (where, pool.submit(read, where, listed, aws, shared)) for where, listed in found])
+        tell("listed", len(found))
+        return done
 
-    # one set of account-wide listings per account (ACM's certificates, the region's APIs):
-    # asked once, whatever the number of its domains
-    shared = {id(aws): Listings() for _, aws in reached if aws is not None}
-    listings = [(account, region, pool.submit(list_then_read, account, aws, region,
-                                              shared[id(aws)]))
-                for account, aws in reached if aws is not None for region in regions]
-    reads: list[tuple[Discovered, Future[DomainFacts]]] = []
+    def reach(way: Callable[[], tuple[AccountResult, FleetAws | None]]
+              ) -> tuple[AccountResult, list[tuple[str, _RegionJob]]]:
+        account, aws = way()
+        if aws is None:
+            return account, []
+        tell("listings", len(regions))
+        # one set of account-wide listings per account (ACM's certificates, the region's
+        # APIs): asked once, whatever the number of its domains
+        shared = Listings()
+        return account, [(region, pool.submit(list_then_read, account, aws, region, shared))
+                         for region in regions]
+
+    reaching = [(arn, spawn(reach, way)) for arn, way in ways]
+    grace: list[float] = []
+    listings: list[tuple[AccountResult, str, _RegionJob]] = []
+    for arn, job in reaching:
+        try:
+            account, started = _settled(job, deadline, grace)
+        except TimeoutError:
+            why = Attempt("sts.AssumeRole", _cut(deadline), "not finished before the --timeout "
+                          f"of {deadline.seconds:g} s", "sts:AssumeRole", "Timeout")
+            label = acc.role_account(arn) if arn else None
+            source = "role" if options.role_arns else "organization" if arn else "caller"
+            facts.accounts.append(AccountResult(label or arn or "caller", label, source, why,
+                                                arn))
+            continue
+        facts.accounts.append(account)
+        listings.extend((account, region, listing) for region, listing in started)
+    reads: _Reads = []
     for account, region, listing in listings:
         try:
-            result, started = wait_for(listing, deadline)
+            result, started_reads = _settled(listing, deadline, grace)
         except TimeoutError:
-            why = Attempt("apigateway.GetDomainNames", _cut(deadline), "not finished before "
-                          f"the --timeout of {deadline.seconds:g} s", "apigateway:GET",
-                          region=region)
-            facts.regions.append(RegionResult(account.label, account.account_id, region, (why,)))
-            continue
+            if (account.label, region) in listed_by:  # listed; only the telling was late
+                result, started_reads = listed_by[(account.label, region)]
+            else:  # neither API's listing reached the scan: both are unknown
+                late = f"not finished before the --timeout of {deadline.seconds:g} s"
+                unlisted = tuple(Attempt(f"{api}.GetDomainNames", _cut(deadline), late,
+                                         "apigateway:GET", region=region)
+                                 for api in ("apigateway", "apigatewayv2"))
+                facts.regions.append(RegionResult(account.label, account.account_id, region,
+                                                  unlisted))
+                continue
         facts.regions.append(result)
-        reads.extend(started)
+        reads.extend(started_reads)
     for where, future in reads:
         try:
-            facts.domains.append((where, wait_for(future, deadline)))
+            facts.domains.append((where, _settled(future, deadline, grace)))
         except TimeoutError:
             facts.domains.append((where, collected.get(where)))
     return facts

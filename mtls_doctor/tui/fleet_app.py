@@ -63,8 +63,8 @@ class ScanProgress:
 
     def __call__(self, event: str, n: int) -> None:
         with self._lock:
-            if event == "listings":
-                self.listings = n
+            if event == "listings":  # told once per account reached
+                self.listings = (self.listings or 0) + n
             elif event == "listed":
                 self.listed += 1
                 self.found += n
