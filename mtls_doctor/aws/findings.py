@@ -687,16 +687,29 @@ def _truststore_object(c: Ctx) -> list[Finding]:
 def _unpinned(c: Ctx, ts: TruststoreObject) -> Finding:
     """DOMAIN_TRUSTSTORE_UNPINNED: the live version is whichever was latest at the last update."""
     where = s3_uri(ts.bucket, ts.key)
-    versioned = ts.versioning.lower() not in _VERSIONING_OFF and ts.versioning != "unknown"
-    checked = (f" mtls-doctor read the latest version ({ts.latest_version}), which may not be "
-               "the live one." if ts.latest_version else
-               " mtls-doctor read the object as it is now, which may not be what is live.")
-    if versioned and ts.latest_version:
-        steps: tuple[str, ...] = ("Lint the latest version: pinning makes the domain take it.",
-                                  "Pin it on the domain, then read the truststoreWarnings.")
-        commands: tuple[str, ...] = (
-            render(doctor.truststore(s3_uri(ts.bucket, ts.key, ts.latest_version))),
-            c.set_truststore_version(ts.latest_version))
+    unknown = ts.versioning == "unknown"  # GetBucketVersioning did not answer
+    versioned = ts.versioning.lower() not in _VERSIONING_OFF and not unknown
+    if ts.content is None:  # only what was read is said to be read
+        checked = " mtls-doctor could not read the object's content."
+    elif ts.latest_version:
+        checked = (f" mtls-doctor read the latest version ({ts.latest_version}), which may not "
+                   "be the live one.")
+    else:
+        checked = " mtls-doctor read the object as it is now, which may not be what is live."
+    if ts.latest_version and (versioned or unknown):
+        # versioning unread, a version id known: the bucket keeps versions; pin it
+        steps: tuple[str, ...]
+        commands: tuple[str, ...]
+        steps = ("Lint the latest version: pinning makes the domain take it.",
+                 "Pin it on the domain, then read the truststoreWarnings.")
+        commands = (render(doctor.truststore(s3_uri(ts.bucket, ts.key, ts.latest_version))),
+                    c.set_truststore_version(ts.latest_version))
+    elif unknown:  # neither versioning nor a version id: nothing to tell it to turn on
+        steps = ("Read the bucket's versioning (s3:GetBucketVersioning): a version id to pin "
+                 "exists only with versioning Enabled.",
+                 "With it Enabled, pin the latest version on the domain; else turn it on and "
+                 "upload the bundle again to get one.")
+        commands = (render(aws.get_bucket_versioning(ts.bucket)),)
     else:
         steps = ("Turn on versioning of the bucket (a version id exists only then).",
                  "Upload the bundle again to get a version id, then pin it on the domain.")
