@@ -92,9 +92,11 @@ GRACE = 1.0
 
 
 def _accounts(base: FleetAws, options: ScanOptions, facts: ScanFacts
-              ) -> list[tuple[str | None, Callable[[], tuple[AccountResult, FleetAws | None]]]]:
-    """How to reach each account (role ARN, or None for the caller's own): run at once, each
-    in its own thread, so that one that hangs holds up no other."""
+              ) -> list[tuple[str | None, str | None,
+                              Callable[[], tuple[AccountResult, FleetAws | None]]]]:
+    """How to reach each account (role ARN and the organization's name for the account, or
+    None for the caller's own): run at once, each in its own thread, so that one that hangs
+    holds up no other."""
     if options.role_arns:
         roles: Sequence[tuple[str, str | None]] = [(arn, None) for arn in options.role_arns]
         source = "role"
@@ -102,8 +104,8 @@ def _accounts(base: FleetAws, options: ScanOptions, facts: ScanFacts
         roles, facts.organization = acc.organization(base, options.organization_role)
         source = "organization"
     else:
-        return [(None, lambda: acc.caller(base))]
-    return [(arn, partial(acc.assume, base, arn, options.external_id, source, name))
+        return [(None, None, lambda: acc.caller(base))]
+    return [(arn, name, partial(acc.assume, base, arn, options.external_id, source, name))
             for arn, name in roles]
 
 
@@ -179,19 +181,23 @@ def collect_scan(options: ScanOptions, deadline: Deadline,
         return account, [(region, pool.submit(list_then_read, account, aws, region, shared))
                          for region in regions]
 
-    reaching = [(arn, spawn(reach, way)) for arn, way in ways]
+    reaching = [(arn, name, spawn(reach, way)) for arn, name, way in ways]
     grace: list[float] = []
     listings: list[tuple[AccountResult, str, _RegionJob]] = []
-    for arn, job in reaching:
+    for arn, name, job in reaching:
         try:
             account, started = _settled(job, deadline, grace)
-        except TimeoutError:
-            why = Attempt("sts.AssumeRole", _cut(deadline), "not finished before the --timeout "
-                          f"of {deadline.seconds:g} s", "sts:AssumeRole", "Timeout")
-            label = acc.role_account(arn) if arn else None
-            source = "role" if options.role_arns else "organization" if arn else "caller"
-            facts.accounts.append(AccountResult(label or arn or "caller", label, source, why,
-                                                arn))
+        except TimeoutError:  # reached neither in time nor in the grace after it
+            late = f"not finished before the --timeout of {deadline.seconds:g} s"
+            if arn is None:  # the caller's own account
+                why = Attempt("sts.GetCallerIdentity", _cut(deadline), late,
+                              "sts:GetCallerIdentity", "Timeout")
+                facts.accounts.append(AccountResult("(caller)", None, "caller", why))
+                continue
+            why = Attempt("sts.AssumeRole", _cut(deadline), late, "sts:AssumeRole", "Timeout")
+            label = acc.role_account(arn)
+            source = "role" if options.role_arns else "organization"
+            facts.accounts.append(AccountResult(label or arn, label, source, why, arn, name))
             continue
         facts.accounts.append(account)
         listings.extend((account, region, listing) for region, listing in started)
