@@ -710,27 +710,40 @@ class MtlsDoctorApp(App[int]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def _busy(self) -> bool:
+        """Work is running that quitting cancels (here: a collector)."""
+        return self.running
+
+    def _final_report(self) -> Report | None:
+        """The report whose exit code quitting exits with (here: the run's)."""
+        return self.report
+
+    def _cancel_for_quit(self) -> None:
+        """Cancel the running work, and say so on screen."""
+        self._cancel_run()
+        self.dashboard.show_cancelled()
+
     @property
     def exit_code(self) -> int:
-        """What quitting now exits with: 130 while a collector runs (it is cancelled), the
-        report's code once it is in, 2 or 3 when the run failed (bad input, a bug), 0 when
-        nothing was run."""
-        if self.running:
+        """What quitting now exits with: 130 while work runs (it is cancelled), the report's
+        code once it is in, 2 or 3 when the run failed (bad input, a bug), 0 when nothing was
+        run."""
+        if self._busy():
             return CANCELLED
-        if self.report is not None:
-            return self.report.exit_code
+        report = self._final_report()
+        if report is not None:
+            return report.exit_code
         if self.error is not None:
             return self.error_code or 2
         return 0
 
     async def action_quit(self) -> None:
-        """Quit now (ctrl+c; `q` on the dashboard, which asks first mid-run). Mid-run the run
-        is cancelled and nothing is reported: exit 130; else the report's exit code."""
+        """Quit now (ctrl+c; `q` on the first screen, which asks first mid-run). Mid-run the
+        work is cancelled and nothing is reported: exit 130; else the report's exit code."""
         code = self.exit_code
         if code == CANCELLED:
             self.cancelled = True
-            self._cancel_run()
-            self.dashboard.show_cancelled()
+            self._cancel_for_quit()
         self.exit(code)
 
     def action_rerun(self) -> None:

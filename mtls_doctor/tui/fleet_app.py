@@ -29,7 +29,7 @@ from mtls_doctor.errors import InputError
 from mtls_doctor.fleet.model import ScannedDomain, ScanPayload
 from mtls_doctor.model.report import Report
 from mtls_doctor.tui import render
-from mtls_doctor.tui.app import CANCELLED, MtlsDoctorApp
+from mtls_doctor.tui.app import MtlsDoctorApp
 from mtls_doctor.tui.messages import ExportRequested
 from mtls_doctor.tui.screens import ExportScreen
 from mtls_doctor.tui.screens.fleet import (
@@ -271,27 +271,16 @@ class FleetApp(MtlsDoctorApp):
 
     # -- what the single-domain app does otherwise --------------------------------------------
 
-    @property
-    def exit_code(self) -> int:
-        """What quitting now exits with: 130 while the scan runs (it is cancelled), the scan
-        report's code once it is in, 2 or 3 when the scan failed (bad input, a bug)."""
-        if self.scanning:
-            return CANCELLED
-        if self.scan_report is not None:
-            return self.scan_report.exit_code
-        if self.error is not None:
-            return self.error_code or 2
-        return 0
+    # quitting (`exit_code`, `action_quit`) follows the scan, not a domain's run
+    def _busy(self) -> bool:
+        return self.scanning
 
-    async def action_quit(self) -> None:
-        """Quit now (ctrl+c; `q` on the fleet, which asks first mid-scan). Mid-scan the scan is
-        cancelled and nothing is reported: exit 130; else the scan's exit code."""
-        code = self.exit_code
-        if code == CANCELLED:
-            self.cancelled = True
-            self._cancel_scan()
-            self.fleet.show_cancelled()
-        self.exit(code)
+    def _final_report(self) -> Report | None:
+        return self.scan_report
+
+    def _cancel_for_quit(self) -> None:
+        self._cancel_scan()
+        self.fleet.show_cancelled()
 
     def inputs(self) -> list[str]:
         """The files the scan reads or writes (an export never replaces one)."""
